@@ -1,0 +1,81 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Module map: see docs/ARCHITECTURE.md. Arrows point one way: the CLI on top,
+// DPSCore / MQTTWire / DICE / Verdicts at the bottom; FakeDPS and Device never
+// import each other and meet only in ScenarioEngine.
+let strict: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+]
+
+let package = Package(
+    name: "dpsconform",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "dpsconform", targets: ["dpsconform"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+    ],
+    targets: [
+        // Shared DPS wire model: JSON models, topics, usernames, SAS, IDs, transcript, clock. No I/O.
+        .target(name: "DPSCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
+        // MQTT 3.1.1 packet codec with strict validation.
+        .target(name: "MQTTWire", swiftSettings: strict),
+        // DevKit DICE/RIoT derivation, DER builder, map-file reader, nonce-reuse analysis.
+        .target(name: "DICE", dependencies: [
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
+        ], swiftSettings: strict),
+        // Verdicts and results of conformance checks: what Reporting reads.
+        .target(name: "Verdicts", dependencies: ["DPSCore"], swiftSettings: strict),
+        // libmosquitto (Debian libmosquitto-dev) and an async Swift client over it.
+        .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
+        .target(name: "MosquittoClient", dependencies: ["CMosquitto"], swiftSettings: strict),
+        // The fake DPS service and its MQTT/TLS front end.
+        .target(name: "FakeDPS", dependencies: [
+            "DPSCore", "MQTTWire",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: strict),
+        // The device side: reference DPS client and its transports.
+        .target(name: "Device", dependencies: ["DPSCore", "MosquittoClient"], swiftSettings: strict),
+        // Scenario model, loader, requirement catalogue, runner and checks.
+        .target(name: "ScenarioEngine", dependencies: [
+            "DPSCore", "Verdicts", "FakeDPS", "Device",
+            .product(name: "Yams", package: "Yams"),
+        ], swiftSettings: strict),
+        // JUnit XML, JSON and HTML reports.
+        .target(name: "Reporting", dependencies: ["Verdicts", "DPSCore"], swiftSettings: strict),
+        .executableTarget(name: "dpsconform", dependencies: [
+            "DPSCore", "FakeDPS", "Device", "ScenarioEngine", "Reporting", "Verdicts", "DICE",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: strict),
+
+        .testTarget(name: "DPSCoreTests", dependencies: ["DPSCore"], swiftSettings: strict),
+        .testTarget(name: "MQTTWireTests", dependencies: ["MQTTWire"], swiftSettings: strict),
+        .testTarget(name: "DICETests", dependencies: ["DICE"], swiftSettings: strict),
+        .testTarget(name: "MosquittoClientTests", dependencies: ["MosquittoClient"], swiftSettings: strict),
+        .testTarget(name: "FakeDPSTests", dependencies: [
+            "FakeDPS", "DPSCore", "MQTTWire",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+        ], swiftSettings: strict),
+        .testTarget(name: "DeviceTests", dependencies: ["Device", "FakeDPS", "DPSCore"], swiftSettings: strict),
+        .testTarget(name: "ScenarioEngineTests", dependencies: ["ScenarioEngine", "Verdicts"], swiftSettings: strict),
+        .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Verdicts", "DPSCore"], swiftSettings: strict),
+        .testTarget(name: "InteropTests", dependencies: ["DPSCore"], swiftSettings: strict),
+    ]
+)
