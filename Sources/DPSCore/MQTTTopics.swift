@@ -1,0 +1,100 @@
+/// DPS MQTT topic names (dps-protocol.md §2.3-2.6; DOC-MQTT).
+public enum DPSTopic {
+    /// The only filter a device subscribes to: `$dps/registrations/res/#`.
+    public static let responseFilter = "$dps/registrations/res/#"
+    static let registerPrefix = "$dps/registrations/PUT/iotdps-register/?"
+    static let pollPrefix = "$dps/registrations/GET/iotdps-get-operationstatus/?"
+    static let responsePrefix = "$dps/registrations/res/"
+
+    /// Register topic with `$rid` percent-encoded (vectors `mqtt_register_topic_*`).
+    public static func register(requestID: String) -> String {
+        registerPrefix + "$rid=" + PercentEncoding.encode(requestID)
+    }
+
+    /// Poll topic with `$rid` and `operationId` percent-encoded (vectors `mqtt_poll_topic*`).
+    public static func poll(requestID: String, operationID: String) -> String {
+        pollPrefix + "$rid=" + PercentEncoding.encode(requestID) + "&operationId=" + PercentEncoding.encode(operationID)
+    }
+
+    /// Response topic as DPS sends it: `$rid` first, then `retry-after` when given (pitfall F).
+    /// `requestID` is echoed exactly as the device sent it (still encoded), never re-encoded.
+    public static func response(status: Int, rawRequestID: String, retryAfter: String? = nil) -> String {
+        var topic = responsePrefix + String(status) + "/?$rid=" + rawRequestID
+        if let retryAfter { topic += "&retry-after=" + retryAfter }
+        return topic
+    }
+}
+
+/// A device-to-service publish topic, parsed (the service side of §2.4-2.5).
+public enum DeviceRequestTopic: Sendable, Hashable {
+    /// `$dps/registrations/PUT/iotdps-register/?$rid=...`; `rawRequestID` as sent.
+    case register(rawRequestID: String, properties: TopicProperties)
+    /// `$dps/registrations/GET/iotdps-get-operationstatus/?$rid=...&operationId=...`.
+    case poll(rawRequestID: String, operationID: String, properties: TopicProperties)
+
+    public init(parsing topic: String) throws {
+        if topic.hasPrefix(DPSTopic.registerPrefix) {
+            let properties = try TopicProperties(parsing: String(topic.dropFirst(DPSTopic.registerPrefix.count)))
+            guard let rid = properties.raw("$rid") else {
+                throw DPSCoreError(.topicMissingProperty, "register topic has no $rid", requirement: "DPS-MQTT-REG-002")
+            }
+            self = .register(rawRequestID: rid, properties: properties)
+        } else if topic.hasPrefix(DPSTopic.pollPrefix) {
+            let properties = try TopicProperties(parsing: String(topic.dropFirst(DPSTopic.pollPrefix.count)))
+            guard let rid = properties.raw("$rid") else {
+                throw DPSCoreError(.topicMissingProperty, "poll topic has no $rid", requirement: "DPS-MQTT-POLL-002")
+            }
+            guard let operation = try properties.decoded("operationId"), !operation.isEmpty else {
+                throw DPSCoreError(.topicMissingProperty, "poll topic has no operationId", requirement: "DPS-MQTT-POLL-003")
+            }
+            self = .poll(rawRequestID: rid, operationID: operation, properties: properties)
+        } else {
+            throw DPSCoreError(.topicNotMatched, "'\(topic)' is not a DPS register or poll topic", requirement: "DPS-MQTT-TOPIC-001")
+        }
+    }
+
+    public var rawRequestID: String {
+        switch self {
+        case .register(let rid, _), .poll(let rid, _, _): rid
+        }
+    }
+}
+
+/// A service-to-device response topic, parsed (the device side of §2.6). Accepts properties in
+/// any order, as the Embedded C SDK does (vector `response_topic_202_reversed_order`).
+public struct ResponseTopic: Sendable, Hashable {
+    public let status: Int
+    public let properties: TopicProperties
+
+    public init(parsing topic: String) throws {
+        guard topic.hasPrefix(DPSTopic.responsePrefix) else {
+            throw DPSCoreError(.topicNotMatched, "'\(topic)' is not a DPS response topic")
+        }
+        let rest = topic.dropFirst(DPSTopic.responsePrefix.count)
+        guard let slash = rest.firstIndex(of: "/") else {
+            throw DPSCoreError(.topicNotMatched, "response topic '\(topic)' has no '/?' after the status")
+        }
+        let statusText = rest[..<slash]
+        guard statusText.count == 3, let status = Int(statusText), (100...599).contains(status) else {
+            throw DPSCoreError(.invalidStatusCode, "response topic status '\(statusText)' is not a 3-digit status code")
+        }
+        let afterSlash = rest[rest.index(after: slash)...]
+        guard afterSlash.first == "?" else {
+            throw DPSCoreError(.topicNotMatched, "response topic '\(topic)' lacks '?' before its properties")
+        }
+        self.status = status
+        self.properties = try TopicProperties(parsing: String(afterSlash.dropFirst()))
+        guard properties.raw("$rid") != nil else {
+            throw DPSCoreError(.topicMissingProperty, "response topic '\(topic)' has no $rid")
+        }
+    }
+
+    /// `$rid` as sent (still encoded), to compare with the request's topic text.
+    public var rawRequestID: String { properties.raw("$rid") ?? "" }
+
+    /// The `retry-after` text, if any; see `RetryAfter` for its interpretation.
+    public var retryAfterText: String? { properties.raw("retry-after") }
+
+    /// Whether `$rid` is the first property (what PY and CS parsers require, pitfall F).
+    public var requestIDFirst: Bool { properties.pairs.first?.key == "$rid" }
+}

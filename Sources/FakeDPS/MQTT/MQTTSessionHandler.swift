@@ -1,0 +1,182 @@
+import DPSCore
+import MQTTWire
+import NIOCore
+
+/// One device's MQTT session with the fake DPS (dps-protocol.md §2): CONNECT, SUBSCRIBE to the
+/// response filter, register and poll PUBLISHes answered on the response topic.
+final class MQTTSessionHandler: ChannelInboundHandler {
+    typealias InboundIn = FramedPacket
+    typealias OutboundOut = ByteBuffer
+
+    private enum State {
+        case awaitingConnect
+        case connected(DeviceIdentity, AttestationOutcome)
+        case closed
+    }
+
+    private let service: ProvisioningService
+    private let recorder: WireRecorder
+    private let connection: ConnectionInfo
+    private var state: State = .awaitingConnect
+    private var subscribed = false
+    private var nextPacketIdentifier: UInt16 = 1
+
+    init(service: ProvisioningService, recorder: WireRecorder, connection: ConnectionInfo) {
+        self.service = service
+        self.recorder = recorder
+        self.connection = connection
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let framed = unwrapInboundIn(data)
+        recorder.inbound(framed.packet, raw: framed.raw)
+        switch (state, framed.packet) {
+        case (.closed, _):
+            return
+        case (.awaitingConnect, .connect(let connect)):
+            handleConnect(connect, context: context)
+        case (.awaitingConnect, let other):
+            close(context, reason: "first packet was \(other.packetType.name), not CONNECT", requirement: "MQTT-3.1.1-3.1.0-1")
+        case (.connected, .connect):
+            close(context, reason: "second CONNECT on one connection", requirement: "MQTT-3.1.1-3.1.0-2")
+        case (.connected(let identity, let attestation), .publish(let publish)):
+            handlePublish(publish, identity: identity, attestation: attestation, context: context)
+        case (.connected, .subscribe(let subscribe)):
+            handleSubscribe(subscribe, context: context)
+        case (.connected, .unsubscribe(let unsubscribe)):
+            if unsubscribe.topicFilters.contains(DPSTopic.responseFilter) { subscribed = false }
+            send(.unsubAck(packetIdentifier: unsubscribe.packetIdentifier), context: context)
+        case (.connected, .pubAck):
+            return
+        case (.connected, .pingReq):
+            send(.pingResp, context: context)
+        case (.connected, .disconnect):
+            recorder.note("CLOSE", "device sent DISCONNECT")
+            state = .closed
+            context.close(promise: nil)
+        case (.connected, let other):
+            close(context, reason: "unexpected \(other.packetType.name) from a device", requirement: "DPS-MQTT-PKT-001")
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if let malformed = error as? MalformedPacket {
+            recorder.malformed(malformed)
+            close(context, reason: "malformed packet: \(malformed.error.reason)", requirement: malformed.error.requirementID)
+        } else {
+            close(context, reason: "connection error: \(error)", requirement: nil)
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if case .closed = state {} else { recorder.note("CLOSE", "connection closed by the device") }
+        state = .closed
+        context.fireChannelInactive()
+    }
+
+    private func handleConnect(_ connect: MQTTConnect, context: ChannelHandlerContext) {
+        let username: MQTTUsername
+        do {
+            username = try MQTTUsername(parsing: connect.userName ?? "")
+        } catch let error as DPSCoreError {
+            refuse(.badUserNameOrPassword, context: context, reason: error.description)
+            return
+        } catch {
+            refuse(.badUserNameOrPassword, context: context, reason: "\(error)")
+            return
+        }
+        if service.configuration.requireClientIDMatch, connect.clientIdentifier != username.registrationID {
+            refuse(.identifierRejected, context: context,
+                   reason: "client id '\(connect.clientIdentifier)' differs from the registration ID '\(username.registrationID)' [DPS-MQTT-CONN-001]")
+            return
+        }
+        let identity = DeviceIdentity(idScope: username.idScope, registrationID: username.registrationID, apiVersion: username.apiVersion)
+        let password = connect.password.map { String(decoding: $0, as: UTF8.self) }
+        let attestation = service.attest(identity, credentials: DeviceCredentials(sasToken: password, clientCertificateChain: connection.peerCertificates()))
+        if case .refused(_, let reason) = attestation {
+            recorder.note("AUTH", "attestation refused: \(Redaction.sasSignatures(in: reason))")
+            if service.configuration.mqttAuthFailure == .connackNotAuthorized {
+                refuse(.notAuthorized, context: context, reason: reason)
+                return
+            }
+        }
+        state = .connected(identity, attestation)
+        // DPS keeps no session state whatever the CleanSession flag (pitfall H).
+        send(.connAck(MQTTConnAck(sessionPresent: false, returnCode: .accepted)), context: context)
+    }
+
+    private func handleSubscribe(_ subscribe: MQTTSubscribe, context: ChannelHandlerContext) {
+        let codes = subscribe.subscriptions.map { subscription -> MQTTSubAckReturnCode in
+            // Only the response filter exists on DPS; QoS 2 is granted as 1 (DOC-MQTT, §2.3).
+            guard subscription.topicFilter == DPSTopic.responseFilter else { return .failure }
+            subscribed = true
+            return .granted(min(subscription.requestedQoS, .atLeastOnce))
+        }
+        send(.subAck(MQTTSubAck(packetIdentifier: subscribe.packetIdentifier, returnCodes: codes)), context: context)
+    }
+
+    private func handlePublish(_ publish: MQTTPublish, identity: DeviceIdentity, attestation: AttestationOutcome, context: ChannelHandlerContext) {
+        if publish.qos == .atLeastOnce, let id = publish.packetIdentifier {
+            send(.pubAck(packetIdentifier: id), context: context)
+        }
+        let topic: DeviceRequestTopic
+        do {
+            topic = try DeviceRequestTopic(parsing: publish.topicName)
+        } catch let error as DPSCoreError {
+            close(context, reason: error.reason, requirement: error.requirement)
+            return
+        } catch {
+            close(context, reason: "\(error)", requirement: nil)
+            return
+        }
+        let request: DeviceRequest
+        switch topic {
+        case .register:
+            request = DeviceRequest(kind: .register, identity: identity, body: publish.payload)
+        case .poll(_, let operationID, _):
+            request = DeviceRequest(kind: .poll, identity: identity, operationID: operationID)
+        }
+        let response = service.handle(request, attestation: attestation)
+        guard subscribed else {
+            // Like any broker, nothing is delivered without a subscription (DPS-MQTT-SUB-002).
+            recorder.note("DROP", "response \(response.status) not delivered: the device has not subscribed to \(DPSTopic.responseFilter)")
+            return
+        }
+        let reply = MQTTPublish(topicName: DPSTopic.response(status: response.status, rawRequestID: topic.rawRequestID, retryAfter: response.retryAfter),
+                                payload: response.body, qos: .atLeastOnce, packetIdentifier: takePacketIdentifier())
+        send(.publish(reply), context: context)
+    }
+
+    private func takePacketIdentifier() -> UInt16 {
+        defer { nextPacketIdentifier = nextPacketIdentifier == UInt16.max ? 1 : nextPacketIdentifier + 1 }
+        return nextPacketIdentifier
+    }
+
+    private func refuse(_ code: MQTTConnectReturnCode, context: ChannelHandlerContext, reason: String) {
+        recorder.note("REFUSE", "CONNACK \(code.rawValue): \(Redaction.sasSignatures(in: reason))")
+        send(.connAck(MQTTConnAck(sessionPresent: false, returnCode: code)), context: context)
+        state = .closed
+        context.close(promise: nil)
+    }
+
+    private func send(_ packet: MQTTPacket, context: ChannelHandlerContext) {
+        guard let bytes = try? packet.encode() else {
+            close(context, reason: "could not encode \(packet.packetType.name)", requirement: nil)
+            return
+        }
+        recorder.outbound(packet, raw: bytes)
+        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes)), promise: nil)
+    }
+
+    private func close(_ context: ChannelHandlerContext, reason: String, requirement: String?) {
+        guard !isClosed else { return }
+        recorder.note("CLOSE", requirement.map { "\(reason) [\($0)]" } ?? reason)
+        state = .closed
+        context.close(promise: nil)
+    }
+
+    private var isClosed: Bool {
+        if case .closed = state { return true }
+        return false
+    }
+}

@@ -1,0 +1,26 @@
+import DPSCore
+import Foundation
+
+/// One registration operation the service tracks from register to its terminal state.
+struct OperationRecord: Sendable {
+    let operationID: String
+    let registrationID: String
+    let enrollment: IndividualEnrollment
+    let payload: JSONValue?
+    let createdAt: Date
+    let readyAt: Date
+    var pollsBeforeReady: Int
+    /// Set once the operation has finished; later polls repeat it.
+    var result: DeviceRegistrationResult?
+
+    /// An operation ID shaped like the real ones: `<digit>.<16 hex>.<uuid>` (§5.3).
+    static func makeID() -> String {
+        let hex = (0..<16).map { _ in String(Int.random(in: 0..<16), radix: 16) }.joined()
+        return "4.\(hex).\(UUID().uuidString.lowercased())"
+    }
+
+    /// An etag like DPS sends: base64 of a quoted GUID-like string (§2.7).
+    static func makeETag() -> String {
+        Data("\"\(UUID().uuidString.lowercased())\"".utf8).base64EncodedString()
+    }
+}

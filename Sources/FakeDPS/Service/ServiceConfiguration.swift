@@ -1,0 +1,46 @@
+import DPSCore
+
+/// Settings of the fake service. Every behaviour the sources leave open is a setting here, with
+/// the default that matches what real clients were seen to get.
+public struct ServiceConfiguration: Sendable {
+    public var idScope: String
+    public var enrollments: EnrollmentSet
+    /// Polls answered `assigning` before the operation is ready (after the register reply).
+    public var assigningPolls: Int
+    /// Clock time an operation stays `assigning` after register.
+    public var assigningTime: Duration
+    /// `retry-after` sent with every 202 (DOC-MQTT; 3 as observed).
+    public var retryAfterSeconds: Int
+    /// Expiry tolerance of SAS tokens (§4.1: Microsoft's parser allows 5 minutes).
+    public var sasClockSkew: Duration
+    /// Which registration-ID rule the service applies (§5.1).
+    public var registrationIDPolicy: RegistrationIDPolicy
+    /// Whether the MQTT client id must equal the registration ID in the username (§9.1).
+    public var requireClientIDMatch: Bool
+    /// How an attestation failure is reported on MQTT.
+    public var mqttAuthFailure: MQTTAuthFailureMode
+
+    public init(idScope: String = "0ne0000FAKE", enrollments: EnrollmentSet = EnrollmentSet(), assigningPolls: Int = 1,
+                assigningTime: Duration = .zero, retryAfterSeconds: Int = 3, sasClockSkew: Duration = .seconds(300),
+                registrationIDPolicy: RegistrationIDPolicy = .documented, requireClientIDMatch: Bool = true,
+                mqttAuthFailure: MQTTAuthFailureMode = .respond401) {
+        self.idScope = idScope
+        self.enrollments = enrollments
+        self.assigningPolls = assigningPolls
+        self.assigningTime = assigningTime
+        self.retryAfterSeconds = retryAfterSeconds
+        self.sasClockSkew = sasClockSkew
+        self.registrationIDPolicy = registrationIDPolicy
+        self.requireClientIDMatch = requireClientIDMatch
+        self.mqttAuthFailure = mqttAuthFailure
+    }
+}
+
+/// Where a failed attestation surfaces on MQTT. Whether real DPS refuses at CONNACK is unconfirmed
+/// (§10); the EMB parser test shows a `401` response with 401002, so that is the default.
+public enum MQTTAuthFailureMode: String, Sendable, Hashable, CaseIterable {
+    /// Accept the connection and answer the register request with 401 / 401002 (default).
+    case respond401
+    /// Refuse the connection with CONNACK 5 (not authorised).
+    case connackNotAuthorized
+}

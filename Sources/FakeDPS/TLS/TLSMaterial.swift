@@ -1,0 +1,77 @@
+import Crypto
+import Foundation
+import SwiftASN1
+import X509
+
+/// The fake's trust material, made fresh for every run: a CA and a server certificate for
+/// `localhost`, `127.0.0.1` and `::1` issued by it. Nothing here is ever committed or reused.
+public struct TLSMaterial: Sendable {
+    public let caCertificatePEM: String
+    public let serverCertificatePEM: String
+    /// PKCS#8 PEM of the server key. A secret: never logged.
+    let serverPrivateKeyPEM: String
+
+    /// Makes a CA and a server certificate valid from an hour before `now` for `lifetime`.
+    /// `now` is wall time: clients check the server certificate against their own real clock.
+    public static func generate(now: Date = Date(), lifetime: TimeInterval = 30 * 24 * 3600,
+                                hostNames: [String] = ["localhost"], addresses: [[UInt8]] = loopbackAddresses) throws -> TLSMaterial {
+        let caKey = P256.Signing.PrivateKey()
+        let caName = try DistinguishedName {
+            CommonName("dpsconform fake DPS run CA")
+            OrganizationName("dpsconform")
+        }
+        let notBefore = now.addingTimeInterval(-3600)
+        let notAfter = now.addingTimeInterval(lifetime)
+        let caCertificate = try Certificate(
+            version: .v3, serialNumber: .init(), publicKey: .init(caKey.publicKey),
+            notValidBefore: notBefore, notValidAfter: notAfter, issuer: caName, subject: caName,
+            signatureAlgorithm: .ecdsaWithSHA256,
+            extensions: try Certificate.Extensions {
+                Critical(BasicConstraints.isCertificateAuthority(maxPathLength: 0))
+                Critical(KeyUsage(keyCertSign: true, cRLSign: true))
+                SubjectKeyIdentifier(hash: .init(caKey.publicKey))
+            },
+            issuerPrivateKey: .init(caKey))
+
+        let serverKey = P256.Signing.PrivateKey()
+        let serverName = try DistinguishedName {
+            CommonName(hostNames.first ?? "localhost")
+            OrganizationName("dpsconform")
+        }
+        let alternativeNames = hostNames.map { GeneralName.dnsName($0) }
+            + addresses.map { GeneralName.ipAddress(ASN1OctetString(contentBytes: $0[...])) }
+        let serverCertificate = try Certificate(
+            version: .v3, serialNumber: .init(), publicKey: .init(serverKey.publicKey),
+            notValidBefore: notBefore, notValidAfter: notAfter, issuer: caName, subject: serverName,
+            signatureAlgorithm: .ecdsaWithSHA256,
+            extensions: try Certificate.Extensions {
+                Critical(BasicConstraints.notCertificateAuthority)
+                Critical(KeyUsage(digitalSignature: true))
+                try ExtendedKeyUsage([.serverAuth])
+                SubjectAlternativeNames(alternativeNames)
+                AuthorityKeyIdentifier(keyIdentifier: try caCertificate.extensions.subjectKeyIdentifier?.keyIdentifier)
+            },
+            issuerPrivateKey: .init(caKey))
+
+        return TLSMaterial(caCertificatePEM: try caCertificate.serializeAsPEM().pemString + "\n",
+                           serverCertificatePEM: try serverCertificate.serializeAsPEM().pemString + "\n",
+                           serverPrivateKeyPEM: serverKey.pemRepresentation + "\n")
+    }
+
+    /// 127.0.0.1 and ::1.
+    public static let loopbackAddresses: [[UInt8]] = [[127, 0, 0, 1], Array(repeating: 0, count: 15) + [1]]
+
+    /// Writes `ca.pem`, `server.pem` and `server-key.pem` (mode 0600) into `directory`; returns the CA path.
+    @discardableResult
+    public func write(to directory: URL) throws -> URL {
+        let manager = FileManager.default
+        try manager.createDirectory(at: directory, withIntermediateDirectories: true)
+        let caURL = directory.appendingPathComponent("ca.pem")
+        try Data(caCertificatePEM.utf8).write(to: caURL, options: .atomic)
+        try Data(serverCertificatePEM.utf8).write(to: directory.appendingPathComponent("server.pem"), options: .atomic)
+        let keyURL = directory.appendingPathComponent("server-key.pem")
+        try Data(serverPrivateKeyPEM.utf8).write(to: keyURL, options: .atomic)
+        try manager.setAttributes([.posixPermissions: 0o600], ofItemAtPath: keyURL.path)
+        return caURL
+    }
+}
