@@ -12,6 +12,18 @@ struct DPSVector: Sendable, Decodable, CustomStringConvertible {
 
     func input(_ key: String) -> String? { inputs[key]?.stringValue }
 
+    /// A required string input; a missing one fails the test with the vector's name.
+    func string(_ key: String) throws -> String {
+        guard let value = input(key) else { throw MissingInput(vector: name, key: key) }
+        return value
+    }
+
+    /// A required integer input.
+    func int(_ key: String) throws -> Int64 {
+        guard let value = inputInt(key) else { throw MissingInput(vector: name, key: key) }
+        return value
+    }
+
     func inputInt(_ key: String) -> Int64? {
         if case .integer(let value)? = inputs[key] { return value }
         return nil
@@ -40,4 +52,10 @@ func repositoryRoot(from file: String = #filePath) -> URL {
         url.deleteLastPathComponent()
     }
     return url
+}
+
+struct MissingInput: Error, CustomStringConvertible {
+    let vector: String
+    let key: String
+    var description: String { "vector \(vector) lacks input \(key)" }
 }

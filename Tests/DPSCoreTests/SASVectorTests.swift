@@ -9,7 +9,7 @@ struct SASVectorTests {
 
     @Test(arguments: vectors)
     func token(vector: DPSVector) throws {
-        let expiry = try #require(vector.inputInt("expiry"))
+        let expiry = try vector.int("expiry")
         let keyName = vector.input("key_name")
         let expectedText: String
         let expectedSignature: String?
@@ -26,7 +26,7 @@ struct SASVectorTests {
         } else if let scope = vector.input("id_scope"), let id = vector.input("registration_id") {
             resource = SASToken.resourceText(idScope: scope, registrationID: id, encoding: .lowerHex)
         } else {
-            let uri = try #require(vector.input("resource_uri"))
+            let uri = try vector.string("resource_uri")
             resource = vector.input("sr_encoding") == nil ? uri : PercentEncoding.encode(uri)
         }
         let token: SASToken
@@ -35,7 +35,7 @@ struct SASVectorTests {
             if let expectedSignature { #expect(token.signature == expectedSignature) }
         } else {
             // The Embedded C vectors give the signature, not a key.
-            let signature = try #require(vector.input("signature_b64"))
+            let signature = try vector.string("signature_b64")
             token = SASToken(resource: resource, signature: signature, expiry: expiry, keyName: keyName, fieldOrder: parsed.fieldOrder)
         }
         #expect(token.text == expectedText)
@@ -63,7 +63,7 @@ struct SASVectorTests {
         let token = try SASToken(parsing: try #require(vector.expected?.stringValue))
         expectCode(.sasSignatureMismatch) {
             try SASVerifier().verify(token, idScope: "0ne00111111", registrationID: "my-symkey-device",
-                                     keysBase64: [try #require(vector.input("key_b64"))], now: Date(timeIntervalSince1970: 1_663_952_000))
+                                     keysBase64: [try vector.string("key_b64")], now: Date(timeIntervalSince1970: 1_663_952_000))
         }
     }
 }

@@ -18,15 +18,15 @@ struct VectorTests {
     @Test(arguments: DPSVector.of(kind: "mqtt_client_id"))
     func clientID(vector: DPSVector) throws {
         // The MQTT client id is the registration ID verbatim (§2.2).
-        let username = MQTTUsername(idScope: "0neFEEDC0DE", registrationID: try #require(vector.input("registration_id")))
+        let username = MQTTUsername(idScope: "0neFEEDC0DE", registrationID: try vector.string("registration_id"))
         #expect(username.registrationID == vector.expected?.stringValue)
     }
 
     @Test(arguments: DPSVector.of(kind: "mqtt_username"))
     func username(vector: DPSVector) throws {
-        let username = MQTTUsername(idScope: try #require(vector.input("id_scope")),
-                                    registrationID: try #require(vector.input("registration_id")),
-                                    apiVersion: try #require(vector.input("api_version")),
+        let username = MQTTUsername(idScope: try vector.string("id_scope"),
+                                    registrationID: try vector.string("registration_id"),
+                                    apiVersion: try vector.string("api_version"),
                                     clientVersion: vector.input("user_agent"))
         #expect(username.text == vector.expected?.stringValue)
         let parsed = try MQTTUsername(parsing: username.text)
@@ -42,7 +42,7 @@ struct VectorTests {
 
     @Test(arguments: DPSVector.of(kind: "mqtt_publish_topic"))
     func publishTopic(vector: DPSVector) throws {
-        let rid = try #require(vector.input("rid"))
+        let rid = try vector.string("rid")
         let expected = try #require(vector.expected?.stringValue)
         if let operation = vector.input("operation_id") {
             #expect(DPSTopic.poll(requestID: rid, operationID: operation) == expected)
@@ -64,7 +64,7 @@ struct VectorTests {
 
     @Test(arguments: DPSVector.of(kind: "mqtt_response_topic_parse"))
     func responseTopic(vector: DPSVector) throws {
-        let topic = try #require(vector.input("topic"))
+        let topic = try vector.string("topic")
         let expected = try #require(vector.expected)
         if expected["error"] != nil {
             #expect(throws: DPSCoreError.self) { try ResponseTopic(parsing: topic) }
@@ -82,7 +82,7 @@ struct VectorTests {
 
     @Test(arguments: DPSVector.of(kind: "response_payload_parse"))
     func responsePayload(vector: DPSVector) throws {
-        let topic = try ResponseTopic(parsing: try #require(vector.input("topic")))
+        let topic = try ResponseTopic(parsing: try vector.string("topic"))
         var payload = vector.input("payload")
         if payload == nil, vector.name == "response_payload_assigned_with_issued_chain" {
             // The vector describes its payload in words: the assigned payload plus a chain.
@@ -117,7 +117,7 @@ struct VectorTests {
 
     @Test(arguments: DPSVector.of(kind: "register_payload"))
     func registerPayload(vector: DPSVector) throws {
-        let text = DeviceRegistration.wireText(registrationId: try #require(vector.input("registration_id")),
+        let text = DeviceRegistration.wireText(registrationId: try vector.string("registration_id"),
                                                customPayloadJSON: vector.input("custom_payload"), csr: vector.input("csr"))
         #expect(text == vector.expected?.stringValue)
         // What the device writes, the service must read back.
@@ -128,32 +128,32 @@ struct VectorTests {
 
     @Test(arguments: DPSVector.of(kind: "sas_string_to_sign"))
     func stringToSign(vector: DPSVector) throws {
-        let resource = SASToken.resourceText(idScope: try #require(vector.input("id_scope")),
-                                             registrationID: try #require(vector.input("registration_id")), encoding: .lowerHex)
-        #expect(SASToken.stringToSign(resource: resource, expiry: try #require(vector.inputInt("expiry"))) == vector.expected?.stringValue)
+        let resource = SASToken.resourceText(idScope: try vector.string("id_scope"),
+                                             registrationID: try vector.string("registration_id"), encoding: .lowerHex)
+        #expect(SASToken.stringToSign(resource: resource, expiry: try vector.int("expiry")) == vector.expected?.stringValue)
     }
 
     @Test(arguments: DPSVector.of(kind: "hmac_sha256_b64"))
     func hmac(vector: DPSVector) throws {
-        let signature = try SASToken.sign(message: try #require(vector.input("message")), keyBase64: try #require(vector.input("key_b64")))
+        let signature = try SASToken.sign(message: try vector.string("message"), keyBase64: try vector.string("key_b64"))
         #expect(signature == vector.expected?.stringValue)
     }
 
     @Test(arguments: DPSVector.of(kind: "derived_key"))
     func derivedKey(vector: DPSVector) throws {
-        let key = try DerivedDeviceKey.derive(groupKeyBase64: try #require(vector.input("group_key_b64")),
-                                              registrationID: try #require(vector.input("registration_id")))
+        let key = try DerivedDeviceKey.derive(groupKeyBase64: try vector.string("group_key_b64"),
+                                              registrationID: try vector.string("registration_id"))
         #expect(key == vector.expected?.stringValue)
     }
 
     @Test(arguments: DPSVector.of(kind: "retry_delay_ms"))
     func retryDelay(vector: DPSVector) throws {
         let delay = ExponentialBackoff.delayMilliseconds(
-            operationMilliseconds: Int(try #require(vector.inputInt("operation_msec"))),
-            attempt: Int(try #require(vector.inputInt("attempt"))),
-            minimumMilliseconds: Int(try #require(vector.inputInt("min_retry_delay_msec"))),
-            maximumMilliseconds: Int(try #require(vector.inputInt("max_retry_delay_msec"))),
-            jitterMilliseconds: Int(try #require(vector.inputInt("random_jitter_msec"))))
+            operationMilliseconds: Int(try vector.int("operation_msec")),
+            attempt: Int(try vector.int("attempt")),
+            minimumMilliseconds: Int(try vector.int("min_retry_delay_msec")),
+            maximumMilliseconds: Int(try vector.int("max_retry_delay_msec")),
+            jitterMilliseconds: Int(try vector.int("random_jitter_msec")))
         #expect(.integer(Int64(delay)) == vector.expected)
     }
 
@@ -165,7 +165,7 @@ struct VectorTests {
     @Test("etag observation decodes to the quoted GUID")
     func etag() throws {
         let vector = try #require(DPSVector.all.first { $0.name == "etag_decoding" })
-        let data = try #require(Data(base64Encoded: try #require(vector.input("etag"))))
+        let data = try #require(Data(base64Encoded: try vector.string("etag")))
         #expect(String(decoding: data, as: UTF8.self) == vector.expected?.stringValue)
     }
 }
