@@ -62,6 +62,14 @@ final class MQTTSessionHandler: ChannelInboundHandler {
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if let malformed = error as? MalformedPacket {
             recorder.malformed(malformed)
+            // A CONNECT refused after it was read whole still gets its CONNACK (MQTT-3.1.1-3.1.2-2, 3.1.3-8).
+            if case .awaitingConnect = state {
+                switch malformed.error.code {
+                case .unacceptableProtocolLevel: send(.connAck(MQTTConnAck(returnCode: .unacceptableProtocolVersion)), context: context)
+                case .clientIdentifierRejected: send(.connAck(MQTTConnAck(returnCode: .identifierRejected)), context: context)
+                default: break
+                }
+            }
             close(context, reason: "malformed packet: \(malformed.error.reason)", requirement: malformed.error.requirementID)
         } else {
             close(context, reason: "connection error: \(error)", requirement: nil)

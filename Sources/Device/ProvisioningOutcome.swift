@@ -1,0 +1,39 @@
+import DPSCore
+
+/// How a provisioning attempt ended, as `dpsconform provision` prints it. Holds no secrets.
+public struct ProvisioningOutcome: Sendable, Hashable, Codable {
+    public enum Status: String, Sendable, Hashable, Codable {
+        case assigned
+        case failed
+        case disabled
+        case unassigned
+        /// The service refused a request with a permanent 4xx.
+        case rejected
+        /// The overall deadline passed.
+        case timedOut
+        /// No connection could be made at all (TCP, TLS, CONNACK refusal).
+        case connectionFailed
+        /// The service sent something the client cannot use.
+        case protocolError
+    }
+
+    public var status: Status
+    public var assignedHub: String?
+    public var deviceId: String?
+    public var substatus: String?
+    public var payload: JSONValue?
+    public var errorCode: Int?
+    public var message: String?
+    public var operationId: String?
+    /// Clock time from start to end, in seconds (virtual time against the fake).
+    public var elapsedSeconds: Double
+    /// Register and poll requests sent.
+    public var requests: Int
+
+    public init(status: Status, message: String? = nil, elapsedSeconds: Double = 0, requests: Int = 0) {
+        self.status = status
+        self.message = message
+        self.elapsedSeconds = elapsedSeconds
+        self.requests = requests
+    }
+}

@@ -1,0 +1,72 @@
+import DPSCore
+
+/// A request the reference client sends, independent of transport.
+public struct OutgoingRequest: Sendable, Hashable {
+    public var kind: DeviceRequestKind
+    /// The `$rid` (MQTT); fresh for every request (DPS-FLOW-RID-001).
+    public var requestID: String
+    public var operationID: String?
+    public var body: [UInt8]
+
+    public init(kind: DeviceRequestKind, requestID: String, operationID: String? = nil, body: [UInt8] = []) {
+        self.kind = kind
+        self.requestID = requestID
+        self.operationID = operationID
+        self.body = body
+    }
+}
+
+/// What the device needs to open a transport.
+public struct TransportCredentials: Sendable, Hashable {
+    public var username: MQTTUsername
+    /// SAS token text, if the credential uses SAS.
+    public var sasToken: String?
+    public var certificateFile: String?
+    public var keyFile: String?
+
+    public init(username: MQTTUsername, sasToken: String?, certificateFile: String? = nil, keyFile: String? = nil) {
+        self.username = username
+        self.sasToken = sasToken
+        self.certificateFile = certificateFile
+        self.keyFile = keyFile
+    }
+}
+
+/// Why a transport operation failed.
+public struct TransportError: Error, Sendable, Hashable, CustomStringConvertible {
+    public enum Code: String, Sendable, Hashable {
+        /// TCP/TLS could not be established.
+        case connectFailed
+        /// The server refused the connection (e.g. CONNACK 5); `refusalCode` holds it.
+        case refused
+        /// No response in time.
+        case timeout
+        /// The connection dropped.
+        case connectionLost
+        /// Anything else the transport could not do.
+        case failed
+    }
+
+    public let code: Code
+    public let reason: String
+    public let refusalCode: Int?
+
+    public init(_ code: Code, _ reason: String, refusalCode: Int? = nil) {
+        self.code = code
+        self.reason = reason
+        self.refusalCode = refusalCode
+    }
+
+    public var description: String { reason }
+}
+
+/// The seam under the reference client: MQTT and HTTPS each implement it once, so the
+/// provisioning logic is written once (design.md "Seams that must exist").
+public protocol ProvisioningTransport: Sendable {
+    /// Connects (MQTT: TLS, CONNECT, then SUBSCRIBE to the response filter before anything is published).
+    func open(credentials: TransportCredentials, timeout: Duration) async throws(TransportError)
+    /// Sends one request and waits up to `timeout` (real time) for its response.
+    func exchange(_ request: OutgoingRequest, timeout: Duration) async throws(TransportError) -> ServiceResponse
+    /// Closes cleanly (MQTT DISCONNECT).
+    func close() async
+}
