@@ -92,6 +92,19 @@ public struct MosquittoConfiguration: Sendable, Hashable, CustomStringConvertibl
     }
 }
 
+extension MosquittoConfiguration: CustomDebugStringConvertible, CustomReflectable {
+    public var debugDescription: String { description }
+
+    /// Keeps the password out of `dump`, debuggers and other mirror-based printing.
+    public var customMirror: Mirror {
+        Mirror(self, children: [
+            "host": host, "port": port, "clientID": clientID, "username": username as Any,
+            "password": password == nil ? "nil" : "<redacted>", "cleanSession": cleanSession,
+            "keepAliveSeconds": keepAliveSeconds, "tls": tls as Any,
+        ], displayStyle: .struct)
+    }
+}
+
 /// TLS version selector passed to `mosquitto_tls_opts_set`.
 ///
 /// libmosquitto 2.0 treats `tlsv1.2` as "1.2 or newer" and `tlsv1.3` as "1.3 only"; it cannot pin

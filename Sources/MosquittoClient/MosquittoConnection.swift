@@ -12,8 +12,7 @@ import Darwin
 /// any end (refusal, loss, timeout, disconnect) create a new one. Every wait takes a deadline and
 /// fails with `.timeout` naming the awaited packet when it passes.
 public final class MosquittoConnection: Sendable {
-    /// The settings this connection was created with (the password stays redacted in descriptions).
-    public let configuration: MosquittoConfiguration
+    let configuration: MosquittoConfiguration
     let handle: LibraryHandle
 
     /// Creates the libmosquitto client object; no network traffic yet.

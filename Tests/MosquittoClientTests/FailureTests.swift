@@ -78,7 +78,10 @@ struct FailureTests {
         let error = await #expect(throws: MosquittoError.self) {
             _ = try await connection.connect(timeout: .seconds(20))
         }
-        #expect(error?.code == .tls)
+        // With TLS 1.3 the broker rejects the missing certificate after the client's handshake is
+        // done: the client reads either its alert (.tls) or, when the RST that follows discards the
+        // alert, a reset (.connectionLost). Either way the refusal ends the wait, long before the deadline.
+        #expect(error?.code == .tls || error?.code == .connectionLost)
         #expect(ContinuousClock.now - start < .seconds(5))
     }
 
