@@ -75,7 +75,7 @@ public struct DevKitCertificate: Sendable, Hashable {
     /// The certificate as RIoT's one-line PEM.
     public var pem: String { OneLinePEM.encode(der, label: .certificate) }
     /// SHA-256 of ``der``.
-    public var derSHA256: [UInt8] { Array(SHA256.hash(data: der)) }
+    public var derSHA256: [UInt8] { DevKitCertificateDigest.sha256(der) }
 
     init(tbs: [UInt8], signingKey: [UInt8]) throws(DICEError) {
         self.tbs = tbs
@@ -94,4 +94,9 @@ public struct DevKitCertificateSet: Sendable, Hashable {
     public let aliasKeyPEM: String
     /// The self-signed DeviceID certificate (computed, never sent).
     public let deviceId: DevKitCertificate
+}
+
+/// Standard SHA-256 over certificate bytes (fingerprints in reports and vectors).
+enum DevKitCertificateDigest {
+    static func sha256(_ bytes: [UInt8]) -> [UInt8] { Array(SHA256.hash(data: bytes)) }
 }

@@ -6,6 +6,12 @@ public struct ECDSASignatureValue: Sendable, Hashable {
     public let r: [UInt8]
     /// s, 32 bytes big-endian.
     public let s: [UInt8]
+
+    /// A signature from its two 32-byte big-endian halves.
+    public init(r: [UInt8], s: [UInt8]) {
+        self.r = r
+        self.s = s
+    }
 }
 
 /// ECDSA as the DevKit does it (`RiotCrypt_Sign` → `ECDSA_sign`, dice-riot.md §3.2): the nonce is
@@ -29,8 +35,26 @@ public enum RIoTFixedNonce {
 
     /// Signs `message` (the TBS DER) with the big-endian private key `privateKey`.
     static func sign(_ message: [UInt8], privateKey: [UInt8]) throws(DICEError) -> ECDSASignatureValue {
-        guard let r, let kInverse, let d = UInt256(bigEndian: privateKey) else {
-            throw DICEError(.signatureDegenerate, "fixed-nonce constants unavailable or private key malformed")
+        guard let r, let kInverse else {
+            throw DICEError(.signatureDegenerate, "fixed-nonce constants unavailable")
+        }
+        return try sign(message, privateKey: privateKey, r: r, kInverse: kInverse)
+    }
+
+    /// ECDSA with a caller-chosen nonce (used to build nonce-reuse test material).
+    static func sign(_ message: [UInt8], privateKey: [UInt8], nonce: [UInt8]) throws(DICEError) -> ECDSASignatureValue {
+        guard let k = UInt256(bigEndian: nonce), let kInverse = P256ScalarField.inverse(k),
+              let point = try? RIoTKeyDerivation.publicPoint(ofPrivateKey: nonce), point.count == 65,
+              let x = UInt256(bigEndian: point[1..<33]) else {
+            throw DICEError(.signatureDegenerate, "nonce is not a valid scalar")
+        }
+        return try sign(message, privateKey: privateKey, r: P256ScalarField.reduce(x), kInverse: kInverse)
+    }
+
+    private static func sign(_ message: [UInt8], privateKey: [UInt8], r: UInt256,
+                             kInverse: UInt256) throws(DICEError) -> ECDSASignatureValue {
+        guard let d = UInt256(bigEndian: privateKey) else {
+            throw DICEError(.signatureDegenerate, "private key is longer than 32 bytes")
         }
         let e = messageRepresentative(message)
         // s = k^-1 (e + d·r) mod n; no low-s normalisation (reference behaviour).

@@ -34,15 +34,20 @@ enum RIoTKeyDerivation {
         let message = [0x01, 0x00, 0x00, 0x00] + fixedInput(label: label)
         let mac = HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: seed))
         let raw = Array(mac)
+        let privateKey = try privateScalar(fromKDFOutput: raw, label: label)
+        return RIoTKeyPair(kdfOutput: raw, privateKey: privateKey,
+                           publicKey: try publicPoint(ofPrivateKey: privateKey))
+    }
+
+    /// The KDF block read as a little-endian scalar, exported big-endian; must lie in 1..<n.
+    static func privateScalar(fromKDFOutput raw: [UInt8], label: [UInt8]) throws(DICEError) -> [UInt8] {
         let scalar = UInt256(littleEndian: raw)
         // The reference retries with the same block forever when d is 0 or >= n: report instead.
-        guard !scalar.isZero, scalar < P256ScalarField.order else {
+        guard raw.count == 32, !scalar.isZero, scalar < P256ScalarField.order else {
             throw DICEError(.kdfOutputOutOfRange,
                             "KDF output for label '\(String(decoding: label, as: UTF8.self))' is not in 1..<n")
         }
-        let privateKey = scalar.bigEndianBytes
-        return RIoTKeyPair(kdfOutput: raw, privateKey: privateKey,
-                           publicKey: try publicPoint(ofPrivateKey: privateKey))
+        return scalar.bigEndianBytes
     }
 
     /// d·G as `04 || X || Y`, through swift-crypto.
