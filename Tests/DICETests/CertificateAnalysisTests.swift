@@ -109,6 +109,32 @@ struct CertificateAnalysisTests {
         #expect(finding.confirmed)
     }
 
+    @Test("DICE-NONCE-002 without a named signer: the key two signatures share is chosen, unconfirmed")
+    func sharedNonceWithoutNamedSigner() throws {
+        let (vector, aliasDER, _) = try Self.pub01()
+        let key = hexBytes(try #require(vector.expectedText("deviceIdPrivate")))
+        let nonce = hexBytes("3b1f0c9e55aa0102030405060708090a0b0c0d0e0f10111213141516171819ff")
+        // subjectAltName -> issuerAltName removes the RIoT claim; the CN change makes a second message.
+        var tbs = try PresentedCertificate(der: aliasDER).tbs
+        let san: [UInt8] = [0x06, 0x03, 0x55, 0x1d, 0x11]
+        let at = try #require((0...(tbs.count - 5)).first { Array(tbs[$0..<($0 + 5)]) == san })
+        tbs[at + 4] = 0x12
+        var second = tbs
+        let cn = Array("mxchip".utf8)
+        let cnAt = try #require((0...(second.count - cn.count)).first { Array(second[$0..<($0 + cn.count)]) == cn })
+        second[cnAt] = UInt8(ascii: "n")
+        let certificates = try [tbs, second].map { message in
+            try PresentedCertificate(der: RIoTCertificateBuilder.certificate(
+                tbs: message, signature: try RIoTFixedNonce.sign(message, privateKey: key, nonce: nonce)))
+        }
+        #expect(certificates.allSatisfy { $0.riotClaim == nil && !$0.isSelfIssued })
+        let findings = NonceReuseDetector.findings(in: certificates)
+        #expect(findings.count == 1)
+        #expect(findings.first.map { hex($0.recoveredPrivateKey) } == vector.expectedText("deviceIdPrivate"))
+        #expect(findings.first?.certificateIndices == [0, 1])
+        #expect(findings.first?.confirmed == false)
+    }
+
     @Test("random-nonce signatures give no finding")
     func randomNonces() throws {
         let (_, aliasDER, deviceIdDER) = try Self.pub01()

@@ -107,12 +107,21 @@ struct CertificateComparisonTests {
         #expect(mismatches.map(\.requirementID) == ["DICE-CERT-DER-001"])
     }
 
-    @Test("a re-encoded certificate with every field right is an encoding finding")
-    func encodingOnly() throws {
-        // Same TBS content but the serial changed: keys, CN, FWID and extensions match; the signature no longer does.
+    @Test("a changed serial breaks the signature")
+    func changedSerial() throws {
         let der = try Self.presented(Self.release())
         let patched = try Self.patch(der, [0x02, 0x05, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e], [0x02, 0x05, 0x0a, 0x0b, 0x0c, 0x0d, 0x0f])
         let kinds = Self.kinds(try DevKitCertificateComparison.compare(presentedDER: patched, release: Self.release()))
         #expect(kinds == [.signature])
+    }
+
+    @Test("a properly signed certificate that is not dps_cert_gen's bytes is an encoding finding")
+    func encodingOnly() throws {
+        let expected = try DevKitRIoTProfile().derive(Self.release())
+        let tbs = try Self.patch(try expected.certificates.get().alias.tbs, Array("170101000000Z".utf8), Array("180101000000Z".utf8))
+        let signature = try RIoTFixedNonce.sign(tbs, privateKey: expected.deviceIdKey.privateKey)
+        let der = RIoTCertificateBuilder.certificate(tbs: tbs, signature: signature)
+        let mismatches = DevKitCertificateComparison.compare(presentedDER: der, expected: expected)
+        #expect(mismatches.map(\.requirementID) == ["DICE-CERT-BYTES-001"])
     }
 }
