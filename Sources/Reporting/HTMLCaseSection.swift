@@ -1,0 +1,110 @@
+import DPSCore
+import Foundation
+import Verdicts
+
+/// The part of the HTML page about one case: verdict table, device outcome, log, and the
+/// transcript folded into a `<details>` block.
+struct HTMLCaseSection {
+    var item: CaseResult
+    /// Element id of the section; transcript rows get `<anchor>-ev-<sequence>` so evidence links work.
+    var anchor: String
+    var catalogue: [String: Requirement]
+    var payloadLimit: Int
+
+    func render() -> String {
+        let outcome = item.outcome
+        var html = "<section class=\"case\" id=\"\(anchor)\">\n"
+        html += "<h2><code>\(HTMLText.escape(item.id))</code> <span class=\"badge o-\(outcome.rawValue)\">\(VerdictText.label(outcome))</span></h2>\n"
+        html += "<p class=\"meta\">\(HTMLText.escape(item.title)) · suite <code>\(HTMLText.escape(item.suite))</code>"
+        html += " · wall time \(SecondsText.fixed(item.wallSeconds)) s · clock time \(SecondsText.fixed(item.clockSeconds)) s"
+        if let meaning = VerdictText.meaning(outcome) { html += " · \(HTMLText.escape(meaning))" }
+        html += "</p>\n"
+        html += verdictTable()
+        html += deviceOutcome()
+        html += log()
+        html += transcript()
+        return html + "</section>\n"
+    }
+
+    private func verdictTable() -> String {
+        guard !item.verdicts.isEmpty else {
+            return "<p class=\"t-error\">No verdicts: nothing was checked.</p>\n"
+        }
+        var html = "<h3>Verdicts</h3>\n<table class=\"verdicts\">\n"
+        html += "<tr><th>Requirement</th><th>Outcome</th><th>Expected (one of)</th><th>Observed</th><th>Evidence</th></tr>\n"
+        for verdict in item.verdicts {
+            html += "<tr><td><code>\(HTMLText.escape(verdict.requirement))</code>\(requirementNote(verdict.requirement))</td>"
+            html += "<td><span class=\"badge o-\(verdict.outcome.rawValue)\">\(VerdictText.label(verdict.outcome))</span></td>"
+            html += "<td>\(expected(verdict.expected))</td>"
+            html += "<td><pre>\(HTMLText.escape(verdict.observed))</pre></td>"
+            html += "<td>" + verdict.evidence.map { "<a href=\"#\(anchor)-ev-\($0)\">#\($0)</a>" }.joined(separator: " ") + "</td></tr>\n"
+        }
+        return html + "</table>\n"
+    }
+
+    /// Level, statement and source from the catalogue, when one was given.
+    private func requirementNote(_ id: String) -> String {
+        guard !catalogue.isEmpty else { return "" }
+        guard let requirement = catalogue[id] else {
+            return "<div class=\"req\">not in the requirement catalogue</div>"
+        }
+        return "<div class=\"req\"><strong>\(requirement.level.rawValue)</strong> \(HTMLText.escape(requirement.statement))"
+            + " <em>(\(HTMLText.escape(requirement.source)))</em></div>"
+    }
+
+    private func expected(_ outcomes: [String]) -> String {
+        guard !outcomes.isEmpty else { return "<em>(not stated)</em>" }
+        return "<ul class=\"expected\">" + outcomes.map { "<li>\(HTMLText.escape($0))</li>" }.joined() + "</ul>"
+    }
+
+    private func deviceOutcome() -> String {
+        guard !item.deviceOutcome.isEmpty else { return "" }
+        var html = "<h3>Device outcome</h3>\n<table>\n"
+        for key in item.deviceOutcome.keys.sorted() {
+            html += "<tr><th><code>\(HTMLText.escape(key))</code></th><td>\(HTMLText.escape(item.deviceOutcome[key] ?? ""))</td></tr>\n"
+        }
+        return html + "</table>\n"
+    }
+
+    private func log() -> String {
+        guard !item.log.isEmpty else { return "" }
+        return "<details>\n<summary>Harness log (\(VerdictText.counted(item.log.count, "line")))</summary>\n<pre>"
+            + item.log.map(HTMLText.escape).joined(separator: "\n") + "</pre>\n</details>\n"
+    }
+
+    private func transcript() -> String {
+        guard !item.transcript.isEmpty else { return "<p class=\"meta\">No wire events were recorded.</p>\n" }
+        var html = "<details>\n<summary>Wire transcript (\(VerdictText.counted(item.transcript.count, "event")))</summary>\n"
+        html += "<table class=\"transcript\">\n<tr><th>#</th><th>Time (UTC)</th><th>Connection</th><th>Direction</th>"
+        html += "<th>Kind</th><th>Summary</th><th>Payload</th></tr>\n"
+        let start = item.transcript.first?.time
+        for event in item.transcript {
+            html += "<tr id=\"\(anchor)-ev-\(event.sequence)\"><td class=\"num\">\(event.sequence)</td>"
+            html += "<td class=\"mono\">\(ReportTimestamp.timeOfDay(event.time))<br>\(HTMLText.escape(TranscriptLine.offset(event, start: start)))</td>"
+            html += "<td><code>\(HTMLText.escape(event.connection))</code> \(event.transport.rawValue)</td>"
+            html += "<td>\(HTMLText.escape(TranscriptLine.words(event.direction)))</td>"
+            html += "<td><code>\(HTMLText.escape(event.kind))</code></td>"
+            html += "<td>\(HTMLText.escape(event.summary))\(details(of: event))</td>"
+            html += "<td>\(payload(of: event))</td></tr>\n"
+        }
+        return html + "</table>\n</details>\n"
+    }
+
+    private func details(of event: WireEvent) -> String {
+        var parts: [String] = []
+        if let topic = event.topic { parts.append("<code>\(HTMLText.escape(topic))</code>") }
+        if let status = event.status { parts.append("status \(status)") }
+        return parts.isEmpty ? "" : "<div class=\"req\">" + parts.joined(separator: " · ") + "</div>"
+    }
+
+    private func payload(of event: WireEvent) -> String {
+        var html = ""
+        if let text = event.payload, !text.isEmpty {
+            html += "<pre>\(HTMLText.escape(VerdictText.truncated(text, limit: payloadLimit)))</pre>"
+        }
+        if !event.raw.isEmpty {
+            html += "<div class=\"req\">\(VerdictText.counted(event.raw.count, "raw byte")) (in report.json)</div>"
+        }
+        return html
+    }
+}
