@@ -54,14 +54,16 @@ let package = Package(
         .target(name: "Device", dependencies: ["DPSCore", "MosquittoClient"], swiftSettings: strict),
         // Scenario model, loader, requirement catalogue, runner and checks.
         .target(name: "ScenarioEngine", dependencies: [
-            "DPSCore", "Verdicts", "FakeDPS", "Device",
+            "DPSCore", "Verdicts", "FakeDPS", "Device", "MQTTWire",
             .product(name: "Yams", package: "Yams"),
+            .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
         // JUnit XML, JSON and HTML reports.
         .target(name: "Reporting", dependencies: ["Verdicts", "DPSCore"], swiftSettings: strict),
         .executableTarget(name: "dpsconform", dependencies: [
             "DPSCore", "FakeDPS", "Device", "ScenarioEngine", "Reporting", "Verdicts", "DICE",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
 
         .testTarget(name: "DPSCoreTests", dependencies: ["DPSCore"], swiftSettings: strict),
@@ -74,7 +76,7 @@ let package = Package(
             .product(name: "NIOEmbedded", package: "swift-nio"),
         ], swiftSettings: strict),
         .testTarget(name: "DeviceTests", dependencies: ["Device", "FakeDPS", "DPSCore"], swiftSettings: strict),
-        .testTarget(name: "ScenarioEngineTests", dependencies: ["ScenarioEngine", "Verdicts"], swiftSettings: strict),
+        .testTarget(name: "ScenarioEngineTests", dependencies: ["ScenarioEngine", "Verdicts", "DPSCore", "FakeDPS", "Device", "MQTTWire"], swiftSettings: strict),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Verdicts", "DPSCore"], swiftSettings: strict),
         .testTarget(name: "InteropTests", dependencies: ["DPSCore"], swiftSettings: strict),
     ]

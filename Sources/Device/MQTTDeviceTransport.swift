@@ -42,7 +42,7 @@ public final class MQTTDeviceTransport: ProvisioningTransport {
             guard code.isAccepted else {
                 throw TransportError(.refused, "server refused CONNECT: CONNACK \(code.rawValue) (\(code))", refusalCode: Int(code.rawValue))
             }
-            // Subscribe before the first publish, or responses have nowhere to go (DPS-FLOW-SUB-001).
+            // Subscribe before the first publish, or responses have nowhere to go (DPS-MQTT-SUB-001).
             let granted = try await client.subscribe(filter: DPSTopic.responseFilter, qos: .atLeastOnce, timeout: timeout)
             if granted.first == 0x80 {
                 throw TransportError(.refused, "server refused the subscription to \(DPSTopic.responseFilter)")

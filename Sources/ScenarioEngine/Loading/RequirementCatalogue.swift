@@ -1,0 +1,61 @@
+import Foundation
+import MQTTWire
+import Verdicts
+
+/// Every requirement the tool can check: the DPS rules of `Scenarios/requirements.yaml` plus the
+/// MQTT 3.1.1 rules MQTTWire enforces (their single source is `MQTTRule.all`).
+public struct RequirementCatalogue: Sendable {
+    public static let fileName = "requirements.yaml"
+    public let requirements: [String: Requirement]
+
+    public init(requirements: [Requirement]) {
+        var table: [String: Requirement] = [:]
+        for requirement in requirements { table[requirement.id] = requirement }
+        for rule in MQTTRule.all where table[rule.id] == nil {
+            table[rule.id] = Requirement(id: rule.id, level: .must, statement: rule.statement, source: "OASIS MQTT 3.1.1")
+        }
+        self.requirements = table
+    }
+
+    public subscript(id: String) -> Requirement? { requirements[id] }
+
+    /// Loads the catalogue file; each entry needs id, level, statement and source.
+    public static func load(path: String) throws -> RequirementCatalogue {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw InputError(.unreadableFile, file: path, "cannot read the requirement catalogue")
+        }
+        guard let root = try YAMLNode.load(text: text, file: path) else { throw InputError(.missingField, file: path, "the catalogue is empty") }
+        let top = try root.mapping(allowed: ["requirements"])
+        guard let list = top["requirements"] else { throw root.error(.missingField, "the catalogue needs 'requirements'") }
+        var seen: Set<String> = []
+        var requirements: [Requirement] = []
+        for item in try list.sequence() {
+            let fields = try item.mapping(allowed: ["id", "level", "statement", "source"])
+            guard let id = try fields["id"]?.string(), let levelNode = fields["level"],
+                  let statement = try fields["statement"]?.string(), let source = try fields["source"]?.string() else {
+                throw item.error(.missingField, "a requirement needs id, level, statement and source")
+            }
+            let level = try levelNode.choice(Dictionary(uniqueKeysWithValues: Requirement.Level.allCases.map { ($0.rawValue, $0) }))
+            guard id.range(of: #"^(DPS-(MQTT|HTTP|AUTH|FLOW|ID)|DICE)-[A-Z0-9-]+$"#, options: .regularExpression) != nil else {
+                throw item.error(.invalidValue, "requirement id '\(id)' does not follow DPS-<AREA>-... or DICE-...")
+            }
+            guard seen.insert(id).inserted else { throw item.error(.duplicateID, "requirement '\(id)' is listed twice") }
+            requirements.append(Requirement(id: id, level: level, statement: statement, source: source))
+        }
+        return RequirementCatalogue(requirements: requirements)
+    }
+
+    /// Checks that every scenario cites known requirements that have a check.
+    public func validate(_ scenarios: [Scenario]) throws {
+        for scenario in scenarios {
+            for id in scenario.checks {
+                guard requirements[id] != nil else {
+                    throw InputError(.unknownRequirement, file: scenario.source, field: "\(scenario.id).checks", "requirement '\(id)' is not in the catalogue")
+                }
+                guard CheckLibrary.checks[id] != nil else {
+                    throw InputError(.unknownRequirement, file: scenario.source, field: "\(scenario.id).checks", "requirement '\(id)' has no automated check")
+                }
+            }
+        }
+    }
+}

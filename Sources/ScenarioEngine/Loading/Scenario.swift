@@ -1,0 +1,48 @@
+import DPSCore
+import Device
+import FakeDPS
+
+/// One scripted exchange: the service's setup, the device, and what must come out.
+public struct Scenario: Sendable {
+    /// Stable, runnable ID, e.g. `mqtt/symmetric-key/assigned-after-polls`.
+    public var id: String
+    public var title: String
+    public var suite: String
+    public var transport: ScenarioTransport
+    public var service: ServiceConfiguration
+    public var device: ScenarioDevice
+    public var expect: ScenarioExpectation
+    /// Requirement IDs checked in this case.
+    public var checks: [String]
+    /// Where it was defined, for messages.
+    public var source: String
+}
+
+public enum ScenarioTransport: String, Sendable, Hashable, CaseIterable {
+    case mqtt
+}
+
+/// The device side of a scenario.
+public struct ScenarioDevice: Sendable {
+    public enum Key: Sendable, Hashable {
+        case primary
+        case secondary
+        /// A key that is valid base64 but not the enrollment's.
+        case wrong
+        case literal(String)
+    }
+
+    public var registrationID: String
+    public var key: Key
+    public var deadline: Duration
+    public var payloadJSON: String?
+}
+
+/// What the device must end with.
+public struct ScenarioExpectation: Sendable {
+    /// Outcomes any one of which passes.
+    public var outcomes: [ProvisioningOutcome.Status]
+    public var assignedHub: String?
+    public var deviceID: String?
+    public var errorCode: Int?
+}

@@ -1,0 +1,134 @@
+import DPSCore
+import Device
+import FakeDPS
+import Foundation
+
+/// Reads scenario files (YAML; format in docs/scenarios.md) into `Scenario` values.
+public enum ScenarioLoader {
+    /// Every `*.yaml` scenario file under `paths` (files or directories), sorted, except the
+    /// requirement catalogue. IDs must be unique across all of them.
+    public static func load(paths: [String]) throws -> [Scenario] {
+        var scenarios: [Scenario] = []
+        var ids: [String: String] = [:]
+        for file in try scenarioFiles(paths) {
+            for scenario in try load(file: file) {
+                if let earlier = ids[scenario.id] {
+                    throw InputError(.duplicateID, file: file, "scenario id '\(scenario.id)' is also defined in \(earlier)")
+                }
+                ids[scenario.id] = file
+                scenarios.append(scenario)
+            }
+        }
+        return scenarios
+    }
+
+    static func scenarioFiles(_ paths: [String]) throws -> [String] {
+        var files: [String] = []
+        let manager = FileManager.default
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard manager.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                throw InputError(.unreadableFile, file: path, "no such file or directory")
+            }
+            if isDirectory.boolValue {
+                let entries = (manager.enumerator(atPath: path)?.allObjects as? [String]) ?? []
+                files += entries.filter { $0.hasSuffix(".yaml") && !$0.hasSuffix(RequirementCatalogue.fileName) && !$0.contains("enrollments") }
+                    .sorted().map { (path as NSString).appendingPathComponent($0) }
+            } else {
+                files.append(path)
+            }
+        }
+        return files
+    }
+
+    /// The scenarios of one file.
+    public static func load(file: String) throws -> [Scenario] {
+        guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
+            throw InputError(.unreadableFile, file: file, "cannot read the scenario file as UTF-8 text")
+        }
+        guard let root = try YAMLNode.load(text: text, file: file) else {
+            throw InputError(.missingField, file: file, "the file is empty")
+        }
+        let top = try root.mapping(allowed: ["suite", "description", "defaults", "scenarios"])
+        guard let suiteNode = top["suite"] else { throw root.error(.missingField, "a scenario file needs 'suite'") }
+        let suite = try suiteNode.string()
+        guard let list = top["scenarios"] else { throw root.error(.missingField, "a scenario file needs 'scenarios'") }
+        let items = try list.sequence()
+        guard !items.isEmpty else { throw list.error(.invalidValue, "'scenarios' is empty") }
+        return try items.map { try scenario($0, suite: suite, file: file) }
+    }
+
+    static func scenario(_ node: YAMLNode, suite: String, file: String) throws -> Scenario {
+        let fields = try node.mapping(allowed: ["id", "title", "transport", "service", "enrollments", "device", "expect", "checks"])
+        guard let idNode = fields["id"] else { throw node.error(.missingField, "a scenario needs 'id'") }
+        let id = try idNode.string()
+        guard !id.isEmpty, id.allSatisfy({ $0.isLetter || $0.isNumber || "-_/.".contains($0) }) else {
+            throw idNode.error(.invalidValue, "scenario id '\(id)' may hold only letters, digits and - _ / .")
+        }
+        var service = try serviceConfiguration(fields["service"])
+        if let enrollments = fields["enrollments"] {
+            service.enrollments = try EnrollmentReader.read(enrollments, defaultHubs: ["dpsconform-hub.azure-devices.net"])
+        }
+        guard let deviceNode = fields["device"] else { throw node.error(.missingField, "a scenario needs 'device'") }
+        guard let expectNode = fields["expect"] else { throw node.error(.missingField, "a scenario needs 'expect'") }
+        let transports = Dictionary(uniqueKeysWithValues: ScenarioTransport.allCases.map { ($0.rawValue, $0) })
+        let transport: ScenarioTransport = try fields["transport"].map { try $0.choice(transports) } ?? .mqtt
+        let checks = try fields["checks"]?.sequence().map { try $0.string() } ?? CheckLibrary.defaultChecks(for: transport)
+        return Scenario(id: id, title: try fields["title"]?.string() ?? id, suite: suite, transport: transport, service: service,
+                        device: try device(deviceNode), expect: try expectation(expectNode), checks: checks,
+                        source: "\(file):\(node.node.mark?.line ?? 0)")
+    }
+
+    static func serviceConfiguration(_ node: YAMLNode?) throws -> ServiceConfiguration {
+        var configuration = ServiceConfiguration()
+        guard let node else { return configuration }
+        let fields = try node.mapping(allowed: ["idScope", "assigningPolls", "assigningSeconds", "retryAfter", "sasClockSkewSeconds",
+                                                "registrationIdPolicy", "requireClientIdMatch", "mqttAuthFailure"])
+        if let scope = fields["idScope"] {
+            configuration.idScope = try scope.string()
+            do { try IDScope.validate(configuration.idScope) } catch let error as DPSCoreError { throw scope.error(.invalidValue, error.reason) }
+        }
+        if let polls = fields["assigningPolls"] { configuration.assigningPolls = try polls.int(in: 0...100_000) }
+        if let seconds = fields["assigningSeconds"] { configuration.assigningTime = .seconds(try seconds.int(in: 0...86_400)) }
+        if let retry = fields["retryAfter"] { configuration.retryAfterSeconds = try retry.int(in: 0...86_400) }
+        if let skew = fields["sasClockSkewSeconds"] { configuration.sasClockSkew = .seconds(try skew.int(in: 0...86_400)) }
+        if let policy = fields["registrationIdPolicy"] {
+            configuration.registrationIDPolicy = try policy.choice(Dictionary(uniqueKeysWithValues: RegistrationIDPolicy.allCases.map { ($0.rawValue, $0) }))
+        }
+        if let match = fields["requireClientIdMatch"] { configuration.requireClientIDMatch = try match.bool() }
+        if let mode = fields["mqttAuthFailure"] {
+            configuration.mqttAuthFailure = try mode.choice(Dictionary(uniqueKeysWithValues: MQTTAuthFailureMode.allCases.map { ($0.rawValue, $0) }))
+        }
+        return configuration
+    }
+
+    static func device(_ node: YAMLNode) throws -> ScenarioDevice {
+        let fields = try node.mapping(allowed: ["registrationId", "key", "deadlineSeconds", "payload"])
+        guard let idNode = fields["registrationId"] else { throw node.error(.missingField, "the device needs registrationId") }
+        var key = ScenarioDevice.Key.primary
+        if let keyNode = fields["key"] {
+            let text = try keyNode.string()
+            switch text {
+            case "primary": key = .primary
+            case "secondary": key = .secondary
+            case "wrong": key = .wrong
+            default: key = .literal(try EnrollmentReader.base64Key(keyNode))
+            }
+        }
+        return ScenarioDevice(registrationID: try idNode.string(), key: key,
+                              deadline: .seconds(try fields["deadlineSeconds"]?.int(in: 1...86_400) ?? 300),
+                              payloadJSON: try fields["payload"]?.jsonText())
+    }
+
+    static func expectation(_ node: YAMLNode) throws -> ScenarioExpectation {
+        let fields = try node.mapping(allowed: ["outcome", "assignedHub", "deviceId", "errorCode"])
+        guard let outcomeNode = fields["outcome"] else { throw node.error(.missingField, "expect needs 'outcome' (one value or a list)") }
+        let names: [String: ProvisioningOutcome.Status] = [
+            "assigned": .assigned, "failed": .failed, "disabled": .disabled, "unassigned": .unassigned, "rejected": .rejected,
+            "timedOut": .timedOut, "connectionFailed": .connectionFailed, "protocolError": .protocolError,
+        ]
+        return ScenarioExpectation(outcomes: try outcomeNode.sequenceOrSingle().map { try $0.choice(names) },
+                                   assignedHub: try fields["assignedHub"]?.string(), deviceID: try fields["deviceId"]?.string(),
+                                   errorCode: try fields["errorCode"]?.int(in: 100_000...999_999))
+    }
+}

@@ -1,0 +1,140 @@
+import DPSCore
+import Device
+import FakeDPS
+import Foundation
+import Logging
+import Verdicts
+
+/// Runs scenarios: builds the world of each case (virtual clock, fake DPS, device), lets the
+/// device provision, then turns the transcript and outcome into verdicts.
+public struct ScenarioRunner: Sendable {
+    public let catalogue: RequirementCatalogue
+    /// Wall-time limit of one case; a case that overruns ends in `error`, never in a hang.
+    public var caseTimeout: Duration
+    public var logger: Logger
+
+    public init(catalogue: RequirementCatalogue, caseTimeout: Duration = .seconds(120),
+                logger: Logger = Logger(label: "dpsconform.run", factory: { _ in SwiftLogNoOpLogHandler() })) {
+        self.catalogue = catalogue
+        self.caseTimeout = caseTimeout
+        self.logger = logger
+    }
+
+    /// Runs every scenario in order, calling `progress` after each case.
+    public func run(_ scenarios: [Scenario], progress: @Sendable (CaseResult) -> Void = { _ in }) async -> [CaseResult] {
+        var results: [CaseResult] = []
+        for scenario in scenarios {
+            let result = await run(scenario)
+            progress(result)
+            results.append(result)
+        }
+        return results
+    }
+
+    /// Runs one scenario against the built-in fake.
+    public func run(_ scenario: Scenario) async -> CaseResult {
+        let wallStart = ContinuousClock.now
+        let clock = VirtualClock()
+        let clockStart = clock.now()
+        let transcript = Transcript()
+        func harnessError(_ message: String) -> CaseResult {
+            CaseResult(id: scenario.id, title: scenario.title, suite: scenario.suite,
+                       verdicts: [Verdict(requirement: "HARNESS", outcome: .error, expected: ["the case runs"], observed: message)],
+                       transcript: transcript.snapshot, wallSeconds: (ContinuousClock.now - wallStart).seconds)
+        }
+        let server: FakeDPSServer
+        do {
+            server = try await FakeDPSServer.start(configuration: scenario.service, clock: clock, transcript: transcript, logger: logger)
+        } catch {
+            return harnessError("the fake DPS could not start: \(error)")
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dpsconform-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let caFile: String
+        do {
+            caFile = try server.tls.write(to: directory).path
+        } catch {
+            await server.stop()
+            return harnessError("cannot write the run CA: \(error)")
+        }
+        let settings = ProvisioningSettings(endpoint: server.endpoint(caFile: caFile), registrationID: scenario.device.registrationID,
+                                            credential: .symmetricKey(deviceKey(for: scenario)), payloadJSON: scenario.device.payloadJSON,
+                                            deadline: scenario.device.deadline)
+        let endpoint = settings.endpoint
+        let client = ReferenceClient(settings: settings, clock: clock) {
+            MQTTDeviceTransport(host: endpoint.host, port: endpoint.mqttPort ?? 0, caFile: endpoint.caFile)
+        }
+        let outcome = await withWallTimeout(caseTimeout) { await client.provision() }
+        await settle(transcript)
+        await server.stop()
+        guard let outcome else { return harnessError("the case did not finish within \(caseTimeout) of wall time") }
+
+        let view = TranscriptView(events: transcript.snapshot)
+        let context = CheckContext(scenario: scenario, outcome: outcome, view: view)
+        let verdicts = scenario.checks.map { id in verdict(id, context: context) }
+        return CaseResult(id: scenario.id, title: scenario.title, suite: scenario.suite, verdicts: verdicts,
+                          transcript: transcript.snapshot, deviceOutcome: Self.describe(outcome),
+                          wallSeconds: (ContinuousClock.now - wallStart).seconds,
+                          clockSeconds: clock.now().timeIntervalSince(clockStart))
+    }
+
+    private func verdict(_ id: String, context: CheckContext) -> Verdict {
+        guard let check = CheckLibrary.checks[id] else {
+            return Verdict(requirement: id, outcome: .error, expected: ["a check for \(id)"], observed: "no automated check exists")
+        }
+        let finding = check(context)
+        var outcome = finding.outcome
+        // A broken SHOULD is reported, not failed.
+        if outcome == .fail, catalogue[id]?.level != .must { outcome = .warn }
+        return Verdict(requirement: id, outcome: outcome, expected: finding.expected, observed: finding.observed, evidence: finding.evidence)
+    }
+
+    private func deviceKey(for scenario: Scenario) -> String {
+        let enrollment = scenario.service.enrollments.individuals.first { $0.registrationID.lowercased() == scenario.device.registrationID.lowercased() }
+        var keys: [String] = []
+        if case .symmetricKey(let primary, let secondary)? = enrollment?.attestation { keys = [primary] + (secondary.map { [$0] } ?? []) }
+        switch scenario.device.key {
+        case .literal(let key): return key
+        case .secondary where keys.count > 1: return keys[1]
+        case .primary where !keys.isEmpty: return keys[0]
+        default:
+            // A well-formed key that no enrollment holds.
+            return Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
+        }
+    }
+
+    /// Gives the fake a moment to record the end of the device's connection.
+    private func settle(_ transcript: Transcript) async {
+        for _ in 0..<50 {
+            let events = transcript.snapshot
+            if let last = events.last, last.direction == .local, last.kind == "CLOSE" { return }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    static func describe(_ outcome: ProvisioningOutcome) -> [String: String] {
+        var fields = ["status": outcome.status.rawValue, "requests": String(outcome.requests),
+                      "elapsedSeconds": String(format: "%.3f", outcome.elapsedSeconds)]
+        fields["assignedHub"] = outcome.assignedHub
+        fields["deviceId"] = outcome.deviceId
+        fields["substatus"] = outcome.substatus
+        fields["errorCode"] = outcome.errorCode.map(String.init)
+        fields["message"] = outcome.message.map(Redaction.sasSignatures)
+        fields["operationId"] = outcome.operationId
+        return fields
+    }
+}
+
+/// Runs `operation`, giving up after `limit` of wall time (the operation is then cancelled).
+func withWallTimeout<T: Sendable>(_ limit: Duration, _ operation: @escaping @Sendable () async -> T) async -> T? {
+    await withTaskGroup(of: T?.self) { group in
+        group.addTask { await operation() }
+        group.addTask {
+            try? await Task.sleep(for: limit)
+            return nil
+        }
+        let first = await group.next() ?? nil
+        group.cancelAll()
+        return first
+    }
+}
