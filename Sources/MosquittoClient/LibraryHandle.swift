@@ -51,6 +51,7 @@ final class LibraryHandle: Sendable {
     }
 
     deinit {
+        // Teardown joins a thread, so it runs on the control queue, after any connect still blocking it.
         nonisolated(unsafe) let raw = raw
         let bridge = bridge
         let retained = retainedBridge

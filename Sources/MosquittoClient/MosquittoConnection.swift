@@ -9,7 +9,8 @@ import Darwin
 /// libmosquitto over TLS.
 ///
 /// A connection is used once: `connect`, traffic, `disconnect`. It never reconnects by itself; after
-/// any end (refusal, loss, timeout, disconnect) create a new one. Every wait takes a deadline and
+/// any end (refusal, loss, timeout, disconnect) create a new one, and release the old one: its
+/// socket and C object are freed when the last reference goes. Every wait takes a deadline and
 /// fails with `.timeout` naming the awaited packet when it passes.
 public final class MosquittoConnection: Sendable {
     let configuration: MosquittoConfiguration

@@ -127,17 +127,27 @@ final class SessionBridge: Sendable {
 
     /// Ends the session once: fails every waiter, finishes the message stream (normally when
     /// `cause` is nil, i.e. after the caller's `disconnect`). Later calls do nothing.
-    func close(_ cause: MosquittoError?) {
+    ///
+    /// `finalReply` is handed to its waiter in the same step, so that waiter already sees the
+    /// session closed when it resumes (a refusing CONNACK).
+    func close(_ cause: MosquittoError?, finalReply: (key: SessionWaitKey, reply: SessionReply)? = nil) {
         let orphans: [SessionWaitKey: SessionRecord.Waiter]? = record.withLock { record in
             if case .closed = record.state { return nil }
             record.state = .closed(cause)
+            if let finalReply, record.waiters[finalReply.key] == nil, record.unclaimedRequests > 0 {
+                record.earlyReplies[finalReply.key] = finalReply.reply
+            }
             let orphans = record.waiters
             record.waiters.removeAll()
             return orphans
         }
         guard let orphans else { return }
         for (key, waiter) in orphans {
-            waiter.continuation.resume(with: Self.outcomeAfterClose(key, cause: cause, awaited: waiter.awaited, endpoint: endpoint))
+            if let finalReply, finalReply.key == key {
+                waiter.continuation.resume(returning: finalReply.reply)
+            } else {
+                waiter.continuation.resume(with: Self.outcomeAfterClose(key, cause: cause, awaited: waiter.awaited, endpoint: endpoint))
+            }
         }
         if let cause {
             messageSink.finish(throwing: cause)
@@ -238,18 +248,19 @@ final class SessionBridge: Sendable {
     /// on_connect: `code` is the CONNACK return code (MQTT 3.1.1 §3.2.2.3).
     func connackArrived(_ code: Int32) {
         let connack = ConnackReturnCode(rawValue: UInt8(clamping: code))
-        let accepted: Bool = record.withLock { record in
-            guard case .connecting = record.state, connack.isAccepted else { return false }
+        guard connack.isAccepted else {
+            close(MosquittoError(.connectionRefused, "\(endpoint) refused CONNECT with CONNACK \(connack)",
+                                 libraryCode: Int32(MOSQ_ERR_CONN_REFUSED.rawValue), connackCode: connack),
+                  finalReply: (.connack, .connack(connack)))
+            return
+        }
+        record.withLock { record in
+            guard case .connecting = record.state else { return }
             record.state = .connected
             // Lines from the handshake must not colour how a later loss is reported.
             record.libraryLog.removeAll()
-            return true
         }
         deliver(.connack(connack), for: .connack)
-        if !accepted {
-            close(MosquittoError(.connectionRefused, "\(endpoint) refused CONNECT with CONNACK \(connack)",
-                                 libraryCode: Int32(MOSQ_ERR_CONN_REFUSED.rawValue), connackCode: connack))
-        }
     }
 
     /// on_subscribe: one granted QoS per filter, 0x80 for a refused filter (MQTT 3.1.1 §3.9.3).
@@ -280,7 +291,7 @@ final class SessionBridge: Sendable {
             return (record.libraryLog, established)
         }
         if rc == Int32(MOSQ_ERR_SUCCESS.rawValue) {
-            deliver(.disconnected, for: .disconnect)
+            // A `.disconnect` waiter, registered or not, reads success from the closed(nil) state.
             close(nil)
             return
         }
