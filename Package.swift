@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Module map: see docs/ARCHITECTURE.md. Arrows point one way: the CLI on top,
+// Module map: see docs/architecture.md. Arrows point one way: the CLI on top,
 // DPSCore / MQTTWire / DICE / Verdicts at the bottom; FakeDPS and Device never
 // import each other and meet only in ScenarioEngine.
 let strict: [SwiftSetting] = [
@@ -10,7 +10,7 @@ let strict: [SwiftSetting] = [
 
 let package = Package(
     name: "dpsconform",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "dpsconform", targets: ["dpsconform"]),
     ],
@@ -75,7 +75,9 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
         ], swiftSettings: strict),
-        .testTarget(name: "DeviceTests", dependencies: ["Device", "FakeDPS", "DPSCore"], swiftSettings: strict),
+        .testTarget(name: "DeviceTests", dependencies: [
+            "Device", "FakeDPS", "DPSCore", .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: strict),
         .testTarget(name: "ScenarioEngineTests", dependencies: ["ScenarioEngine", "Verdicts", "DPSCore", "FakeDPS", "Device", "MQTTWire"], swiftSettings: strict),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Verdicts", "DPSCore"], swiftSettings: strict),
         .testTarget(name: "InteropTests", dependencies: ["DPSCore"], swiftSettings: strict),

@@ -2,6 +2,7 @@ import DPSCore
 import Device
 import FakeDPS
 import Foundation
+import Logging
 
 /// A fake DPS on loopback with one symmetric-key enrollment, its CA written to a temporary file.
 struct FakeFixture {
@@ -19,7 +20,8 @@ struct FakeFixture {
                                  deviceID: "device-01-id", allocation: .static(hub: "hub-a.azure-devices.net")),
         ])
         configure(&configuration)
-        let server = try await FakeDPSServer.start(configuration: configuration, clock: clock)
+        let server = try await FakeDPSServer.start(configuration: configuration, clock: clock,
+                                                   logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dpsconform-test-\(UUID().uuidString)")
         let caFile = try server.tls.write(to: directory).path
         return FakeFixture(server: server, caFile: caFile, clock: clock, directory: directory)

@@ -1,6 +1,7 @@
 import DPSCore
 import MQTTWire
 import NIOCore
+import NIOSSL
 
 /// One device's MQTT session with the fake DPS (dps-protocol.md §2): CONNECT, SUBSCRIBE to the
 /// response filter, register and poll PUBLISHes answered on the response topic.
@@ -72,7 +73,8 @@ final class MQTTSessionHandler: ChannelInboundHandler {
             }
             close(context, reason: "malformed packet: \(malformed.error.reason)", requirement: malformed.error.requirementID)
         } else {
-            close(context, reason: "connection error: \(error)", requirement: nil)
+            let text = error is NIOSSLError ? "TLS: \(error)" : "\(error)"
+            close(context, reason: "connection error: \(text)", requirement: nil)
         }
     }
 
@@ -109,6 +111,7 @@ final class MQTTSessionHandler: ChannelInboundHandler {
             }
         }
         state = .connected(identity, attestation)
+        recorder.log("CONNECT \(identity.registrationID) accepted (api-version \(identity.apiVersion))")
         // DPS keeps no session state whatever the CleanSession flag (pitfall H).
         send(.connAck(MQTTConnAck(sessionPresent: false, returnCode: .accepted)), context: context)
     }
@@ -145,6 +148,7 @@ final class MQTTSessionHandler: ChannelInboundHandler {
             request = DeviceRequest(kind: .poll, identity: identity, operationID: operationID)
         }
         let response = service.handle(request, attestation: attestation)
+        recorder.exchange(request, response)
         guard subscribed else {
             // Like any broker, nothing is delivered without a subscription (DPS-MQTT-SUB-002).
             recorder.note("DROP", "response \(response.status) not delivered: the device has not subscribed to \(DPSTopic.responseFilter)")

@@ -45,6 +45,17 @@ struct WireRecorder: Sendable {
                                     raw: malformed.leadingBytes))
     }
 
+    /// One log line per request/response exchange (`serve` prints these).
+    func exchange(_ request: DeviceRequest, _ response: ServiceResponse) {
+        let retry = response.retryAfter.map { " retry-after=\($0)" } ?? ""
+        let operation = request.operationID.map { " operation=\($0)" } ?? ""
+        logger.info("\(connection) \(request.identity.registrationID) \(request.kind.rawValue)\(operation) -> \(response.status)\(retry)")
+    }
+
+    func log(_ text: String) {
+        logger.info("\(connection) \(text)")
+    }
+
     func note(_ kind: String, _ text: String) {
         logger.info("\(connection) \(kind) \(text)")
         transcript.append(WireEvent(time: clock.now(), connection: connection, transport: .mqtt, direction: .local, kind: kind, summary: text))

@@ -1,0 +1,89 @@
+import DPSCore
+import Foundation
+import Testing
+
+/// Microsoft's Python device SDK (azure-iot-device, from PyPI) provisioning against
+/// `dpsconform serve`. The test script (ci/test.sh) makes the virtualenv and sets
+/// DPSCONFORM_PYTHON; in CI the test runs and fails loudly if the interpreter is missing.
+@Suite("Interoperability: azure-iot-device (Python) against dpsconform serve", .serialized,
+       .enabled(if: PythonSDK.interpreter != nil || ProcessInfo.processInfo.environment["CI"] != nil))
+struct PythonSDKInteropTests {
+    static let key = Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
+
+    static let enrollments = """
+        individual:
+          - registrationId: py-sdk-device-01
+            symmetricKey: {primaryKey: "\(key)"}
+            deviceId: py-sdk-device-01-id
+            iotHub: interop-hub.azure-devices.net
+        """
+
+    @Test("symmetric key: the SDK ends assigned with the enrolled hub and device ID")
+    func assigned() async throws {
+        let python = try PythonSDK.requireInterpreter()
+        let serve = try ServeProcess(enrollmentYAML: Self.enrollments)
+        try await serve.waitUntilReady()
+        let result = try await runTool(python, [PythonSDK.script, "--endpoint-file", serve.endpointFile.path,
+                                                "--registration-id", "py-sdk-device-01", "--symmetric-key", Self.key])
+        let log = serve.log()
+        #expect(await serve.stop() == 0, "serve stops cleanly on SIGTERM")
+        let outcome = try PythonSDK.outcome(result.output)
+        #expect(result.status == 0, "driver output: \(result.output)\nserve log: \(log)")
+        #expect(outcome["status"] == "assigned")
+        #expect(outcome["assignedHub"] == "interop-hub.azure-devices.net")
+        #expect(outcome["deviceId"] == "py-sdk-device-01-id")
+        #expect(log.contains("py-sdk-device-01 register -> 202"), "serve logs one line per exchange")
+    }
+
+    @Test("a wrong key ends in the SDK's clean service error, not a hang")
+    func wrongKey() async throws {
+        let python = try PythonSDK.requireInterpreter()
+        let serve = try ServeProcess(enrollmentYAML: Self.enrollments)
+        try await serve.waitUntilReady()
+        let wrong = Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
+        let result = try await runTool(python, [PythonSDK.script, "--endpoint-file", serve.endpointFile.path,
+                                                "--registration-id", "py-sdk-device-01", "--symmetric-key", wrong, "--timeout", "40"])
+        _ = await serve.stop()
+        let outcome = try PythonSDK.outcome(result.output)
+        #expect(result.status == 1)
+        #expect(outcome["status"] == "error")
+        #expect(outcome["cause"] == "ServiceError", "401 surfaces as the SDK's ServiceError: \(result.output)")
+    }
+}
+
+enum PythonSDK {
+    /// The virtualenv interpreter with azure-iot-device installed.
+    static var interpreter: String? {
+        if let path = ProcessInfo.processInfo.environment["DPSCONFORM_PYTHON"], FileManager.default.isExecutableFile(atPath: path) {
+            return path
+        }
+        let local = repositoryRoot.appendingPathComponent(".venv-interop/bin/python").path
+        return FileManager.default.isExecutableFile(atPath: local) ? local : nil
+    }
+
+    static func requireInterpreter() throws -> String {
+        guard let interpreter else {
+            throw InteropError("no Python with azure-iot-device: run ci/setup-interop-venv.sh (or ci/test.sh) first")
+        }
+        return interpreter
+    }
+
+    static var script: String { repositoryRoot.appendingPathComponent("ci/interop/python_sdk_provision.py").path }
+
+    static var repositoryRoot: URL {
+        var url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        while url.path != "/", !FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) {
+            url.deleteLastPathComponent()
+        }
+        return url
+    }
+
+    /// The driver's one JSON line as strings.
+    static func outcome(_ output: String) throws -> [String: String] {
+        guard let line = output.split(separator: "\n").last(where: { $0.hasPrefix("{") }),
+              let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+            throw InteropError("the driver printed no JSON: \(output)")
+        }
+        return object.compactMapValues { $0 as? String }
+    }
+}

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Runs the default conformance suite (Scenarios/) against the built-in fake DPS and writes
+# Reports/junit.xml, report.json, report.html and summary.md. Exit code: dpsconform's.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./ci/install-deps.sh
+swift build --product dpsconform
+exec .build/debug/dpsconform run "$@"
