@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // Shared DPS wire model: JSON models, topics, usernames, SAS, IDs, transcript, clock. No I/O.
@@ -44,6 +45,7 @@ let package = Package(
             "DPSCore", "MQTTWire",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
@@ -51,17 +53,24 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
         // The device side: reference DPS client and its transports.
-        .target(name: "Device", dependencies: ["DPSCore", "MosquittoClient"], swiftSettings: strict),
+        .target(name: "Device", dependencies: [
+            "DPSCore", "MosquittoClient", "DICE",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ], swiftSettings: strict),
         // Scenario model, loader, requirement catalogue, runner and checks.
         .target(name: "ScenarioEngine", dependencies: [
             "DPSCore", "Verdicts", "FakeDPS", "Device", "MQTTWire",
             .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
+        // Known-answer vector files (Vectors/): the documented format and checking them against the implementation.
+        .target(name: "VectorChecks", dependencies: ["DPSCore", "DICE", "Verdicts"], swiftSettings: strict),
         // JUnit XML, JSON and HTML reports.
         .target(name: "Reporting", dependencies: ["Verdicts", "DPSCore"], swiftSettings: strict),
         .executableTarget(name: "dpsconform", dependencies: [
-            "DPSCore", "FakeDPS", "Device", "ScenarioEngine", "Reporting", "Verdicts", "DICE",
+            "DPSCore", "FakeDPS", "Device", "ScenarioEngine", "Reporting", "Verdicts", "DICE", "VectorChecks",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
@@ -79,6 +88,7 @@ let package = Package(
             "Device", "FakeDPS", "DPSCore", .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
         .testTarget(name: "ScenarioEngineTests", dependencies: ["ScenarioEngine", "Verdicts", "DPSCore", "FakeDPS", "Device", "MQTTWire"], swiftSettings: strict),
+        .testTarget(name: "VectorChecksTests", dependencies: ["VectorChecks", "DPSCore", "DICE", "Verdicts"], swiftSettings: strict),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Verdicts", "DPSCore"], swiftSettings: strict),
         .testTarget(name: "InteropTests", dependencies: ["DPSCore"], swiftSettings: strict),
     ]
