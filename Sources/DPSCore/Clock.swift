@@ -15,6 +15,18 @@ public protocol DPSClock: Sendable {
     func accountForTimedOutWait(_ duration: Duration)
 }
 
+extension DPSClock {
+    /// How long a server must really wait to answer `duration` of this clock's time later. A
+    /// virtual clock moves itself forward and answers zero: the delay costs no wall time.
+    public func realDelay(forAnswerAfter duration: Duration) -> Duration {
+        if let virtual = self as? VirtualClock {
+            virtual.advance(by: duration)
+            return .zero
+        }
+        return duration
+    }
+}
+
 /// Wall-clock time, for real devices and real endpoints.
 public struct SystemClock: DPSClock {
     public init() {}

@@ -18,10 +18,12 @@ public enum DPSTopic {
 
     /// Response topic as DPS sends it: `$rid` first, then `retry-after` when given (pitfall F).
     /// `requestID` is echoed exactly as the device sent it (still encoded), never re-encoded.
-    public static func response(status: Int, rawRequestID: String, retryAfter: String? = nil) -> String {
-        var topic = responsePrefix + String(status) + "/?$rid=" + rawRequestID
-        if let retryAfter { topic += "&retry-after=" + retryAfter }
-        return topic
+    /// `requestIDFirst: false` puts `$rid` last, a fault some client parsers cannot handle.
+    public static func response(status: Int, rawRequestID: String, retryAfter: String? = nil, requestIDFirst: Bool = true) -> String {
+        var properties = ["$rid=" + rawRequestID]
+        if let retryAfter { properties.append("retry-after=" + retryAfter) }
+        if !requestIDFirst { properties.reverse() }
+        return responsePrefix + String(status) + "/?" + properties.joined(separator: "&")
     }
 }
 

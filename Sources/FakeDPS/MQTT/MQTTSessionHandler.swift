@@ -42,8 +42,8 @@ final class MQTTSessionHandler: ChannelInboundHandler {
             close(context, reason: "second CONNECT on one connection", requirement: "MQTT-3.1.1-3.1.0-2")
         case (.connected(let identity, let attestation), .publish(let publish)):
             handlePublish(publish, identity: identity, attestation: attestation, context: context)
-        case (.connected, .subscribe(let subscribe)):
-            handleSubscribe(subscribe, context: context)
+        case (.connected(let identity, _), .subscribe(let subscribe)):
+            handleSubscribe(subscribe, identity: identity, context: context)
         case (.connected, .unsubscribe(let unsubscribe)):
             if unsubscribe.topicFilters.contains(DPSTopic.responseFilter) { subscribed = false }
             send(.unsubAck(packetIdentifier: unsubscribe.packetIdentifier), context: context)
@@ -110,26 +110,51 @@ final class MQTTSessionHandler: ChannelInboundHandler {
                 return
             }
         }
+        let fault = service.fault(for: .connect, registrationID: identity.registrationID)
+        switch fault {
+        case .refuseConnection(let code)?:
+            refuse(MQTTConnectReturnCode(rawValue: code), context: context, reason: "fault plan")
+            return
+        case .dropConnection?:
+            close(context, reason: "fault plan: connection dropped after CONNECT", requirement: nil)
+            return
+        default:
+            break
+        }
         state = .connected(identity, attestation)
         recorder.log("CONNECT \(identity.registrationID) accepted (api-version \(identity.apiVersion))")
+        if case .withholdAcknowledgement? = fault {
+            recorder.note("FAULT", "CONNACK withheld")
+            return
+        }
         // DPS keeps no session state whatever the CleanSession flag (pitfall H).
-        send(.connAck(MQTTConnAck(sessionPresent: false, returnCode: .accepted)), context: context)
+        sendLater(.connAck(MQTTConnAck(sessionPresent: false, returnCode: .accepted)), fault: fault, context: context)
     }
 
-    private func handleSubscribe(_ subscribe: MQTTSubscribe, context: ChannelHandlerContext) {
+    private func handleSubscribe(_ subscribe: MQTTSubscribe, identity: DeviceIdentity, context: ChannelHandlerContext) {
+        let fault = service.fault(for: .subscribe, registrationID: identity.registrationID)
+        if case .dropConnection? = fault {
+            close(context, reason: "fault plan: connection dropped on SUBSCRIBE", requirement: nil)
+            return
+        }
+        if case .refuseSubscription? = fault {
+            send(.subAck(MQTTSubAck(packetIdentifier: subscribe.packetIdentifier, returnCodes: subscribe.subscriptions.map { _ in .failure })), context: context)
+            return
+        }
         let codes = subscribe.subscriptions.map { subscription -> MQTTSubAckReturnCode in
             // Only the response filter exists on DPS; QoS 2 is granted as 1 (DOC-MQTT, §2.3).
             guard subscription.topicFilter == DPSTopic.responseFilter else { return .failure }
             subscribed = true
             return .granted(min(subscription.requestedQoS, .atLeastOnce))
         }
-        send(.subAck(MQTTSubAck(packetIdentifier: subscribe.packetIdentifier, returnCodes: codes)), context: context)
+        if case .withholdAcknowledgement? = fault {
+            recorder.note("FAULT", "SUBACK withheld")
+            return
+        }
+        sendLater(.subAck(MQTTSubAck(packetIdentifier: subscribe.packetIdentifier, returnCodes: codes)), fault: fault, context: context)
     }
 
     private func handlePublish(_ publish: MQTTPublish, identity: DeviceIdentity, attestation: AttestationOutcome, context: ChannelHandlerContext) {
-        if publish.qos == .atLeastOnce, let id = publish.packetIdentifier {
-            send(.pubAck(packetIdentifier: id), context: context)
-        }
         let topic: DeviceRequestTopic
         do {
             topic = try DeviceRequestTopic(parsing: publish.topicName)
@@ -145,18 +170,69 @@ final class MQTTSessionHandler: ChannelInboundHandler {
         case .register:
             request = DeviceRequest(kind: .register, identity: identity, body: publish.payload)
         case .poll(_, let operationID, _):
+            // The poll payload is ignored, whatever it is (pitfall J).
             request = DeviceRequest(kind: .poll, identity: identity, operationID: operationID)
         }
-        let response = service.handle(request, attestation: attestation)
+        let fault = service.fault(for: request.kind == .register ? .register : .poll, registrationID: identity.registrationID)
+        if case .dropConnection(afterAcknowledging: false)? = fault {
+            close(context, reason: "fault plan: connection dropped before PUBACK", requirement: nil)
+            return
+        }
+        if publish.qos == .atLeastOnce, let id = publish.packetIdentifier {
+            if case .withholdAcknowledgement? = fault {
+                recorder.note("FAULT", "PUBACK withheld")
+            } else {
+                send(.pubAck(packetIdentifier: id), context: context)
+            }
+        }
+        if case .dropConnection(afterAcknowledging: true)? = fault {
+            close(context, reason: "fault plan: connection dropped after PUBACK", requirement: nil)
+            return
+        }
+        var requestIDFirst = true
+        var response: ServiceResponse
+        switch fault {
+        case .respond(let status, let retryAfter, let errorCode, let body)?:
+            response = service.faultResponse(status: status, retryAfter: retryAfter, errorCode: errorCode, body: body)
+        case .modify(let modification)?:
+            response = modification.apply(to: service.handle(request, attestation: attestation))
+            requestIDFirst = !modification.requestIDLast
+        default:
+            response = service.handle(request, attestation: attestation)
+        }
         recorder.exchange(request, response)
+        if case .noResponse? = fault {
+            recorder.note("FAULT", "response \(response.status) withheld")
+            return
+        }
         guard subscribed else {
             // Like any broker, nothing is delivered without a subscription (DPS-MQTT-SUB-002).
             recorder.note("DROP", "response \(response.status) not delivered: the device has not subscribed to \(DPSTopic.responseFilter)")
             return
         }
-        let reply = MQTTPublish(topicName: DPSTopic.response(status: response.status, rawRequestID: topic.rawRequestID, retryAfter: response.retryAfter),
+        let reply = MQTTPublish(topicName: DPSTopic.response(status: response.status, rawRequestID: topic.rawRequestID,
+                                                             retryAfter: response.retryAfter, requestIDFirst: requestIDFirst),
                                 payload: response.body, qos: .atLeastOnce, packetIdentifier: takePacketIdentifier())
-        send(.publish(reply), context: context)
+        sendLater(.publish(reply), fault: fault, context: context)
+    }
+
+    /// Sends now, or after the fault plan's delay (no wall time on a virtual clock).
+    private func sendLater(_ packet: MQTTPacket, fault: FaultAction?, context: ChannelHandlerContext) {
+        guard case .delay(let duration)? = fault else {
+            send(packet, context: context)
+            return
+        }
+        let wait = service.clock.realDelay(forAnswerAfter: duration)
+        recorder.note("FAULT", "answer delayed by \(duration)")
+        guard wait > .zero else {
+            send(packet, context: context)
+            return
+        }
+        let nanoseconds = Int64(wait.components.seconds) * 1_000_000_000 + Int64(wait.components.attoseconds / 1_000_000_000)
+        context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(nanoseconds)) { [self] in
+            guard !isClosed else { return }
+            send(packet, context: context)
+        }
     }
 
     private func takePacketIdentifier() -> UInt16 {

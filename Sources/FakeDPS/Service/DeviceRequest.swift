@@ -45,8 +45,8 @@ public struct DeviceRequest: Sendable, Hashable {
 
 /// The outcome of checking a device's credentials against the enrollments.
 public enum AttestationOutcome: Sendable, Hashable {
-    /// The device is who it claims; its enrollment.
-    case verified(IndividualEnrollment)
+    /// The device is who it claims; the enrollment it matched.
+    case verified(EnrollmentMatch)
     /// The device was refused; the response that says why.
     case refused(ServiceResponse, reason: String)
 }

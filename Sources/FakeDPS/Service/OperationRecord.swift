@@ -5,7 +5,7 @@ import Foundation
 struct OperationRecord: Sendable {
     let operationID: String
     let registrationID: String
-    let enrollment: IndividualEnrollment
+    let match: EnrollmentMatch
     let payload: JSONValue?
     let createdAt: Date
     let readyAt: Date

@@ -2,48 +2,46 @@ import DPSCore
 import Foundation
 import Synchronization
 
-/// The fake DPS itself, independent of transport: attestation, operations, allocation. Front ends
-/// turn wire messages into `DeviceRequest`s and the returned `ServiceResponse`s back into wire
-/// messages. All time comes from the injected clock.
+/// The fake DPS itself, independent of transport: attestation, throttling, operations,
+/// allocation, reprovisioning. Front ends turn wire messages into `DeviceRequest`s and the
+/// returned `ServiceResponse`s back into wire messages. All time comes from the injected clock.
 public final class ProvisioningService: Sendable {
     public let configuration: ServiceConfiguration
     public let clock: any DPSClock
-    private let operations: Mutex<[String: OperationRecord]>
+    private let state: Mutex<ServiceState>
 
     public init(configuration: ServiceConfiguration, clock: any DPSClock) {
         self.configuration = configuration
         self.clock = clock
-        self.operations = Mutex([:])
+        self.state = Mutex(ServiceState())
     }
 
-    /// Checks `credentials` for `identity` (DPS-AUTH-*). Unknown devices get 404/404201, bad or
-    /// expired tokens 401/401002.
+    /// Checks `credentials` for `identity` (DPS-AUTH-*): unknown devices get 404 / 404201, bad,
+    /// expired or mismatched credentials 401 / 401002.
     public func attest(_ identity: DeviceIdentity, credentials: DeviceCredentials) -> AttestationOutcome {
         let now = clock.now()
-        guard identity.idScope == configuration.idScope else {
-            return .refused(ServiceErrors.response(DPSErrorCode.enrollmentNotFound, "ID scope \(identity.idScope) is not this service's.", at: now),
-                            reason: "unknown ID scope \(identity.idScope)")
-        }
-        guard let enrollment = configuration.enrollments.individual(for: identity.registrationID) else {
-            return .refused(ServiceErrors.response(DPSErrorCode.enrollmentNotFound, "Registration not found.", at: now),
-                            reason: "no enrollment for \(identity.registrationID)")
-        }
-        guard let tokenText = credentials.sasToken, !tokenText.isEmpty else {
-            return .refused(ServiceErrors.response(DPSErrorCode.unauthorized, "Unauthorized.", at: now),
-                            reason: "no SAS token for a symmetric-key enrollment")
-        }
-        do {
-            let token = try SASToken(parsing: tokenText)
-            try SASVerifier(clockSkew: configuration.sasClockSkew).verify(
-                token, idScope: identity.idScope, registrationID: identity.registrationID,
-                keysBase64: enrollment.attestation.symmetricKeys, now: now)
-            return .verified(enrollment)
-        } catch let error as DPSCoreError {
-            return .refused(ServiceErrors.response(DPSErrorCode.unauthorized, "Unauthorized.", at: now),
-                            reason: error.description)
+        do throws(Attestor.Failure) {
+            return .verified(try Attestor(configuration: configuration).attest(identity, credentials: credentials, now: now))
         } catch {
-            return .refused(ServiceErrors.response(DPSErrorCode.unauthorized, "Unauthorized.", at: now), reason: "\(error)")
+            switch error {
+            case .notFound(let reason):
+                return .refused(ServiceErrors.response(DPSErrorCode.enrollmentNotFound, "Registration not found.", at: now), reason: reason)
+            case .unauthorized(let reason):
+                return .refused(ServiceErrors.response(DPSErrorCode.unauthorized, "Unauthorized.", at: now), reason: reason)
+            }
         }
+    }
+
+    /// The fault-plan action for the next `target` exchange of `registrationID`, if any. Front
+    /// ends call this once per exchange, before answering.
+    public func fault(for target: FaultTarget, registrationID: String) -> FaultAction? {
+        state.withLock { $0.faults.next(target, registrationID: registrationID, plan: configuration.faultPlan) }
+    }
+
+    /// The answer a `.respond` fault gives instead of handling the request.
+    public func faultResponse(status: Int, retryAfter: String?, errorCode: Int?, body: String?) -> ServiceResponse {
+        if let body { return ServiceResponse(status: status, retryAfter: retryAfter, body: Array(body.utf8)) }
+        return ServiceErrors.response(errorCode ?? status * 1000 + 1, "Injected by the fault plan.", at: clock.now(), retryAfter: retryAfter)
     }
 
     /// Answers one request of an attested (or refused) device.
@@ -54,19 +52,35 @@ public final class ProvisioningService: Sendable {
         } catch {
             return ServiceErrors.response(DPSErrorCode.invalidRegistrationID, "Invalid RegistrationId", at: now)
         }
-        let enrollment: IndividualEnrollment
+        let match: EnrollmentMatch
         switch attestation {
         case .refused(let response, _): return response
-        case .verified(let verified): enrollment = verified
+        case .verified(let verified): match = verified
         }
+        if let throttled = throttle(request, now: now) { return throttled }
         switch request.kind {
-        case .register: return register(request, enrollment: enrollment, now: now)
+        case .register: return register(request, match: match, now: now)
         case .poll: return poll(request, now: now)
         case .statusLookup: return statusLookup(request, now: now)
         }
     }
 
-    private func register(_ request: DeviceRequest, enrollment: IndividualEnrollment, now: Date) -> ServiceResponse {
+    /// 429 with retry-after when a limit is exceeded (DOC-LIMITS; register and poll are limited
+    /// separately, azure-iot-sdk-c PR 1703).
+    private func throttle(_ request: DeviceRequest, now: Date) -> ServiceResponse? {
+        let device = request.identity.registrationID.lowercased()
+        let wait: Int? = state.withLock { state in
+            if let limit = configuration.serviceLimit, let wait = state.limiter.admit("service", limit: limit, now: now) { return wait }
+            switch request.kind {
+            case .poll: return configuration.pollLimit.flatMap { state.limiter.admit("poll/\(device)", limit: $0, now: now) }
+            case .register: return configuration.registerLimit.flatMap { state.limiter.admit("register/\(device)", limit: $0, now: now) }
+            case .statusLookup: return nil
+            }
+        }
+        return wait.map { ServiceErrors.response(DPSErrorCode.throttled, "Too many requests.", at: now, retryAfter: String($0)) }
+    }
+
+    private func register(_ request: DeviceRequest, match: EnrollmentMatch, now: Date) -> ServiceResponse {
         let registration: DeviceRegistration
         do {
             registration = try JSONText.decode(DeviceRegistration.self, from: request.body, what: "register body")
@@ -76,38 +90,39 @@ public final class ProvisioningService: Sendable {
         if let bodyID = registration.registrationId, bodyID.lowercased() != request.identity.registrationID.lowercased() {
             return ServiceErrors.response(DPSErrorCode.invalidRegistrationID, "registrationId in the body does not match the request.", at: now)
         }
-        guard enrollment.enabled else {
+        guard match.enabled else {
             // EMB parser test: a disabled enrollment ends at once on a 200 with an empty operationId.
-            let state = DeviceRegistrationResult(registrationId: request.identity.registrationID, status: .disabled)
-            return ServiceResponse(status: 200, model: RegistrationOperationStatus(operationId: "", status: .disabled, registrationState: state))
+            let result = DeviceRegistrationResult(registrationId: request.identity.registrationID, status: .disabled)
+            return ServiceResponse(status: 200, model: RegistrationOperationStatus(operationId: "", status: .disabled, registrationState: result))
         }
         let record = OperationRecord(operationID: OperationRecord.makeID(), registrationID: request.identity.registrationID,
-                                     enrollment: enrollment, payload: registration.payload, createdAt: now,
+                                     match: match, payload: registration.payload, createdAt: now,
                                      readyAt: now.addingTimeInterval(configuration.assigningTime.seconds),
                                      pollsBeforeReady: configuration.assigningPolls)
-        operations.withLock { $0[record.operationID] = record }
+        state.withLock { $0.operations[record.operationID] = record }
         return ServiceResponse(status: 202, retryAfter: String(configuration.retryAfterSeconds),
                                model: RegistrationOperationStatus(operationId: record.operationID, status: .assigning))
     }
 
     private func poll(_ request: DeviceRequest, now: Date) -> ServiceResponse {
-        let outcome: (RegistrationStatus, DeviceRegistrationResult, String)? = operations.withLock { table in
-            guard let operationID = request.operationID, var record = table[operationID],
+        let outcome: (DeviceRegistrationResult, String)? = state.withLock { state in
+            guard let operationID = request.operationID, var record = state.operations[operationID],
                   record.registrationID.lowercased() == request.identity.registrationID.lowercased() else { return nil }
-            defer { table[operationID] = record }
-            if let result = record.result { return (result.status ?? .assigned, result, operationID) }
+            defer { state.operations[operationID] = record }
+            if let result = record.result { return (result, operationID) }
             if record.pollsBeforeReady > 0 || now < record.readyAt {
                 record.pollsBeforeReady -= 1
-                return (.assigning, DeviceRegistrationResult(registrationId: record.registrationID, status: .assigning), operationID)
+                return (DeviceRegistrationResult(registrationId: record.registrationID, status: .assigning), operationID)
             }
-            let result = complete(record, now: now)
+            let result = state.complete(record, now: now)
             record.result = result
-            return (result.status ?? .failed, result, operationID)
+            return (result, operationID)
         }
-        guard let (status, state, operationID) = outcome else {
+        guard let (result, operationID) = outcome else {
             return ServiceErrors.response(DPSErrorCode.operationNotFound, "Operation not found.", at: now)
         }
-        let body = RegistrationOperationStatus(operationId: operationID, status: status, registrationState: state)
+        let status = result.status ?? .failed
+        let body = RegistrationOperationStatus(operationId: operationID, status: status, registrationState: result)
         if status == .assigning {
             return ServiceResponse(status: 202, retryAfter: String(configuration.retryAfterSeconds), model: body)
         }
@@ -115,33 +130,63 @@ public final class ProvisioningService: Sendable {
     }
 
     private func statusLookup(_ request: DeviceRequest, now: Date) -> ServiceResponse {
-        let latest = operations.withLock { table in
-            table.values.filter { $0.registrationID.lowercased() == request.identity.registrationID.lowercased() && $0.result != nil }
-                .max { $0.createdAt < $1.createdAt }?.result
+        if let registration = try? JSONText.decode(DeviceRegistration.self, from: request.body, what: "lookup"), registration.csr != nil {
+            return ServiceErrors.response(ServiceErrors.badRequest, "A status lookup must not carry a csr.", at: now)
         }
-        guard var result = latest else {
+        guard var result = state.withLock({ $0.latestResult(for: request.identity.registrationID) }) else {
             return ServiceErrors.response(DPSErrorCode.enrollmentNotFound, "Registration not found.", at: now)
         }
         result.issuedCertificateChain = nil
         return ServiceResponse(status: 200, model: result)
     }
+}
 
-    /// Allocates the device and builds its final registration state.
-    private func complete(_ record: OperationRecord, now: Date) -> DeviceRegistrationResult {
+/// Everything the service remembers, guarded by one lock.
+struct ServiceState: Sendable {
+    var operations: [String: OperationRecord] = [:]
+    /// Where each device (lower-cased registration ID) was last assigned.
+    var assignments: [String: String] = [:]
+    var limiter = RateLimiter()
+    var faults = FaultCounters()
+
+    func latestResult(for registrationID: String) -> DeviceRegistrationResult? {
+        operations.values.filter { $0.registrationID.lowercased() == registrationID.lowercased() && $0.result != nil }
+            .max { $0.createdAt < $1.createdAt }?.result
+    }
+
+    /// Allocates the device and builds its final registration state, applying the
+    /// reprovisioning policy when it was assigned before (DOC-SVC; SPEC AssignedDeviceSubstatus).
+    mutating func complete(_ record: OperationRecord, now: Date) -> DeviceRegistrationResult {
         var result = DeviceRegistrationResult(registrationId: record.registrationID, status: .assigned)
         result.createdDateTimeUtc = DPSTimestamp.string(from: record.createdAt)
         result.lastUpdatedDateTimeUtc = DPSTimestamp.string(from: now)
         result.etag = OperationRecord.makeETag()
-        guard let hub = record.enrollment.allocation.hub(for: record.registrationID) else {
+        result.x509 = record.match.x509
+        result.symmetricKey = record.match.symmetricKey
+        let key = record.registrationID.lowercased()
+        let load = Dictionary(grouping: assignments.values, by: { $0 }).mapValues(\.count)
+        switch record.match.allocation.allocate(registrationID: record.registrationID, payload: record.payload, load: load) {
+        case .failed(let code, let message):
             result.status = .failed
-            result.errorCode = DPSErrorCode.noHubLinked
-            result.errorMessage = "No IoT hub is linked to the enrollment."
+            result.errorCode = code
+            result.errorMessage = message
+            return result
+        case .hub(let allocated, let payload):
+            var hub = allocated
+            var substatus = AssignmentSubstatus.initialAssignment
+            if let previous = assignments[key], previous != allocated {
+                switch record.match.reprovision {
+                case .neverReprovision: hub = previous
+                case .reprovisionAndMigrateData: substatus = .deviceDataMigrated
+                case .reprovisionAndResetToInitialConfig: substatus = .deviceDataReset
+                }
+            }
+            assignments[key] = hub
+            result.assignedHub = hub
+            result.deviceId = record.match.deviceID
+            result.substatus = substatus
+            result.payload = payload ?? record.match.initialPayload
             return result
         }
-        result.assignedHub = hub
-        result.deviceId = record.enrollment.deviceID ?? record.registrationID
-        result.substatus = .initialAssignment
-        result.payload = record.enrollment.initialPayload
-        return result
     }
 }

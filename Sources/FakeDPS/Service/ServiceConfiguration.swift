@@ -19,6 +19,17 @@ public struct ServiceConfiguration: Sendable {
     public var requireClientIDMatch: Bool
     /// How an attestation failure is reported on MQTT.
     public var mqttAuthFailure: MQTTAuthFailureMode
+    /// Whether an X.509 device's certificate CN must equal its registration ID (DOC-X509; some
+    /// report DPS has relaxed this, Azure/iot-identity-service PR 123).
+    public var requireCommonNameMatch: Bool = true
+    /// Per-device poll limit (DOC-LIMITS: 5 per 10 s); nil turns it off.
+    public var pollLimit: RateLimit? = .devicePolling
+    /// Per-device register limit; registers are throttled separately from polls. Off by default.
+    public var registerLimit: RateLimit?
+    /// Service-wide operation limit (DOC-LIMITS: 1,000 per minute per unit); nil turns it off.
+    public var serviceLimit: RateLimit? = .serviceOperations
+    /// Scripted misbehaviour; empty by default.
+    public var faultPlan = FaultPlan()
 
     public init(idScope: String = "0ne0000FAKE", enrollments: EnrollmentSet = EnrollmentSet(), assigningPolls: Int = 1,
                 assigningTime: Duration = .zero, retryAfterSeconds: Int = 3, sasClockSkew: Duration = .seconds(300),

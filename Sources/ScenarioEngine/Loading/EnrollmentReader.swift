@@ -2,18 +2,13 @@ import DPSCore
 import FakeDPS
 import Foundation
 
-/// Reads enrollments from YAML, the format documented in docs/enrollments.md:
-///
-///     individual:
-///       - registrationId: sensor-001
-///         symmetricKey: {primaryKey: <base64>, secondaryKey: <base64>}
-///         deviceId: sensor-001            # optional, defaults to the registration ID
-///         iotHub: hub-a.azure-devices.net # or iotHubs: [a, b] for hashed allocation
-///         enabled: true                   # optional
-///         initialPayload: {any: json}     # optional
+/// Reads enrollments from YAML, the format documented in docs/enrollments.md. Certificate files
+/// are read relative to the enrollment file's directory.
 enum EnrollmentReader {
-    static func read(_ node: YAMLNode, defaultHubs: [String]) throws -> EnrollmentSet {
-        let members = try node.mapping(allowed: ["individual"])
+    static let defaultHub = "dpsconform-hub.azure-devices.net"
+
+    static func read(_ node: YAMLNode, defaultHubs: [String] = [defaultHub]) throws -> EnrollmentSet {
+        let members = try node.mapping(allowed: ["individual", "groups"])
         var individuals: [IndividualEnrollment] = []
         var seen: Set<String> = []
         for item in try members["individual"]?.sequence() ?? [] {
@@ -23,11 +18,22 @@ enum EnrollmentReader {
             }
             individuals.append(enrollment)
         }
-        return EnrollmentSet(individuals: individuals)
+        var groups: [EnrollmentGroup] = []
+        var groupIDs: Set<String> = []
+        for item in try members["groups"]?.sequence() ?? [] {
+            let enrollment = try group(item, defaultHubs: defaultHubs)
+            guard groupIDs.insert(enrollment.groupID).inserted else {
+                throw item.error(.duplicateID, "enrollment group '\(enrollment.groupID)' is defined twice")
+            }
+            groups.append(enrollment)
+        }
+        return EnrollmentSet(individuals: individuals, groups: groups)
     }
 
+    static let commonFields: Set<String> = ["symmetricKey", "x509", "iotHub", "iotHubs", "allocation", "enabled", "initialPayload", "reprovision"]
+
     static func individual(_ node: YAMLNode, defaultHubs: [String]) throws -> IndividualEnrollment {
-        let fields = try node.mapping(allowed: ["registrationId", "symmetricKey", "deviceId", "iotHub", "iotHubs", "enabled", "initialPayload"])
+        let fields = try node.mapping(allowed: commonFields.union(["registrationId", "deviceId"]))
         guard let idNode = fields["registrationId"] else { throw node.error(.missingField, "an enrollment needs registrationId") }
         let registrationID = try idNode.string()
         do {
@@ -35,32 +41,52 @@ enum EnrollmentReader {
         } catch let error as DPSCoreError {
             throw idNode.error(.invalidValue, error.description)
         }
-        guard let keyNode = fields["symmetricKey"] else {
-            throw node.error(.missingField, "an enrollment needs an attestation: symmetricKey {primaryKey, secondaryKey}")
+        let attestation: EnrollmentAttestation
+        switch (fields["symmetricKey"], fields["x509"]) {
+        case (let keyNode?, nil):
+            let (primary, secondary) = try keys(keyNode)
+            attestation = .symmetricKey(primaryKey: primary, secondaryKey: secondary)
+        case (nil, let x509Node?):
+            let certificate = try x509Node.mapping(allowed: ["certificateFile", "certificatePem", "thumbprint", "secondaryCertificateFile", "secondaryThumbprint"])
+            guard let primary = try reference(certificate, file: "certificateFile", thumbprint: "thumbprint", in: x509Node, pem: "certificatePem") else {
+                throw x509Node.error(.missingField, "x509 needs certificateFile, certificatePem or thumbprint")
+            }
+            attestation = .x509(primary: primary,
+                                secondary: try reference(certificate, file: "secondaryCertificateFile", thumbprint: "secondaryThumbprint", in: x509Node, pem: nil))
+        default:
+            throw node.error(.missingField, "an enrollment needs exactly one attestation: symmetricKey or x509")
         }
-        let keys = try keyNode.mapping(allowed: ["primaryKey", "secondaryKey"])
-        guard let primaryNode = keys["primaryKey"] else { throw keyNode.error(.missingField, "symmetricKey needs primaryKey") }
-        let primary = try base64Key(primaryNode)
-        let secondary = try keys["secondaryKey"].map(base64Key)
-        let allocation: AllocationPolicy
-        if let hub = fields["iotHub"] {
-            guard fields["iotHubs"] == nil else { throw hub.error(.invalidValue, "give iotHub or iotHubs, not both") }
-            allocation = .static(hub: try hub.string())
-        } else if let hubs = fields["iotHubs"] {
-            let list = try hubs.sequence().map { try $0.string() }
-            guard !list.isEmpty else { throw hubs.error(.invalidValue, "iotHubs is empty") }
-            allocation = .hashed(hubs: list)
-        } else {
-            allocation = .hashed(hubs: defaultHubs)
+        return IndividualEnrollment(registrationID: registrationID, attestation: attestation, deviceID: try fields["deviceId"]?.string(),
+                                    allocation: try allocation(fields, defaultHubs: defaultHubs), enabled: try fields["enabled"]?.bool() ?? true,
+                                    initialPayload: try payload(fields["initialPayload"]), reprovision: try reprovision(fields["reprovision"]))
+    }
+
+    static func group(_ node: YAMLNode, defaultHubs: [String]) throws -> EnrollmentGroup {
+        let fields = try node.mapping(allowed: commonFields.union(["groupId"]))
+        guard let idNode = fields["groupId"] else { throw node.error(.missingField, "an enrollment group needs groupId") }
+        let attestation: GroupAttestation
+        switch (fields["symmetricKey"], fields["x509"]) {
+        case (let keyNode?, nil):
+            let (primary, secondary) = try keys(keyNode)
+            attestation = .symmetricKey(primaryKey: primary, secondaryKey: secondary)
+        case (nil, let x509Node?):
+            let ca = try x509Node.mapping(allowed: ["caCertificateFile", "caCertificatePem", "secondaryCaCertificateFile"])
+            guard let primary = try certificateDER(ca, file: "caCertificateFile", pem: "caCertificatePem", in: x509Node) else {
+                throw x509Node.error(.missingField, "a group's x509 needs caCertificateFile or caCertificatePem (a root or intermediate CA)")
+            }
+            attestation = .x509CA(primary: primary, secondary: try certificateDER(ca, file: "secondaryCaCertificateFile", pem: nil, in: x509Node))
+        default:
+            throw node.error(.missingField, "an enrollment group needs exactly one attestation: symmetricKey or x509")
         }
-        var payload: JSONValue?
-        if let payloadNode = fields["initialPayload"] {
-            let text = try payloadNode.jsonText()
-            payload = try? JSONText.decode(JSONValue.self, from: Array(text.utf8), what: "initialPayload")
-        }
-        return IndividualEnrollment(registrationID: registrationID, attestation: .symmetricKey(primaryKey: primary, secondaryKey: secondary),
-                                    deviceID: try fields["deviceId"]?.string(), allocation: allocation,
-                                    enabled: try fields["enabled"]?.bool() ?? true, initialPayload: payload)
+        return EnrollmentGroup(groupID: try idNode.string(), attestation: attestation, allocation: try allocation(fields, defaultHubs: defaultHubs),
+                               enabled: try fields["enabled"]?.bool() ?? true, initialPayload: try payload(fields["initialPayload"]),
+                               reprovision: try reprovision(fields["reprovision"]))
+    }
+
+    static func keys(_ node: YAMLNode) throws -> (String, String?) {
+        let keys = try node.mapping(allowed: ["primaryKey", "secondaryKey"])
+        guard let primaryNode = keys["primaryKey"] else { throw node.error(.missingField, "symmetricKey needs primaryKey") }
+        return (try base64Key(primaryNode), try keys["secondaryKey"].map(base64Key))
     }
 
     static func base64Key(_ node: YAMLNode) throws -> String {
@@ -68,6 +94,89 @@ enum EnrollmentReader {
         // Never echo the key itself into an error.
         guard let data = Data(base64Encoded: text), !data.isEmpty else { throw node.error(.invalidValue, "not a base64 key") }
         return text
+    }
+
+    static func reference(_ fields: [String: YAMLNode], file: String, thumbprint: String, in node: YAMLNode, pem: String?) throws -> CertificateReference? {
+        if let der = try certificateDER(fields, file: file, pem: pem, in: node) { return .certificate(der) }
+        guard let thumbprintNode = fields[thumbprint] else { return nil }
+        let text = try thumbprintNode.string()
+        guard [40, 64].contains(text.count), text.allSatisfy(\.isHexDigit) else {
+            throw thumbprintNode.error(.invalidValue, "a thumbprint is 40 (SHA-1) or 64 (SHA-256) hex digits")
+        }
+        return .thumbprint(text)
+    }
+
+    static func certificateDER(_ fields: [String: YAMLNode], file: String, pem: String?, in node: YAMLNode) throws -> [UInt8]? {
+        var text: String?
+        var source: YAMLNode?
+        if let fileNode = fields[file] {
+            let relative = try fileNode.string()
+            let base = (fileNode.file as NSString).deletingLastPathComponent
+            let path = relative.hasPrefix("/") ? relative : (base as NSString).appendingPathComponent(relative)
+            guard let data = FileManager.default.contents(atPath: path) else { throw fileNode.error(.unreadableFile, "cannot read certificate file \(path)") }
+            text = String(decoding: data, as: UTF8.self)
+            source = fileNode
+        } else if let pem, let pemNode = fields[pem] {
+            text = try pemNode.string()
+            source = pemNode
+        }
+        guard let text, let source else { return nil }
+        guard let der = PEMBlock.firstCertificate(in: text) else { throw source.error(.invalidValue, "no PEM CERTIFICATE block found") }
+        return der
+    }
+
+    static func allocation(_ fields: [String: YAMLNode], defaultHubs: [String]) throws -> AllocationPolicy {
+        let given = ["iotHub", "iotHubs", "allocation"].filter { fields[$0] != nil }
+        if given.count > 1, let node = fields[given[1]] { throw node.error(.invalidValue, "give one of iotHub, iotHubs, allocation") }
+        if let hub = fields["iotHub"] { return .static(hub: try hub.string()) }
+        if let hubs = fields["iotHubs"] {
+            let list = try hubs.sequence().map { try $0.string() }
+            guard !list.isEmpty else { throw hubs.error(.invalidValue, "iotHubs is empty") }
+            return .hashed(hubs: list)
+        }
+        guard let node = fields["allocation"] else { return .hashed(hubs: defaultHubs) }
+        let policy = try node.mapping(allowed: ["policy", "hubs", "field", "map", "defaultHub", "returnPayload"])
+        guard let policyNode = policy["policy"] else { throw node.error(.missingField, "allocation needs policy: static, hashed, evenlyWeighted or custom") }
+        switch try policyNode.string() {
+        case "static", "hashed":
+            let hubs = try policy["hubs"]?.sequence().map { try $0.string() } ?? []
+            guard !hubs.isEmpty else { throw node.error(.missingField, "allocation needs hubs") }
+            return try policyNode.string() == "static" ? .static(hub: hubs[0]) : .hashed(hubs: hubs)
+        case "evenlyWeighted":
+            guard let hubsNode = policy["hubs"] else { throw node.error(.missingField, "evenlyWeighted needs hubs") }
+            let hubs = try hubsNode.sequence().map { item -> WeightedHub in
+                if let name = try? item.string() { return WeightedHub(hub: name) }
+                let entry = try item.mapping(allowed: ["hub", "weight"])
+                guard let hub = try entry["hub"]?.string() else { throw item.error(.missingField, "a weighted hub needs hub") }
+                return WeightedHub(hub: hub, weight: try entry["weight"]?.int(in: 0...1000) ?? 1)
+            }
+            guard !hubs.isEmpty else { throw hubsNode.error(.invalidValue, "hubs is empty") }
+            return .evenlyWeighted(hubs: hubs)
+        case "custom":
+            guard let fieldNode = policy["field"] else { throw node.error(.missingField, "custom allocation needs field (a dotted path into the register payload)") }
+            let map = try policy["map"]?.mapping(allowed: Set(mapKeys(policy["map"]))) ?? [:]
+            return .custom(CustomAllocationRule(field: try fieldNode.string().split(separator: ".").map(String.init),
+                                                hubs: try map.mapValues { try $0.string() }, defaultHub: try policy["defaultHub"]?.string(),
+                                                returnPayload: try payload(policy["returnPayload"])))
+        default:
+            throw policyNode.error(.invalidValue, "policy must be static, hashed, evenlyWeighted or custom")
+        }
+    }
+
+    static func mapKeys(_ node: YAMLNode?) -> [String] {
+        guard let node, case .mapping(let mapping) = node.node else { return [] }
+        return mapping.compactMap { $0.key.string }
+    }
+
+    static func payload(_ node: YAMLNode?) throws -> JSONValue? {
+        guard let node else { return nil }
+        let text = try node.jsonText()
+        return try? JSONText.decode(JSONValue.self, from: Array(text.utf8), what: "payload")
+    }
+
+    static func reprovision(_ node: YAMLNode?) throws -> ReprovisionPolicy {
+        guard let node else { return .reprovisionAndMigrateData }
+        return try node.choice(Dictionary(uniqueKeysWithValues: ReprovisionPolicy.allCases.map { ($0.rawValue, $0) }))
     }
 }
 
@@ -81,5 +190,15 @@ public enum EnrollmentFile {
         guard let text = String(data: data, encoding: .utf8) else { throw InputError(.unreadableFile, file: path, "not UTF-8 text") }
         guard let root = try YAMLNode.load(text: text, file: path) else { return EnrollmentSet() }
         return try EnrollmentReader.read(root, defaultHubs: defaultHubs)
+    }
+}
+
+/// Finding DER certificates in PEM text.
+enum PEMBlock {
+    static func firstCertificate(in text: String) -> [UInt8]? {
+        guard let begin = text.range(of: "-----BEGIN CERTIFICATE-----"),
+              let end = text.range(of: "-----END CERTIFICATE-----", range: begin.upperBound..<text.endIndex) else { return nil }
+        let body = text[begin.upperBound..<end.lowerBound].filter { !$0.isWhitespace }
+        return Data(base64Encoded: String(body)).map(Array.init)
     }
 }

@@ -67,7 +67,7 @@ public enum ScenarioLoader {
         }
         var service = try serviceConfiguration(fields["service"])
         if let enrollments = fields["enrollments"] {
-            service.enrollments = try EnrollmentReader.read(enrollments, defaultHubs: ["dpsconform-hub.azure-devices.net"])
+            service.enrollments = try EnrollmentReader.read(enrollments)
         }
         guard let deviceNode = fields["device"] else { throw node.error(.missingField, "a scenario needs 'device'") }
         guard let expectNode = fields["expect"] else { throw node.error(.missingField, "a scenario needs 'expect'") }

@@ -1,0 +1,132 @@
+import DPSCore
+import Foundation
+import X509
+
+/// Checks a device's credentials against the enrollments, in the order DPS documents
+/// (DOC-X509 "DPS order of operations"): the individual enrollment first, then for X.509 the group
+/// of the first intermediate in the presented chain and on up toward the root; for SAS the
+/// symmetric-key groups whose derived key verifies the token.
+struct Attestor: Sendable {
+    let configuration: ServiceConfiguration
+
+    enum Failure: Error {
+        /// 404201: nothing enrolled for the device.
+        case notFound(String)
+        /// 401002: enrolled, but the proof does not hold.
+        case unauthorized(String)
+    }
+
+    func attest(_ identity: DeviceIdentity, credentials: DeviceCredentials, now: Date) throws(Failure) -> EnrollmentMatch {
+        guard identity.idScope == configuration.idScope else { throw .notFound("ID scope \(identity.idScope) is not this service's") }
+        if !credentials.clientCertificateChain.isEmpty, credentials.sasToken?.isEmpty ?? true {
+            return try attestX509(identity, chainDER: credentials.clientCertificateChain, now: now)
+        }
+        guard let token = credentials.sasToken, !token.isEmpty else {
+            throw .unauthorized("neither a SAS token nor a client certificate was presented")
+        }
+        return try attestSAS(identity, tokenText: token, now: now)
+    }
+
+    private func attestSAS(_ identity: DeviceIdentity, tokenText: String, now: Date) throws(Failure) -> EnrollmentMatch {
+        let token: SASToken
+        do {
+            token = try SASToken(parsing: tokenText)
+        } catch {
+            throw .unauthorized(String(describing: error))
+        }
+        let verifier = SASVerifier(clockSkew: configuration.sasClockSkew)
+        func verify(_ keys: [String]) throws(Failure) {
+            do {
+                try verifier.verify(token, idScope: identity.idScope, registrationID: identity.registrationID, keysBase64: keys, now: now)
+            } catch {
+                throw .unauthorized(String(describing: error))
+            }
+        }
+        if let individual = configuration.enrollments.individual(for: identity.registrationID) {
+            guard case .symmetricKey = individual.attestation else {
+                throw .unauthorized("the enrollment of \(identity.registrationID) uses X.509, not a SAS token")
+            }
+            try verify(individual.attestation.symmetricKeys)
+            return EnrollmentMatch(individual: individual)
+        }
+        var lastFailure: Failure?
+        for group in configuration.enrollments.groups {
+            guard case .symmetricKey(let primary, let secondary) = group.attestation else { continue }
+            let derived = ([primary] + (secondary.map { [$0] } ?? [])).compactMap {
+                try? DerivedDeviceKey.derive(groupKeyBase64: $0, registrationID: identity.registrationID)
+            }
+            do {
+                try verify(derived)
+                return EnrollmentMatch(group: group, registrationID: identity.registrationID)
+            } catch {
+                lastFailure = error
+            }
+        }
+        if let lastFailure, configuration.enrollments.groups.count == 1 { throw lastFailure }
+        throw .notFound("no individual enrollment for \(identity.registrationID) and no enrollment group's derived key verifies the token")
+    }
+
+    private func attestX509(_ identity: DeviceIdentity, chainDER: [[UInt8]], now: Date) throws(Failure) -> EnrollmentMatch {
+        let chain: PresentedChain
+        do {
+            chain = try PresentedChain(der: chainDER)
+        } catch {
+            throw .unauthorized("\(error)")
+        }
+        let leaf = chain.leaf
+        // CN must equal the registration ID (DOC-X509); a setting relaxes it (Azure/iot-identity-service PR 123).
+        if configuration.requireCommonNameMatch {
+            let commonName = CertificateFacts.commonName(leaf.subject)
+            guard commonName == identity.registrationID else {
+                throw .unauthorized("certificate CN '\(commonName ?? "none")' is not the registration ID '\(identity.registrationID)'")
+            }
+        }
+        guard CertificateFacts.isValid(leaf, at: now) else {
+            throw .unauthorized("the device certificate is not valid at \(DPSTimestamp.string(from: now)) (valid \(DPSTimestamp.string(from: leaf.notValidBefore)) to \(DPSTimestamp.string(from: leaf.notValidAfter)))")
+        }
+        let leafInfo = CertificateFacts.info(leaf, der: chain.leafDER)
+        if let individual = configuration.enrollments.individual(for: identity.registrationID) {
+            guard case .x509(let primary, let secondary) = individual.attestation else {
+                throw .unauthorized("the enrollment of \(identity.registrationID) uses a symmetric key, not X.509")
+            }
+            guard primary.matches(chain.leafDER) || (secondary?.matches(chain.leafDER) ?? false) else {
+                throw .unauthorized("the presented certificate is not the one enrolled for \(identity.registrationID)")
+            }
+            return EnrollmentMatch(individual: individual, x509: X509RegistrationResult(certificateInfo: leafInfo))
+        }
+        return try attestX509Group(identity, chain: chain, leafInfo: leafInfo, now: now)
+    }
+
+    /// Walks the chain from the leaf's issuer upward; each link must verify, and the first
+    /// certificate that is (or is signed by) a group's CA decides the group.
+    private func attestX509Group(_ identity: DeviceIdentity, chain: PresentedChain, leafInfo: X509CertificateInfo, now: Date) throws(Failure) -> EnrollmentMatch {
+        let groups: [(EnrollmentGroup, [Certificate])] = configuration.enrollments.groups.compactMap { group in
+            guard case .x509CA(let primary, let secondary) = group.attestation else { return nil }
+            let cas = ([primary] + (secondary.map { [$0] } ?? [])).compactMap { try? Certificate(derEncoded: $0) }
+            return (group, cas)
+        }
+        guard !groups.isEmpty else { throw .notFound("no individual or X.509 group enrollment for \(identity.registrationID)") }
+        var child = chain.leaf
+        for index in 0...chain.certificates.count {
+            // A group whose CA issued `child` (the CA itself need not be presented).
+            for (group, cas) in groups {
+                if let ca = cas.first(where: { $0.subject == child.issuer && $0.publicKey.isValidSignature(child.signature, for: child) }) {
+                    guard CertificateFacts.isValid(ca, at: now) else { throw .unauthorized("the group CA of \(group.groupID) is not valid now") }
+                    let signing = CertificateFacts.info(ca, der: CertificateFacts.der(ca))
+                    return EnrollmentMatch(group: group, registrationID: identity.registrationID,
+                                           x509: X509RegistrationResult(certificateInfo: leafInfo, enrollmentGroupId: group.groupID,
+                                                                        signingCertificateInfo: signing))
+                }
+            }
+            let next = index + 1
+            guard next < chain.certificates.count else { break }
+            let parent = chain.certificates[next]
+            guard parent.subject == child.issuer, parent.publicKey.isValidSignature(child.signature, for: child) else {
+                throw .unauthorized("certificate \(next) of the presented chain did not issue certificate \(index)")
+            }
+            guard CertificateFacts.isValid(parent, at: now) else { throw .unauthorized("certificate \(next) of the presented chain is not valid now") }
+            child = parent
+        }
+        throw .unauthorized("the presented chain does not lead to the CA of any X.509 enrollment group")
+    }
+}
