@@ -22,10 +22,11 @@ public enum JSONText {
         return out + "\""
     }
 
-    /// Encodes a model with keys in declaration order and no escaped slashes, as DPS sends them.
+    /// Encodes a model compactly, without escaped slashes. Keys are sorted: Foundation's encoder
+    /// keeps no declaration order, and the same model must always give the same bytes.
     public static func encode<T: Encodable>(_ value: T) -> [UInt8] {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
+        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
         // Encoding our own Codable models cannot fail: they hold only strings, numbers and JSONValue.
         guard let data = try? encoder.encode(value) else { return Array("{}".utf8) }
         return Array(data)

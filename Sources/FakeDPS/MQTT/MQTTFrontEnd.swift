@@ -46,6 +46,8 @@ final class MQTTFrontEnd: Sendable {
 
 /// Size limits of the MQTT front end.
 enum MQTTLimits {
-    /// DPS's maximum message size is 96 KB (DOC-LIMITS); packets carry topic and header on top.
-    static let maximumPacketSize = 96 * 1024 + 1024
+    /// DPS's maximum message size is 96 KB (DOC-LIMITS).
+    static let maximumMessageSize = 96 * 1024
+    /// Packets carry topic and header on top of the message; anything larger is refused while framing.
+    static let maximumPacketSize = maximumMessageSize + 1024
 }

@@ -15,6 +15,7 @@ final class MQTTSessionHandler: ChannelInboundHandler {
         case closed
     }
 
+    static let undeliveredRequirement = "DPS-MQTT-SUB-002"
     private let service: ProvisioningService
     private let recorder: WireRecorder
     private let connection: ConnectionInfo
@@ -58,6 +59,22 @@ final class MQTTSessionHandler: ChannelInboundHandler {
         case (.connected, let other):
             close(context, reason: "unexpected \(other.packetType.name) from a device", requirement: "DPS-MQTT-PKT-001")
         }
+    }
+
+    /// Keepalive 0 turns the mechanism off (pitfall I); otherwise a silent client is dropped after
+    /// one and a half keepalive periods (MQTT-3.1.1-3.1.2-24), in real time.
+    private func enforceKeepAlive(seconds: UInt16, context: ChannelHandlerContext) {
+        guard seconds > 0 else { return }
+        let limit = TimeAmount.milliseconds(Int64(seconds) * 1500)
+        try? context.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: limit), position: .first)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read {
+            close(context, reason: "no packet within 1.5 times the keepalive", requirement: "MQTT-3.1.1-3.1.2-24")
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -122,6 +139,7 @@ final class MQTTSessionHandler: ChannelInboundHandler {
             break
         }
         state = .connected(identity, attestation)
+        enforceKeepAlive(seconds: connect.keepAliveSeconds, context: context)
         recorder.log("CONNECT \(identity.registrationID) accepted (api-version \(identity.apiVersion))")
         if case .withholdAcknowledgement? = fault {
             recorder.note("FAULT", "CONNACK withheld")
@@ -145,6 +163,7 @@ final class MQTTSessionHandler: ChannelInboundHandler {
             // Only the response filter exists on DPS; QoS 2 is granted as 1 (DOC-MQTT, §2.3).
             guard subscription.topicFilter == DPSTopic.responseFilter else { return .failure }
             subscribed = true
+            service.rememberSubscription(of: identity.registrationID)
             return .granted(min(subscription.requestedQoS, .atLeastOnce))
         }
         if case .withholdAcknowledgement? = fault {
@@ -155,6 +174,10 @@ final class MQTTSessionHandler: ChannelInboundHandler {
     }
 
     private func handlePublish(_ publish: MQTTPublish, identity: DeviceIdentity, attestation: AttestationOutcome, context: ChannelHandlerContext) {
+        guard publish.payload.count <= MQTTLimits.maximumMessageSize else {
+            close(context, reason: "message of \(publish.payload.count) bytes exceeds the DPS limit of \(MQTTLimits.maximumMessageSize)", requirement: "DPS-MQTT-SIZE-001")
+            return
+        }
         let topic: DeviceRequestTopic
         do {
             topic = try DeviceRequestTopic(parsing: publish.topicName)
@@ -205,9 +228,11 @@ final class MQTTSessionHandler: ChannelInboundHandler {
             recorder.note("FAULT", "response \(response.status) withheld")
             return
         }
-        guard subscribed else {
+        // A device that subscribed on an earlier connection and re-sends after a reconnect without
+        // subscribing again is still answered (real-clients.md: Python SDK after a TCP drop).
+        guard subscribed || (publish.dup && service.hasSubscribed(identity.registrationID)) else {
             // Like any broker, nothing is delivered without a subscription (DPS-MQTT-SUB-002).
-            recorder.note("DROP", "response \(response.status) not delivered: the device has not subscribed to \(DPSTopic.responseFilter)")
+            recorder.note("DROP", "response \(response.status) not delivered: the device has not subscribed to \(DPSTopic.responseFilter) [\(Self.undeliveredRequirement)]")
             return
         }
         let reply = MQTTPublish(topicName: DPSTopic.response(status: response.status, rawRequestID: topic.rawRequestID,

@@ -38,6 +38,16 @@ public final class ProvisioningService: Sendable {
         state.withLock { $0.faults.next(target, registrationID: registrationID, plan: configuration.faultPlan) }
     }
 
+    /// Notes that `registrationID` subscribed to the response filter.
+    public func rememberSubscription(of registrationID: String) {
+        _ = state.withLock { $0.subscribers.insert(registrationID.lowercased()) }
+    }
+
+    /// Whether `registrationID` has subscribed on any connection so far.
+    public func hasSubscribed(_ registrationID: String) -> Bool {
+        state.withLock { $0.subscribers.contains(registrationID.lowercased()) }
+    }
+
     /// The answer a `.respond` fault gives instead of handling the request.
     public func faultResponse(status: Int, retryAfter: String?, errorCode: Int?, body: String?) -> ServiceResponse {
         if let body { return ServiceResponse(status: status, retryAfter: retryAfter, body: Array(body.utf8)) }
@@ -148,6 +158,7 @@ struct ServiceState: Sendable {
     var assignments: [String: String] = [:]
     var limiter = RateLimiter()
     var faults = FaultCounters()
+    var subscribers: Set<String> = []
 
     func latestResult(for registrationID: String) -> DeviceRegistrationResult? {
         operations.values.filter { $0.registrationID.lowercased() == registrationID.lowercased() && $0.result != nil }

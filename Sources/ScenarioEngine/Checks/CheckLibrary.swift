@@ -45,6 +45,7 @@ public enum CheckLibrary {
         "DPS-FLOW-RETRY-001": FlowChecks.honoursRetryAfter,
         "DPS-FLOW-ERR-001": FlowChecks.stopsAfterPermanentError,
         "DPS-FLOW-TERM-001": FlowChecks.stopsAfterTerminalStatus,
+        "DPS-FLOW-OPID-001": FlowChecks.reusesOperationID,
     ]
 
     /// Requirement IDs that have an automated check.
@@ -55,7 +56,7 @@ public enum CheckLibrary {
         switch transport {
         case .mqtt:
             ["DPS-FLOW-RESULT-001", "DPS-MQTT-CONN-001", "DPS-MQTT-CONN-002", "DPS-MQTT-SUB-001", "DPS-FLOW-RID-001",
-             "DPS-FLOW-POLL-001", "DPS-FLOW-RETRY-001", "DPS-FLOW-ERR-001", "DPS-FLOW-TERM-001", "DPS-MQTT-DISC-001"]
+             "DPS-FLOW-POLL-001", "DPS-FLOW-RETRY-001", "DPS-FLOW-ERR-001", "DPS-FLOW-TERM-001", "DPS-FLOW-OPID-001", "DPS-MQTT-DISC-001"]
         }
     }
 }

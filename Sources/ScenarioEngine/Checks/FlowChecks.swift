@@ -73,4 +73,21 @@ enum FlowChecks {
         }
         return .pass(["no request after status \(status)"], "the device stopped at \(status)", [terminal.event.sequence])
     }
+
+    /// DPS-FLOW-OPID-001: after a retriable error (429, 5xx) to a poll, the device polls the same
+    /// operation again, or registers anew, even when the error body carries no operationId.
+    static let reusesOperationID: CheckLibrary.Check = { context in
+        let view = context.view
+        var checked = 0
+        for response in view.responses where response.status == 429 || response.status >= 500 {
+            guard let asked = view.requests.last(where: { $0.rawRequestID == response.rawRequestID && $0.event.sequence < response.event.sequence }),
+                  asked.kind == .poll, let next = view.request(after: response.event) else { continue }
+            checked += 1
+            if next.kind == .poll, next.operationID != asked.operationID {
+                return .fail(["poll operationId \(asked.operationID ?? "?") again, or register anew"],
+                             "polled operationId \(next.operationID ?? "none")", [response.event.sequence, next.event.sequence])
+            }
+        }
+        return checked == 0 ? .skip("no retriable error answered a poll") : .pass(["the cached operation is polled again"], "\(checked) retry(ies) kept it")
+    }
 }

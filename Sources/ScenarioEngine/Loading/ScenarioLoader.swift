@@ -59,7 +59,7 @@ public enum ScenarioLoader {
     }
 
     static func scenario(_ node: YAMLNode, suite: String, file: String) throws -> Scenario {
-        let fields = try node.mapping(allowed: ["id", "title", "transport", "service", "enrollments", "device", "expect", "checks"])
+        let fields = try node.mapping(allowed: ["id", "title", "transport", "service", "enrollments", "faults", "device", "expect", "checks"])
         guard let idNode = fields["id"] else { throw node.error(.missingField, "a scenario needs 'id'") }
         let id = try idNode.string()
         guard !id.isEmpty, id.allSatisfy({ $0.isLetter || $0.isNumber || "-_/.".contains($0) }) else {
@@ -69,6 +69,7 @@ public enum ScenarioLoader {
         if let enrollments = fields["enrollments"] {
             service.enrollments = try EnrollmentReader.read(enrollments)
         }
+        if let faults = fields["faults"] { service.faultPlan = try FaultPlanReader.read(faults) }
         guard let deviceNode = fields["device"] else { throw node.error(.missingField, "a scenario needs 'device'") }
         guard let expectNode = fields["expect"] else { throw node.error(.missingField, "a scenario needs 'expect'") }
         let transports = Dictionary(uniqueKeysWithValues: ScenarioTransport.allCases.map { ($0.rawValue, $0) })
@@ -83,7 +84,8 @@ public enum ScenarioLoader {
         var configuration = ServiceConfiguration()
         guard let node else { return configuration }
         let fields = try node.mapping(allowed: ["idScope", "assigningPolls", "assigningSeconds", "retryAfter", "sasClockSkewSeconds",
-                                                "registrationIdPolicy", "requireClientIdMatch", "mqttAuthFailure"])
+                                                "registrationIdPolicy", "requireClientIdMatch", "mqttAuthFailure", "requireCommonNameMatch",
+                                                "pollLimit", "registerLimit", "serviceLimit"])
         if let scope = fields["idScope"] {
             configuration.idScope = try scope.string()
             do { try IDScope.validate(configuration.idScope) } catch let error as DPSCoreError { throw scope.error(.invalidValue, error.reason) }
@@ -99,7 +101,21 @@ public enum ScenarioLoader {
         if let mode = fields["mqttAuthFailure"] {
             configuration.mqttAuthFailure = try mode.choice(Dictionary(uniqueKeysWithValues: MQTTAuthFailureMode.allCases.map { ($0.rawValue, $0) }))
         }
+        if let match = fields["requireCommonNameMatch"] { configuration.requireCommonNameMatch = try match.bool() }
+        if let limit = fields["pollLimit"] { configuration.pollLimit = try rateLimit(limit) }
+        if let limit = fields["registerLimit"] { configuration.registerLimit = try rateLimit(limit) }
+        if let limit = fields["serviceLimit"] { configuration.serviceLimit = try rateLimit(limit) }
         return configuration
+    }
+
+    /// `{count: 5, windowSeconds: 10}`, or `off`.
+    static func rateLimit(_ node: YAMLNode) throws -> RateLimit? {
+        if case .scalar = node.node, try node.string() == "off" { return nil }
+        let fields = try node.mapping(allowed: ["count", "windowSeconds"])
+        guard let count = fields["count"], let window = fields["windowSeconds"] else {
+            throw node.error(.missingField, "a rate limit needs count and windowSeconds (or is 'off')")
+        }
+        return RateLimit(count: try count.int(in: 1...1_000_000), window: .seconds(try window.int(in: 1...86_400)))
     }
 
     static func device(_ node: YAMLNode) throws -> ScenarioDevice {

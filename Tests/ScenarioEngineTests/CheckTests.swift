@@ -1,0 +1,167 @@
+import DPSCore
+import Device
+import Foundation
+import MQTTWire
+@testable import ScenarioEngine
+import Testing
+import Verdicts
+
+/// Builds transcripts by hand so each check is shown to fail on the fault it exists for.
+struct TranscriptScript {
+    let transcript = Transcript()
+    let start = Date(timeIntervalSince1970: 1_800_000_000)
+
+    func device(_ packet: MQTTPacket, at seconds: Double = 0, connection: String = "mqtt#1") {
+        record(packet, .toService, seconds, connection)
+    }
+
+    func service(_ packet: MQTTPacket, at seconds: Double = 0, connection: String = "mqtt#1") {
+        record(packet, .toDevice, seconds, connection)
+    }
+
+    private func record(_ packet: MQTTPacket, _ direction: WireEvent.Direction, _ seconds: Double, _ connection: String) {
+        let raw = (try? packet.encode()) ?? []
+        var summary = packet.packetType.name
+        if case .subscribe(let subscribe) = packet { summary += " " + subscribe.subscriptions.map(\.topicFilter).joined(separator: ",") }
+        transcript.append(WireEvent(time: start.addingTimeInterval(seconds), connection: connection, transport: .mqtt, direction: direction,
+                                    kind: packet.packetType.name, summary: summary, raw: raw))
+    }
+
+    // DPS exchanges.
+    func connect(id: String = "dev-1", username: String = "0ne0000FAKE/registrations/dev-1/api-version=2019-03-31", at seconds: Double = 0) {
+        device(.connect(MQTTConnect(clientIdentifier: id, userName: username, password: Array("x".utf8))), at: seconds)
+        service(.connAck(MQTTConnAck(returnCode: .accepted)), at: seconds)
+    }
+
+    func subscribe(at seconds: Double = 0) {
+        device(.subscribe(MQTTSubscribe(packetIdentifier: 1, subscriptions: [MQTTSubscription(topicFilter: DPSTopic.responseFilter, requestedQoS: .atLeastOnce)])), at: seconds)
+    }
+
+    func register(rid: String, at seconds: Double) {
+        device(.publish(MQTTPublish(topicName: DPSTopic.register(requestID: rid), payload: Array("{}".utf8), qos: .atLeastOnce, packetIdentifier: 2)), at: seconds)
+    }
+
+    func poll(rid: String, operation: String, at seconds: Double) {
+        device(.publish(MQTTPublish(topicName: DPSTopic.poll(requestID: rid, operationID: operation), qos: .atLeastOnce, packetIdentifier: 3)), at: seconds)
+    }
+
+    func respond(status: Int, rid: String, retryAfter: String? = nil, body: String, at seconds: Double) {
+        service(.publish(MQTTPublish(topicName: DPSTopic.response(status: status, rawRequestID: rid, retryAfter: retryAfter),
+                                     payload: Array(body.utf8), qos: .atLeastOnce, packetIdentifier: 9)), at: seconds)
+    }
+
+    func finding(_ id: String, outcome: ProvisioningOutcome = ProvisioningOutcome(status: .assigned)) throws -> VerdictOutcome {
+        let scenario = try #require(try ScenarioLoader.load(file: try temporaryFile(validScenario)).first)
+        var fixed = scenario
+        fixed.service.idScope = "0ne0000FAKE"
+        let check = try #require(CheckLibrary.checks[id])
+        return check(CheckContext(scenario: fixed, outcome: outcome, view: TranscriptView(events: transcript.snapshot))).outcome
+    }
+}
+
+let assigning = #"{"operationId":"op-1","status":"assigning"}"#
+let assigned = #"{"operationId":"op-1","status":"assigned","registrationState":{"assignedHub":"h","deviceId":"dev-1","status":"assigned"}}"#
+
+@Suite("Checks: each one passes the good exchange and fails the fault it exists for")
+struct CheckTests {
+    func goodExchange() -> TranscriptScript {
+        let script = TranscriptScript()
+        script.connect()
+        script.subscribe()
+        script.register(rid: "1", at: 0)
+        script.respond(status: 202, rid: "1", retryAfter: "3", body: assigning, at: 0.1)
+        script.poll(rid: "2", operation: "op-1", at: 3.2)
+        script.respond(status: 200, rid: "2", body: assigned, at: 3.3)
+        script.device(.disconnect, at: 3.4)
+        return script
+    }
+
+    @Test("the good exchange passes every default check")
+    func good() throws {
+        let script = goodExchange()
+        for id in CheckLibrary.defaultChecks(for: .mqtt) where id != "DPS-FLOW-RESULT-001" {
+            #expect([.pass, .skip].contains(try script.finding(id)), "\(id)")
+        }
+    }
+
+    @Test("DPS-FLOW-RETRY-001 fails a poll 1 s after retry-after 3")
+    func retryAfter() throws {
+        let script = TranscriptScript()
+        script.connect(); script.subscribe()
+        script.register(rid: "1", at: 0)
+        script.respond(status: 202, rid: "1", retryAfter: "3", body: assigning, at: 0.1)
+        script.poll(rid: "2", operation: "op-1", at: 1.1)
+        #expect(try script.finding("DPS-FLOW-RETRY-001") == .fail)
+        #expect(try goodExchange().finding("DPS-FLOW-RETRY-001") == .pass)
+    }
+
+    @Test("DPS-FLOW-RID-001 fails a reused $rid")
+    func reusedRID() throws {
+        let script = TranscriptScript()
+        script.connect(); script.subscribe()
+        script.register(rid: "1", at: 0)
+        script.respond(status: 202, rid: "1", retryAfter: "3", body: assigning, at: 0.1)
+        script.poll(rid: "1", operation: "op-1", at: 3.2)
+        #expect(try script.finding("DPS-FLOW-RID-001") == .fail)
+    }
+
+    @Test("DPS-MQTT-SUB-001 fails a publish before subscribe")
+    func publishFirst() throws {
+        let script = TranscriptScript()
+        script.connect()
+        script.register(rid: "1", at: 0)
+        script.subscribe(at: 0.5)
+        #expect(try script.finding("DPS-MQTT-SUB-001") == .fail)
+    }
+
+    @Test("DPS-FLOW-POLL-001 fails a poll for another operation")
+    func wrongOperation() throws {
+        let script = TranscriptScript()
+        script.connect(); script.subscribe()
+        script.register(rid: "1", at: 0)
+        script.respond(status: 202, rid: "1", retryAfter: "3", body: assigning, at: 0.1)
+        script.poll(rid: "2", operation: "op-9", at: 3.2)
+        #expect(try script.finding("DPS-FLOW-POLL-001") == .fail)
+    }
+
+    @Test("DPS-FLOW-ERR-001 fails a retry after 401")
+    func retriesAfter401() throws {
+        let script = TranscriptScript()
+        script.connect(); script.subscribe()
+        script.register(rid: "1", at: 0)
+        script.respond(status: 401, rid: "1", body: #"{"errorCode":401002}"#, at: 0.1)
+        script.register(rid: "2", at: 5)
+        #expect(try script.finding("DPS-FLOW-ERR-001") == .fail)
+    }
+
+    @Test("DPS-FLOW-TERM-001 fails a poll after assigned")
+    func pollAfterAssigned() throws {
+        let script = goodExchange()
+        script.poll(rid: "3", operation: "op-1", at: 9)
+        #expect(try script.finding("DPS-FLOW-TERM-001") == .fail)
+    }
+
+    @Test("DPS-MQTT-CONN-001 and -002 fail a wrong client id and a '?api-version' username")
+    func connect() throws {
+        let script = TranscriptScript()
+        script.connect(id: "other", username: "0ne0000FAKE/registrations/dev-1?api-version=2019-03-31")
+        #expect(try script.finding("DPS-MQTT-CONN-001") == .fail)
+        #expect(try script.finding("DPS-MQTT-CONN-002") == .fail)
+    }
+
+    @Test("DPS-MQTT-DISC-001 fails when the device just drops the connection")
+    func noDisconnect() throws {
+        let script = TranscriptScript()
+        script.connect(); script.subscribe()
+        script.register(rid: "1", at: 0)
+        #expect(try script.finding("DPS-MQTT-DISC-001") == .fail)
+        #expect(try goodExchange().finding("DPS-MQTT-DISC-001") == .pass)
+    }
+
+    @Test("DPS-FLOW-RESULT-001 fails an outcome the scenario does not allow")
+    func result() throws {
+        let script = goodExchange()
+        #expect(try script.finding("DPS-FLOW-RESULT-001", outcome: ProvisioningOutcome(status: .timedOut)) == .fail)
+        #expect(try script.finding("DPS-FLOW-RESULT-001", outcome: ProvisioningOutcome(status: .assigned)) == .pass)
+    }
+}

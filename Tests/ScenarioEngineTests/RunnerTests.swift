@@ -1,0 +1,37 @@
+import Foundation
+@testable import ScenarioEngine
+import Testing
+import Verdicts
+
+@Suite("Runner: the default suite against the built-in fake", .serialized)
+struct RunnerTests {
+    @Test("every default scenario passes, on virtual time")
+    func defaultSuite() async throws {
+        let directory = repositoryRoot.appendingPathComponent("Scenarios").path
+        let catalogue = try RequirementCatalogue.load(path: directory + "/requirements.yaml")
+        let scenarios = try ScenarioLoader.load(paths: [directory])
+        try catalogue.validate(scenarios)
+        let results = await ScenarioRunner(catalogue: catalogue).run(scenarios)
+        #expect(results.count == scenarios.count)
+        for result in results {
+            #expect([.pass, .warn].contains(result.outcome), "\(result.id): \(result.verdicts.filter { $0.outcome != .pass && $0.outcome != .skip })")
+            #expect(!result.transcript.isEmpty)
+        }
+        let retry = try #require(results.first { $0.id == "mqtt/symmetric-key/long-retry-after" })
+        #expect(retry.clockSeconds >= 20)
+        #expect(retry.wallSeconds < 10)
+    }
+
+    @Test("a scenario expecting the wrong outcome fails with DPS-FLOW-RESULT-001 and the evidence")
+    func wrongExpectationFails() async throws {
+        let text = validScenario.replacingOccurrences(of: "outcome: assigned", with: "outcome: disabled")
+        let scenarios = try ScenarioLoader.load(file: try temporaryFile(text))
+        let catalogue = try RequirementCatalogue.load(path: repositoryRoot.appendingPathComponent("Scenarios/requirements.yaml").path)
+        let result = await ScenarioRunner(catalogue: catalogue).run(scenarios[0])
+        #expect(result.outcome == .fail)
+        let failing = try #require(result.verdicts.first { $0.outcome == .fail })
+        #expect(failing.requirement == "DPS-FLOW-RESULT-001")
+        #expect(failing.observed.contains("assigned"))
+        #expect(failing.expected.first?.contains("disabled") == true)
+    }
+}
