@@ -58,11 +58,19 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            // P-256 key and PKCS#10 request for certificate issuance (--csr).
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
         ], swiftSettings: strict),
         // Scenario model, loader, requirement catalogue, runner and checks.
         .target(name: "ScenarioEngine", dependencies: [
             "DPSCore", "Verdicts", "FakeDPS", "Device", "MQTTWire",
             .product(name: "Yams", package: "Yams"),
+            // Certificates for X.509 scenarios, made fresh for every run.
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
         // Known-answer vector files (Vectors/): the documented format and checking them against the implementation.
@@ -86,6 +94,9 @@ let package = Package(
         ], swiftSettings: strict),
         .testTarget(name: "DeviceTests", dependencies: [
             "Device", "FakeDPS", "DPSCore", .product(name: "Logging", package: "swift-log"),
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
         ], swiftSettings: strict),
         .testTarget(name: "ScenarioEngineTests", dependencies: ["ScenarioEngine", "Verdicts", "DPSCore", "FakeDPS", "Device", "MQTTWire"], swiftSettings: strict),
         .testTarget(name: "VectorChecksTests", dependencies: ["VectorChecks", "DPSCore", "DICE", "Verdicts"], swiftSettings: strict),

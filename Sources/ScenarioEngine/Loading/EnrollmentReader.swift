@@ -7,12 +7,12 @@ import Foundation
 enum EnrollmentReader {
     static let defaultHub = "dpsconform-hub.azure-devices.net"
 
-    static func read(_ node: YAMLNode, defaultHubs: [String] = [defaultHub]) throws -> EnrollmentSet {
+    static func read(_ node: YAMLNode, defaultHubs: [String] = [defaultHub], certificates: [String: ScenarioCertificate] = [:]) throws -> EnrollmentSet {
         let members = try node.mapping(allowed: ["individual", "groups"])
         var individuals: [IndividualEnrollment] = []
         var seen: Set<String> = []
         for item in try members["individual"]?.sequence() ?? [] {
-            let enrollment = try individual(item, defaultHubs: defaultHubs)
+            let enrollment = try individual(item, defaultHubs: defaultHubs, certificates: certificates)
             guard seen.insert(enrollment.registrationID.lowercased()).inserted else {
                 throw item.error(.duplicateID, "registration ID '\(enrollment.registrationID)' is enrolled twice")
             }
@@ -21,7 +21,7 @@ enum EnrollmentReader {
         var groups: [EnrollmentGroup] = []
         var groupIDs: Set<String> = []
         for item in try members["groups"]?.sequence() ?? [] {
-            let enrollment = try group(item, defaultHubs: defaultHubs)
+            let enrollment = try group(item, defaultHubs: defaultHubs, certificates: certificates)
             guard groupIDs.insert(enrollment.groupID).inserted else {
                 throw item.error(.duplicateID, "enrollment group '\(enrollment.groupID)' is defined twice")
             }
@@ -32,7 +32,7 @@ enum EnrollmentReader {
 
     static let commonFields: Set<String> = ["symmetricKey", "x509", "iotHub", "iotHubs", "allocation", "enabled", "initialPayload", "reprovision"]
 
-    static func individual(_ node: YAMLNode, defaultHubs: [String]) throws -> IndividualEnrollment {
+    static func individual(_ node: YAMLNode, defaultHubs: [String], certificates: [String: ScenarioCertificate] = [:]) throws -> IndividualEnrollment {
         let fields = try node.mapping(allowed: commonFields.union(["registrationId", "deviceId"]))
         guard let idNode = fields["registrationId"] else { throw node.error(.missingField, "an enrollment needs registrationId") }
         let registrationID = try idNode.string()
@@ -47,9 +47,11 @@ enum EnrollmentReader {
             let (primary, secondary) = try keys(keyNode)
             attestation = .symmetricKey(primaryKey: primary, secondaryKey: secondary)
         case (nil, let x509Node?):
-            let certificate = try x509Node.mapping(allowed: ["certificateFile", "certificatePem", "thumbprint", "secondaryCertificateFile", "secondaryThumbprint"])
-            guard let primary = try reference(certificate, file: "certificateFile", thumbprint: "thumbprint", in: x509Node, pem: "certificatePem") else {
-                throw x509Node.error(.missingField, "x509 needs certificateFile, certificatePem or thumbprint")
+            let certificate = try x509Node.mapping(allowed: ["certificate", "certificateFile", "certificatePem", "thumbprint", "secondaryCertificateFile", "secondaryThumbprint"])
+            let generated = try certificate["certificate"].map { try named($0, in: certificates) }
+            guard let primary = try generated.map({ CertificateReference.certificate($0.der) })
+                    ?? reference(certificate, file: "certificateFile", thumbprint: "thumbprint", in: x509Node, pem: "certificatePem") else {
+                throw x509Node.error(.missingField, "x509 needs certificate (a scenario certificate), certificateFile, certificatePem or thumbprint")
             }
             attestation = .x509(primary: primary,
                                 secondary: try reference(certificate, file: "secondaryCertificateFile", thumbprint: "secondaryThumbprint", in: x509Node, pem: nil))
@@ -61,7 +63,7 @@ enum EnrollmentReader {
                                     initialPayload: try payload(fields["initialPayload"]), reprovision: try reprovision(fields["reprovision"]))
     }
 
-    static func group(_ node: YAMLNode, defaultHubs: [String]) throws -> EnrollmentGroup {
+    static func group(_ node: YAMLNode, defaultHubs: [String], certificates: [String: ScenarioCertificate] = [:]) throws -> EnrollmentGroup {
         let fields = try node.mapping(allowed: commonFields.union(["groupId"]))
         guard let idNode = fields["groupId"] else { throw node.error(.missingField, "an enrollment group needs groupId") }
         let attestation: GroupAttestation
@@ -70,8 +72,9 @@ enum EnrollmentReader {
             let (primary, secondary) = try keys(keyNode)
             attestation = .symmetricKey(primaryKey: primary, secondaryKey: secondary)
         case (nil, let x509Node?):
-            let ca = try x509Node.mapping(allowed: ["caCertificateFile", "caCertificatePem", "secondaryCaCertificateFile"])
-            guard let primary = try certificateDER(ca, file: "caCertificateFile", pem: "caCertificatePem", in: x509Node) else {
+            let ca = try x509Node.mapping(allowed: ["caCertificate", "caCertificateFile", "caCertificatePem", "secondaryCaCertificateFile"])
+            let generated = try ca["caCertificate"].map { try named($0, in: certificates).der }
+            guard let primary = try generated ?? certificateDER(ca, file: "caCertificateFile", pem: "caCertificatePem", in: x509Node) else {
                 throw x509Node.error(.missingField, "a group's x509 needs caCertificateFile or caCertificatePem (a root or intermediate CA)")
             }
             attestation = .x509CA(primary: primary, secondary: try certificateDER(ca, file: "secondaryCaCertificateFile", pem: nil, in: x509Node))
@@ -81,6 +84,15 @@ enum EnrollmentReader {
         return EnrollmentGroup(groupID: try idNode.string(), attestation: attestation, allocation: try allocation(fields, defaultHubs: defaultHubs),
                                enabled: try fields["enabled"]?.bool() ?? true, initialPayload: try payload(fields["initialPayload"]),
                                reprovision: try reprovision(fields["reprovision"]))
+    }
+
+    /// A certificate the scenario made (its `certificates:` block), by name.
+    static func named(_ node: YAMLNode, in certificates: [String: ScenarioCertificate]) throws -> ScenarioCertificate {
+        let name = try node.string()
+        guard let certificate = certificates[name] else {
+            throw node.error(.invalidValue, "no scenario certificate named '\(name)' (known: \(certificates.keys.sorted().joined(separator: ", ")))")
+        }
+        return certificate
     }
 
     static func keys(_ node: YAMLNode) throws -> (String, String?) {

@@ -30,12 +30,23 @@ public struct ScenarioDevice: Sendable {
         /// A key that is valid base64 but not the enrollment's.
         case wrong
         case literal(String)
+        /// An enrollment group's key; the device derives its own key from it.
+        case groupKey(String)
     }
 
     public var registrationID: String
     public var key: Key
     public var deadline: Duration
     public var payloadJSON: String?
+    /// An X.509 identity instead of a key: the leaf, the chain it presents above it, and their PEMs.
+    var x509: ScenarioX509Identity?
+}
+
+/// The device's X.509 identity in a scenario, from the scenario's certificates.
+struct ScenarioX509Identity: Sendable {
+    /// Leaf first, then the intermediates the device presents.
+    let chainPEM: String
+    let keyPEM: String
 }
 
 /// What the device must end with.

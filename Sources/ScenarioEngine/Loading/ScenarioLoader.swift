@@ -59,15 +59,16 @@ public enum ScenarioLoader {
     }
 
     static func scenario(_ node: YAMLNode, suite: String, file: String) throws -> Scenario {
-        let fields = try node.mapping(allowed: ["id", "title", "transport", "service", "enrollments", "faults", "device", "expect", "checks"])
+        let fields = try node.mapping(allowed: ["id", "title", "transport", "service", "certificates", "enrollments", "faults", "device", "expect", "checks"])
         guard let idNode = fields["id"] else { throw node.error(.missingField, "a scenario needs 'id'") }
         let id = try idNode.string()
         guard !id.isEmpty, id.allSatisfy({ $0.isLetter || $0.isNumber || "-_/.".contains($0) }) else {
             throw idNode.error(.invalidValue, "scenario id '\(id)' may hold only letters, digits and - _ / .")
         }
         var service = try serviceConfiguration(fields["service"])
+        let certificates = try fields["certificates"].map { try ScenarioCertificates.make($0) } ?? [:]
         if let enrollments = fields["enrollments"] {
-            service.enrollments = try EnrollmentReader.read(enrollments)
+            service.enrollments = try EnrollmentReader.read(enrollments, certificates: certificates)
         }
         if let faults = fields["faults"] { service.faultPlan = try FaultPlanReader.read(faults) }
         guard let deviceNode = fields["device"] else { throw node.error(.missingField, "a scenario needs 'device'") }
@@ -76,7 +77,7 @@ public enum ScenarioLoader {
         let transport: ScenarioTransport = try fields["transport"].map { try $0.choice(transports) } ?? .mqtt
         let checks = try fields["checks"]?.sequence().map { try $0.string() } ?? CheckLibrary.defaultChecks(for: transport)
         return Scenario(id: id, title: try fields["title"]?.string() ?? id, suite: suite, transport: transport, service: service,
-                        device: try device(deviceNode), expect: try expectation(expectNode), checks: checks,
+                        device: try device(deviceNode, certificates: certificates), expect: try expectation(expectNode), checks: checks,
                         source: "\(file):\(node.node.mark?.line ?? 0)")
     }
 
@@ -118,11 +119,24 @@ public enum ScenarioLoader {
         return RateLimit(count: try count.int(in: 1...1_000_000), window: .seconds(try window.int(in: 1...86_400)))
     }
 
-    static func device(_ node: YAMLNode) throws -> ScenarioDevice {
-        let fields = try node.mapping(allowed: ["registrationId", "key", "deadlineSeconds", "payload"])
+    static func device(_ node: YAMLNode, certificates: [String: ScenarioCertificate] = [:]) throws -> ScenarioDevice {
+        let fields = try node.mapping(allowed: ["registrationId", "key", "x509", "deadlineSeconds", "payload"])
+        var x509: ScenarioX509Identity?
+        if let x509Node = fields["x509"] {
+            guard fields["key"] == nil else { throw x509Node.error(.invalidValue, "give key or x509, not both") }
+            let identity = try x509Node.mapping(allowed: ["certificate", "chain"])
+            guard let leafNode = identity["certificate"] else { throw x509Node.error(.missingField, "x509 needs certificate (a scenario certificate)") }
+            let leaf = try EnrollmentReader.named(leafNode, in: certificates)
+            let chain = try identity["chain"]?.sequence().map { try EnrollmentReader.named($0, in: certificates) } ?? []
+            x509 = ScenarioX509Identity(chainPEM: ([leaf] + chain).map(\.pem).joined(), keyPEM: leaf.keyPEM)
+        }
         guard let idNode = fields["registrationId"] else { throw node.error(.missingField, "the device needs registrationId") }
         var key = ScenarioDevice.Key.primary
-        if let keyNode = fields["key"] {
+        if let keyNode = fields["key"], case .mapping = keyNode.node {
+            let group = try keyNode.mapping(allowed: ["groupKey"])
+            guard let groupNode = group["groupKey"] else { throw keyNode.error(.missingField, "key: {groupKey: <base64>}") }
+            key = .groupKey(try EnrollmentReader.base64Key(groupNode))
+        } else if let keyNode = fields["key"] {
             let text = try keyNode.string()
             switch text {
             case "primary": key = .primary
@@ -133,7 +147,7 @@ public enum ScenarioLoader {
         }
         return ScenarioDevice(registrationID: try idNode.string(), key: key,
                               deadline: .seconds(try fields["deadlineSeconds"]?.int(in: 1...86_400) ?? 300),
-                              payloadJSON: try fields["payload"]?.jsonText())
+                              payloadJSON: try fields["payload"]?.jsonText(), x509: x509)
     }
 
     static func expectation(_ node: YAMLNode) throws -> ScenarioExpectation {

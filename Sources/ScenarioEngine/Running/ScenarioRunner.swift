@@ -57,8 +57,15 @@ public struct ScenarioRunner: Sendable {
             await server.stop()
             return harnessError("cannot write the run CA: \(error)")
         }
+        let credential: DeviceCredential
+        do {
+            credential = try deviceCredential(for: scenario, directory: directory)
+        } catch {
+            await server.stop()
+            return harnessError("cannot write the device's credential files: \(error)")
+        }
         let settings = ProvisioningSettings(endpoint: server.endpoint(caFile: caFile), registrationID: scenario.device.registrationID,
-                                            credential: .symmetricKey(deviceKey(for: scenario)), payloadJSON: scenario.device.payloadJSON,
+                                            credential: credential, payloadJSON: scenario.device.payloadJSON,
                                             deadline: scenario.device.deadline)
         let endpoint = settings.endpoint
         let client = ReferenceClient(settings: settings, clock: clock) {
@@ -89,12 +96,26 @@ public struct ScenarioRunner: Sendable {
         return Verdict(requirement: id, outcome: outcome, expected: finding.expected, observed: finding.observed, evidence: finding.evidence)
     }
 
+    /// The device's credential: an X.509 chain and key written to private files in the case's
+    /// directory, or a symmetric key.
+    private func deviceCredential(for scenario: Scenario, directory: URL) throws -> DeviceCredential {
+        if case .groupKey(let groupKey) = scenario.device.key { return .groupKey(groupKey) }
+        guard let x509 = scenario.device.x509 else { return .symmetricKey(deviceKey(for: scenario)) }
+        let certificate = directory.appendingPathComponent("device-chain.pem")
+        let key = directory.appendingPathComponent("device-key.pem")
+        try Data(x509.chainPEM.utf8).write(to: certificate, options: .atomic)
+        guard FileManager.default.createFile(atPath: key.path, contents: Data(x509.keyPEM.utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: key.path])
+        }
+        return .x509(certificateFile: certificate.path, keyFile: key.path)
+    }
+
     private func deviceKey(for scenario: Scenario) -> String {
         let enrollment = scenario.service.enrollments.individuals.first { $0.registrationID.lowercased() == scenario.device.registrationID.lowercased() }
         var keys: [String] = []
         if case .symmetricKey(let primary, let secondary)? = enrollment?.attestation { keys = [primary] + (secondary.map { [$0] } ?? []) }
         switch scenario.device.key {
-        case .literal(let key): return key
+        case .literal(let key), .groupKey(let key): return key
         case .secondary where keys.count > 1: return keys[1]
         case .primary where !keys.isEmpty: return keys[0]
         default:
