@@ -51,6 +51,76 @@ struct PythonSDKInteropTests {
     }
 }
 
+extension PythonSDKInteropTests {
+    @Test("group-derived key: the SDK signs with HMAC(group key, registration ID) and ends assigned")
+    func groupDerivedKey() async throws {
+        let python = try PythonSDK.requireInterpreter()
+        let groupKey = Data((0..<64).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
+        let serve = try ServeProcess(enrollmentYAML: """
+            groups:
+              - groupId: interop-fleet
+                symmetricKey: {primaryKey: "\(groupKey)"}
+                iotHub: interop-fleet-hub.azure-devices.net
+            """)
+        try await serve.waitUntilReady()
+        let deviceKey = try DerivedDeviceKey.derive(groupKeyBase64: groupKey, registrationID: "fleet-device-42")
+        let result = try await runTool(python, [PythonSDK.script, "--endpoint-file", serve.endpointFile.path,
+                                                "--registration-id", "fleet-device-42", "--symmetric-key", deviceKey])
+        _ = await serve.stop()
+        let outcome = try PythonSDK.outcome(result.output)
+        #expect(outcome["status"] == "assigned", "\(result.output)")
+        #expect(outcome["assignedHub"] == "interop-fleet-hub.azure-devices.net")
+        #expect(outcome["deviceId"] == "fleet-device-42")
+    }
+
+    @Test("X.509 individual enrollment: the SDK presents its certificate in the TLS 1.2 handshake")
+    func x509Individual() async throws {
+        let python = try PythonSDK.requireInterpreter()
+        let pki = try TestPKI()
+        defer { pki.remove() }
+        try await pki.makeDevice("device", commonName: "x509-interop-01", issuer: nil)
+        let serve = try ServeProcess(enrollmentYAML: """
+            individual:
+              - registrationId: x509-interop-01
+                x509: {certificateFile: "\(pki.path("device.pem"))"}
+                iotHub: interop-x509-hub.azure-devices.net
+            """)
+        try await serve.waitUntilReady()
+        let result = try await runTool(python, [PythonSDK.script, "--endpoint-file", serve.endpointFile.path, "--registration-id", "x509-interop-01",
+                                                "--x509-cert", pki.path("device.pem"), "--x509-key", pki.path("device.key")])
+        _ = await serve.stop()
+        let outcome = try PythonSDK.outcome(result.output)
+        #expect(outcome["status"] == "assigned", "\(result.output)")
+        #expect(outcome["assignedHub"] == "interop-x509-hub.azure-devices.net")
+        #expect(outcome["deviceId"] == "x509-interop-01")
+    }
+
+    @Test("X.509 group on a root CA: the SDK's chain (device + intermediate) is walked to the group")
+    func x509GroupThroughIntermediate() async throws {
+        let python = try PythonSDK.requireInterpreter()
+        let pki = try TestPKI()
+        defer { pki.remove() }
+        try await pki.makeCA("root")
+        try await pki.makeCA("intermediate", issuer: "root")
+        try await pki.makeDevice("device", commonName: "x509-interop-02", issuer: "intermediate")
+        let chain = try pki.chain("device-chain.pem", ["device", "intermediate"])
+        let serve = try ServeProcess(enrollmentYAML: """
+            groups:
+              - groupId: interop-x509-fleet
+                x509: {caCertificateFile: "\(pki.path("root.pem"))"}
+                iotHub: interop-x509-fleet.azure-devices.net
+            """)
+        try await serve.waitUntilReady()
+        let result = try await runTool(python, [PythonSDK.script, "--endpoint-file", serve.endpointFile.path, "--registration-id", "x509-interop-02",
+                                                "--x509-cert", chain, "--x509-key", pki.path("device.key")])
+        _ = await serve.stop()
+        let outcome = try PythonSDK.outcome(result.output)
+        #expect(outcome["status"] == "assigned", "\(result.output)")
+        #expect(outcome["assignedHub"] == "interop-x509-fleet.azure-devices.net")
+        #expect(outcome["deviceId"] == "x509-interop-02")
+    }
+}
+
 enum PythonSDK {
     /// The virtualenv interpreter with azure-iot-device installed.
     static var interpreter: String? {

@@ -17,7 +17,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--endpoint-file", required=True)
     parser.add_argument("--registration-id", required=True)
-    parser.add_argument("--symmetric-key", required=True)
+    credential = parser.add_mutually_exclusive_group(required=True)
+    credential.add_argument("--symmetric-key")
+    credential.add_argument("--x509-cert", help="PEM file: the device certificate followed by its chain")
+    parser.add_argument("--x509-key", help="PEM file: the device's private key (with --x509-cert)")
     parser.add_argument("--timeout", type=float, default=60.0)
     args = parser.parse_args()
 
@@ -31,7 +34,7 @@ def main() -> int:
         ca_pem = handle.read()
 
     import paho.mqtt.client as mqtt
-    from azure.iot.device import ProvisioningDeviceClient
+    from azure.iot.device import ProvisioningDeviceClient, X509
 
     original_connect = mqtt.Client.connect
 
@@ -46,13 +49,24 @@ def main() -> int:
 
     mqtt.Client.connect = connect_to_fake
 
-    client = ProvisioningDeviceClient.create_from_symmetric_key(
-        provisioning_host=host,
-        registration_id=args.registration_id,
-        id_scope=endpoint["idScope"],
-        symmetric_key=args.symmetric_key,
-        server_verification_cert=ca_pem,
-    )
+    if args.x509_cert:
+        if not args.x509_key:
+            parser.error("--x509-cert needs --x509-key")
+        client = ProvisioningDeviceClient.create_from_x509_certificate(
+            provisioning_host=host,
+            registration_id=args.registration_id,
+            id_scope=endpoint["idScope"],
+            x509=X509(cert_file=args.x509_cert, key_file=args.x509_key),
+            server_verification_cert=ca_pem,
+        )
+    else:
+        client = ProvisioningDeviceClient.create_from_symmetric_key(
+            provisioning_host=host,
+            registration_id=args.registration_id,
+            id_scope=endpoint["idScope"],
+            symmetric_key=args.symmetric_key,
+            server_verification_cert=ca_pem,
+        )
     outcome = {}
 
     def register() -> None:

@@ -19,6 +19,7 @@ final class MQTTFrontEnd: Sendable {
     static func start(group: any EventLoopGroup, host: String, port: Int, tls: NIOSSLContext,
                       service: ProvisioningService, transcript: Transcript, logger: Logger) async throws -> MQTTFrontEnd {
         let counter = Atomic<Int>(0)
+        let subscribers = SubscriberRegistry()
         let clock = service.clock
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
@@ -32,7 +33,7 @@ final class MQTTFrontEnd: Sendable {
                     let sync = channel.pipeline.syncOperations
                     try sync.addHandler(ServerTLSContext.handler(context: tls) { info.recordPeerCertificates($0) })
                     try sync.addHandler(MQTTFramingHandler(maximumPacketSize: MQTTLimits.maximumPacketSize))
-                    try sync.addHandler(MQTTSessionHandler(service: service, recorder: recorder, connection: info))
+                    try sync.addHandler(MQTTSessionHandler(service: service, recorder: recorder, connection: info, subscribers: subscribers))
                 }
             }
         let channel = try await bootstrap.bind(host: host, port: port).get()

@@ -23,10 +23,13 @@ final class MQTTSessionHandler: ChannelInboundHandler {
     private var subscribed = false
     private var nextPacketIdentifier: UInt16 = 1
 
-    init(service: ProvisioningService, recorder: WireRecorder, connection: ConnectionInfo) {
+    private let subscribers: SubscriberRegistry
+
+    init(service: ProvisioningService, recorder: WireRecorder, connection: ConnectionInfo, subscribers: SubscriberRegistry = SubscriberRegistry()) {
         self.service = service
         self.recorder = recorder
         self.connection = connection
+        self.subscribers = subscribers
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -96,6 +99,7 @@ final class MQTTSessionHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        if case .connected(let identity, _) = state { subscribers.remove(identity.registrationID, channel: context.channel) }
         if case .closed = state {} else { recorder.note("CLOSE", "connection closed by the device") }
         state = .closed
         context.fireChannelInactive()
@@ -164,6 +168,7 @@ final class MQTTSessionHandler: ChannelInboundHandler {
             guard subscription.topicFilter == DPSTopic.responseFilter else { return .failure }
             subscribed = true
             service.rememberSubscription(of: identity.registrationID)
+            subscribers.add(identity.registrationID, channel: context.channel, recorder: recorder)
             return .granted(min(subscription.requestedQoS, .atLeastOnce))
         }
         if case .withholdAcknowledgement? = fault {
@@ -230,14 +235,18 @@ final class MQTTSessionHandler: ChannelInboundHandler {
         }
         // A device that subscribed on an earlier connection and re-sends after a reconnect without
         // subscribing again is still answered (real-clients.md: Python SDK after a TCP drop).
+        let topicName = DPSTopic.response(status: response.status, rawRequestID: topic.rawRequestID,
+                                          retryAfter: response.retryAfter, requestIDFirst: requestIDFirst)
+        if !subscribed, subscribers.deliver(topic: topicName, payload: response.body, to: identity.registrationID, except: context.channel) {
+            recorder.note("ROUTE", "response \(response.status) delivered on the device's subscribed connection")
+            return
+        }
         guard subscribed || (publish.dup && service.hasSubscribed(identity.registrationID)) else {
             // Like any broker, nothing is delivered without a subscription (DPS-MQTT-SUB-002).
             recorder.note("DROP", "response \(response.status) not delivered: the device has not subscribed to \(DPSTopic.responseFilter) [\(Self.undeliveredRequirement)]")
             return
         }
-        let reply = MQTTPublish(topicName: DPSTopic.response(status: response.status, rawRequestID: topic.rawRequestID,
-                                                             retryAfter: response.retryAfter, requestIDFirst: requestIDFirst),
-                                payload: response.body, qos: .atLeastOnce, packetIdentifier: takePacketIdentifier())
+        let reply = MQTTPublish(topicName: topicName, payload: response.body, qos: .atLeastOnce, packetIdentifier: takePacketIdentifier())
         sendLater(.publish(reply), fault: fault, context: context)
     }
 
@@ -283,6 +292,7 @@ final class MQTTSessionHandler: ChannelInboundHandler {
 
     private func close(_ context: ChannelHandlerContext, reason: String, requirement: String?) {
         guard !isClosed else { return }
+        if case .connected(let identity, _) = state { subscribers.remove(identity.registrationID, channel: context.channel) }
         recorder.note("CLOSE", requirement.map { "\(reason) [\($0)]" } ?? reason)
         state = .closed
         context.close(promise: nil)
