@@ -9,17 +9,25 @@ public final class MQTTDeviceTransport: ProvisioningTransport {
     public let port: Int
     /// CA file that signs the server certificate (the system bundle for Azure).
     public let caFile: String
+    private let log: DeviceWireLog?
     private let mailbox = ResponseMailbox()
     private let connection = Mutex<MosquittoConnection?>(nil)
     private let reader = Mutex<Task<Void, Never>?>(nil)
+    /// Set when the subscription is still owed (only the mutant that publishes first).
+    private let subscriptionOwed = Mutex(false)
+    private let name: String
 
     /// Debian's bundle of system trust anchors, used when no CA file is given.
     public static let systemCABundle = "/etc/ssl/certs/ca-certificates.crt"
 
-    public init(host: String, port: Int, caFile: String?) {
+    /// A transport to `host:port`, trusting `caFile` (nil: the system bundle), recording what it
+    /// exchanges into `log` when one is given.
+    public init(host: String, port: Int, caFile: String?, log: DeviceWireLog? = nil) {
         self.host = host
         self.port = port
         self.caFile = caFile ?? Self.systemCABundle
+        self.log = log
+        self.name = log?.nextConnection(.mqtt) ?? "device-mqtt"
     }
 
     public func open(credentials: TransportCredentials, timeout: Duration) async throws(TransportError) {
@@ -27,7 +35,7 @@ public final class MQTTDeviceTransport: ProvisioningTransport {
         let tls = MosquittoConfiguration.TLS(caFile: caFile, certificateFile: credentials.certificateFile, keyFile: credentials.keyFile)
         // CleanSession 1 and keepalive 60: DPS keeps no session (DOC-MQTT, pitfall H).
         let configuration = MosquittoConfiguration(host: host, port: port, clientID: credentials.username.registrationID,
-                                                   username: credentials.username.text, password: credentials.sasToken,
+                                                   username: credentials.usernameText, password: credentials.sasToken,
                                                    cleanSession: true, keepAliveSeconds: 60, tls: tls)
         let client: MosquittoConnection
         do {
@@ -37,15 +45,20 @@ public final class MQTTDeviceTransport: ProvisioningTransport {
         }
         connection.withLock { $0 = client }
         startReading(client)
+        let password = credentials.sasToken == nil ? "no password" : "password REDACTED"
+        record(.toService, "CONNECT", "CONNECT clientId=\(credentials.username.registrationID) username=\(credentials.usernameText) \(password)",
+               topic: credentials.usernameText)
         do {
             let code = try await client.connect(timeout: timeout)
+            record(.toDevice, "CONNACK", "CONNACK rc=\(code.rawValue)", status: Int(code.rawValue))
             guard code.isAccepted else {
                 throw TransportError(.refused, "server refused CONNECT: CONNACK \(code.rawValue) (\(code))", refusalCode: Int(code.rawValue))
             }
-            // Subscribe before the first publish, or responses have nowhere to go (DPS-MQTT-SUB-001).
-            let granted = try await client.subscribe(filter: DPSTopic.responseFilter, qos: .atLeastOnce, timeout: timeout)
-            if granted.first == 0x80 {
-                throw TransportError(.refused, "server refused the subscription to \(DPSTopic.responseFilter)")
+            if credentials.subscribesBeforePublishing {
+                // Subscribe before the first publish, or responses have nowhere to go (DPS-MQTT-SUB-001).
+                try await subscribe(client, timeout: timeout)
+            } else {
+                subscriptionOwed.withLock { $0 = true }
             }
         } catch let error as TransportError {
             await client.disconnect()
@@ -56,6 +69,15 @@ public final class MQTTDeviceTransport: ProvisioningTransport {
         } catch {
             await client.disconnect()
             throw TransportError(.failed, "\(error)")
+        }
+    }
+
+    private func subscribe(_ client: MosquittoConnection, timeout: Duration) async throws {
+        record(.toService, "SUBSCRIBE", "SUBSCRIBE \(DPSTopic.responseFilter) qos=1", topic: DPSTopic.responseFilter)
+        let granted = try await client.subscribe(filter: DPSTopic.responseFilter, qos: .atLeastOnce, timeout: timeout)
+        record(.toDevice, "SUBACK", "SUBACK " + granted.map { String(format: "0x%02x", $0) }.joined(separator: ","))
+        if granted.first == 0x80 {
+            throw TransportError(.refused, "server refused the subscription to \(DPSTopic.responseFilter)")
         }
     }
 
@@ -71,9 +93,17 @@ public final class MQTTDeviceTransport: ProvisioningTransport {
             throw TransportError(.failed, "MQTT has no device registration status lookup")
         }
         do {
+            record(.toService, "PUBLISH", "PUBLISH qos=1 \(topic) (\(request.body.count) bytes)", topic: topic, payload: request.body)
             try await client.publish(topic: topic, payload: request.body, qos: .atLeastOnce, timeout: timeout)
-        } catch {
+            if subscriptionOwed.withLock({ owed in defer { owed = false }; return owed }) {
+                try await subscribe(client, timeout: timeout)
+            }
+        } catch let error as TransportError {
+            throw error
+        } catch let error as MosquittoError {
             throw Self.translate(error, while: "publishing the \(request.kind.rawValue) request")
+        } catch {
+            throw TransportError(.failed, "\(error)")
         }
         // The response topic carries $rid as the device encoded it.
         let rid = PercentEncoding.encode(request.requestID)
@@ -89,32 +119,67 @@ public final class MQTTDeviceTransport: ProvisioningTransport {
         }
         if let response { return response }
         if let ended = await mailbox.endError { throw ended }
+        record(.local, "TIMEOUT", "no response to $rid \(request.requestID) within \(timeout)")
         throw TransportError(.timeout, "no response to the \(request.kind.rawValue) request ($rid \(request.requestID)) within \(timeout)")
     }
 
     public func close() async {
         let client = connection.withLock { $0 }
+        if let client, client.state == .connected {
+            record(.toService, "DISCONNECT", "DISCONNECT")
+        }
         await client?.disconnect()
         reader.withLock { $0 }?.cancel()
     }
 
+    /// Goes silent without DISCONNECT, as a device that never disconnects does (the mutant
+    /// `never-disconnects`): the session stays up (libmosquitto keeps answering keepalive) until
+    /// the server closes it, or at most `lingerLimit`; only then is the client released.
+    public func abandon() async {
+        record(.local, "ABANDON", "left without DISCONNECT; the session stays open")
+        guard let client = connection.withLock({ $0 }), let reading = reader.withLock({ $0 }) else { return }
+        let limit = Self.lingerLimit
+        Task.detached {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await reading.value }
+                group.addTask { try? await Task.sleep(for: limit) }
+                await group.next()
+                group.cancelAll()
+            }
+            withExtendedLifetime(client) {}
+        }
+    }
+
+    /// How long an abandoned session may linger before its client is released.
+    static let lingerLimit: Duration = .seconds(120)
+
     private func startReading(_ client: MosquittoConnection) {
         let mailbox = self.mailbox
+        let log = self.log
+        let name = self.name
         let task = Task {
             do {
                 for try await message in client.messages {
+                    log?.record(name, .mqtt, .toDevice, kind: "PUBLISH", summary: "PUBLISH \(message.topic) (\(message.payload.count) bytes)",
+                                topic: message.topic, status: try? ResponseTopic(parsing: message.topic).status, payload: message.payload)
                     guard let topic = try? ResponseTopic(parsing: message.topic) else { continue }
                     await mailbox.deliver(rid: topic.rawRequestID,
                                           response: ServiceResponse(status: topic.status, retryAfter: topic.retryAfterText, body: message.payload))
                 }
                 await mailbox.end(TransportError(.connectionLost, "the connection was closed"))
             } catch let error as MosquittoError {
+                log?.record(name, .mqtt, .local, kind: "CLOSE", summary: "connection ended: \(error.reason)")
                 await mailbox.end(Self.translate(error, while: "receiving"))
             } catch {
                 await mailbox.end(TransportError(.connectionLost, "\(error)"))
             }
         }
         reader.withLock { $0 = task }
+    }
+
+    private func record(_ direction: WireEvent.Direction, _ kind: String, _ summary: String, topic: String? = nil,
+                        status: Int? = nil, payload: [UInt8]? = nil) {
+        log?.record(name, .mqtt, direction, kind: kind, summary: summary, topic: topic, status: status, payload: payload)
     }
 
     static func translate(_ error: MosquittoError, while doing: String) -> TransportError {

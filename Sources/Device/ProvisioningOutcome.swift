@@ -25,15 +25,20 @@ public struct ProvisioningOutcome: Sendable, Hashable, Codable {
     public var errorCode: Int?
     public var message: String?
     public var operationId: String?
+    /// Certificates DPS issued for a CSR, base64 DER, leaf first (api-version 2025-07-01-preview).
+    public var issuedCertificateChain: [String]?
     /// Clock time from start to end, in seconds (virtual time against the fake).
     public var elapsedSeconds: Double
     /// Register and poll requests sent.
     public var requests: Int
+    /// Connections opened (more than one after a drop, a timeout or a SAS renewal).
+    public var connections: Int
 
-    public init(status: Status, message: String? = nil, elapsedSeconds: Double = 0, requests: Int = 0) {
+    public init(status: Status, message: String? = nil, elapsedSeconds: Double = 0, requests: Int = 0, connections: Int = 0) {
         self.status = status
         self.message = message
         self.elapsedSeconds = elapsedSeconds
         self.requests = requests
+        self.connections = connections
     }
 }

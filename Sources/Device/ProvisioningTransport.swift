@@ -3,7 +3,7 @@ import DPSCore
 /// A request the reference client sends, independent of transport.
 public struct OutgoingRequest: Sendable, Hashable {
     public var kind: DeviceRequestKind
-    /// The `$rid` (MQTT); fresh for every request (DPS-FLOW-RID-001).
+    /// The `$rid` (MQTT); fresh for every request (DPS-FLOW-RID-001). HTTPS has no request ID.
     public var requestID: String
     public var operationID: String?
     public var body: [UInt8]
@@ -18,17 +18,29 @@ public struct OutgoingRequest: Sendable, Hashable {
 
 /// What the device needs to open a transport.
 public struct TransportCredentials: Sendable, Hashable {
+    /// Who the device says it is: ID scope, registration ID and api-version (MQTT username, HTTPS path).
     public var username: MQTTUsername
-    /// SAS token text, if the credential uses SAS.
+    /// SAS token text, if the credential uses SAS (MQTT password, HTTPS `Authorization` header).
     public var sasToken: String?
+    /// Client certificate PEM file (leaf first, chain after it) for TLS, if the credential is X.509.
     public var certificateFile: String?
+    /// Private key PEM file of the client certificate.
     public var keyFile: String?
+    /// The MQTT username as sent. Always `username.text`, except for the mutant that writes
+    /// `?api-version` (pitfall of DPS-MQTT-CONN-003).
+    public var usernameText: String
+    /// Whether the MQTT transport subscribes to the response filter before its first publish
+    /// (DPS-MQTT-SUB-001). Only the mutant `publishes-before-subscribing` turns it off.
+    public var subscribesBeforePublishing: Bool
 
-    public init(username: MQTTUsername, sasToken: String?, certificateFile: String? = nil, keyFile: String? = nil) {
+    public init(username: MQTTUsername, sasToken: String?, certificateFile: String? = nil, keyFile: String? = nil,
+                usernameText: String? = nil, subscribesBeforePublishing: Bool = true) {
         self.username = username
         self.sasToken = sasToken
         self.certificateFile = certificateFile
         self.keyFile = keyFile
+        self.usernameText = usernameText ?? username.text
+        self.subscribesBeforePublishing = subscribesBeforePublishing
     }
 }
 
@@ -61,7 +73,8 @@ public struct TransportError: Error, Sendable, Hashable, CustomStringConvertible
 }
 
 /// The seam under the reference client: MQTT and HTTPS each implement it once, so the
-/// provisioning logic is written once (design.md "Seams that must exist").
+/// provisioning logic is written once (design.md "Seams that must exist"). One instance is one
+/// connection; the client makes a new one to reconnect.
 public protocol ProvisioningTransport: Sendable {
     /// Connects (MQTT: TLS, CONNECT, then SUBSCRIBE to the response filter before anything is published).
     func open(credentials: TransportCredentials, timeout: Duration) async throws(TransportError)
@@ -69,4 +82,12 @@ public protocol ProvisioningTransport: Sendable {
     func exchange(_ request: OutgoingRequest, timeout: Duration) async throws(TransportError) -> ServiceResponse
     /// Closes cleanly (MQTT DISCONNECT).
     func close() async
+    /// Goes away without a goodbye (no MQTT DISCONNECT; the socket is simply closed). Only the
+    /// mutant `never-disconnects` uses it.
+    func abandon() async
+}
+
+extension ProvisioningTransport {
+    /// Transports without a separate notion of leaving silently just close.
+    public func abandon() async { await close() }
 }

@@ -1,18 +1,30 @@
 import DPSCore
+import Foundation
 
-/// The reference client's timing rules (dps-protocol.md §2.9, DOC-SCALE, DOC-TSHOOT).
+/// The reference client's timing rules (dps-protocol.md §2.9, DOC-SCALE, DOC-TSHOOT, DOC-LIMITS).
+///
+/// - With retry-after N: wait N seconds, raised to `minimumWait` and never lowered; a wait that
+///   would pass the overall deadline ends the attempt instead of being shortened (pitfall B:
+///   the C SDK turns 600 into 1). DPS-FLOW-RETRY-001.
+/// - retry-after that is not a decimal integer: a decimal fraction is rounded up, an HTTP-date
+///   (RFC 9110 §10.2.3) counts until that time; anything else counts as absent.
+/// - 202 without retry-after: `defaultPollInterval` (2 s, the PY/NODE/CS default).
+/// - 429 or 5xx without retry-after: exponential back-off with jitter, the Embedded C SDK's
+///   `az_iot_calculate_retry_delay` (1 s doubling to 100 s, jitter up to 5 s), never below
+///   `minimumWait`. DPS-FLOW-RETRY-002, DOC-TSHOOT ("exponential backoff with a random jitter").
 public struct RetryPolicy: Sendable, Hashable {
     /// Poll interval when a 202 carries no usable retry-after (PY/NODE default, §2.9).
     public var defaultPollInterval: Duration
     /// Shortest wait before the next request, whatever retry-after says: per-device polling is
-    /// throttled at 5 per 10 s (DOC-LIMITS), so never faster than every 2 s (DPS-FLOW-RETRY-001).
+    /// throttled at 5 per 10 s (DOC-LIMITS), so never faster than every 2 s (CS raises smaller
+    /// values to 2 s, pitfall C).
     public var minimumWait: Duration
     /// Exponential back-off for 429/5xx without retry-after (EMB `az_iot_calculate_retry_delay`).
     public var backoffMinimum: Duration
     public var backoffMaximum: Duration
     /// Largest random jitter added to a back-off.
     public var backoffJitter: Duration
-    /// Seed of the jitter, so runs are reproducible.
+    /// Seed of the jitter, so runs are reproducible. A fleet should not share one seed.
     public var jitterSeed: UInt64
 
     public init(defaultPollInterval: Duration = .seconds(2), minimumWait: Duration = .seconds(2),
@@ -27,10 +39,20 @@ public struct RetryPolicy: Sendable, Hashable {
     }
 
     /// The wait the service asked for, raised to `minimumWait` and never lowered (a large
-    /// retry-after stays large; pitfall B). Nil when the text is not a decimal integer.
-    func honouredWait(retryAfter text: String?) -> Duration? {
-        guard let text, let seconds = RetryAfter.seconds(text) else { return nil }
-        return max(.seconds(seconds), minimumWait)
+    /// retry-after stays large). Nil when the text means nothing usable.
+    public func honouredWait(retryAfter text: String?, now: Date) -> Duration? {
+        guard let text, let requested = Self.requestedWait(text, now: now) else { return nil }
+        return max(requested, minimumWait)
+    }
+
+    /// What a retry-after text asks for: whole seconds; a decimal fraction rounded up; an
+    /// HTTP-date as the time until then (zero when past). Nil for anything else.
+    public static func requestedWait(_ text: String, now: Date) -> Duration? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if let seconds = RetryAfter.seconds(trimmed) { return .seconds(seconds) }
+        if let fraction = decimalSeconds(trimmed) { return .seconds(Int(fraction.rounded(.up))) }
+        if let date = httpDate(trimmed) { return .seconds(Int(max(date.timeIntervalSince(now), 0).rounded(.up))) }
+        return nil
     }
 
     /// Back-off before retry number `attempt` (from 1), jitter from `random`.
@@ -41,6 +63,25 @@ public struct RetryPolicy: Sendable, Hashable {
                                                          maximumMilliseconds: backoffMaximum.milliseconds,
                                                          jitterMilliseconds: jitter)
         return max(.milliseconds(delay), minimumWait)
+    }
+
+    /// `1.5`, `0.25`: digits, one dot, digits; at most a day, so no overflow.
+    private static func decimalSeconds(_ text: String) -> Double? {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty, parts[0].count <= 6, parts[1].count <= 9,
+              parts.allSatisfy({ $0.utf8.allSatisfy { (0x30...0x39).contains($0) } }),
+              let value = Double(text) else { return nil }
+        return value
+    }
+
+    /// IMF-fixdate, e.g. `Sun, 06 Nov 1994 08:49:37 GMT` (RFC 9110 §5.6.7).
+    private static func httpDate(_ text: String) -> Date? {
+        guard text.hasSuffix(" GMT"), text.count == 29 else { return nil }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        return formatter.date(from: text)
     }
 }
 

@@ -1,0 +1,51 @@
+import DICE
+import Foundation
+
+/// The MXChip DevKit's DICE identity as the device presents it: the Alias certificate (subject CN
+/// = registration ID, DICE-CERT-CN-001) and the Alias private key, derived from the UDS and the
+/// measured firmware regions exactly as `dps_cert_gen` and the firmware do (dice-riot.md §1–§4).
+enum DevKitDICEIdentity {
+    /// Derives the Alias certificate and key and writes them as private PEM files.
+    static func materialise(udsHex: String, firmwareFile: String, mapFile: String,
+                            registrationID: String) throws(DeviceError) -> PrivateCredentialFiles {
+        let inputs: DiceInputs
+        do {
+            let uds = try UniqueDeviceSecret(hex: udsHex)
+            let firmware = try FirmwareRegions(binary: try read(firmwareFile, what: "firmware"), mapFile: try read(mapFile, what: "linker map"))
+            inputs = DiceInputs(uds: uds, firmware: firmware, registrationID: try DevKitRegistrationID(registrationID))
+        } catch let error as DeviceError {
+            throw error
+        } catch let error as DICEError {
+            throw DeviceError(.diceDerivationFailed, "DICE inputs: \(error.reason)")
+        } catch {
+            throw DeviceError(.diceDerivationFailed, "DICE inputs: \(error)")
+        }
+        let certificates: DevKitCertificateSet
+        do {
+            certificates = try DevKitRIoTProfile().derive(inputs).certificates.get()
+        } catch {
+            throw DeviceError(.diceDerivationFailed, "no Alias certificate: \(error.reason)")
+        }
+        let keyDER: [UInt8]
+        do {
+            guard let block = try OneLinePEM.decodeAll(certificates.aliasKeyPEM, label: .ecPrivateKey).first else {
+                throw DeviceError(.diceDerivationFailed, "the Alias key PEM is empty")
+            }
+            keyDER = block
+        } catch let error as DeviceError {
+            throw error
+        } catch {
+            throw DeviceError(.diceDerivationFailed, "the Alias key PEM cannot be read back")
+        }
+        // Re-wrapped at 64 columns: RIoT's one-line PEM is not read by every TLS library.
+        return try PrivateCredentialFiles.write(certificatePEM: PEMText.encode(certificates.alias.der, label: "CERTIFICATE"),
+                                                keyPEM: PEMText.encode(keyDER, label: "EC PRIVATE KEY"))
+    }
+
+    private static func read(_ path: String, what: String) throws(DeviceError) -> [UInt8] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw DeviceError(.diceDerivationFailed, "cannot read the \(what) file \(path)")
+        }
+        return Array(data)
+    }
+}

@@ -1,0 +1,56 @@
+import DPSCore
+import Foundation
+
+/// A credential made ready to present: the SAS signing key, or certificate and key files (the
+/// DICE Alias identity is derived and written to private files here).
+struct PreparedIdentity: Sendable {
+    let signingKey: String?
+    let certificateFile: String?
+    let keyFile: String?
+    /// Files the device wrote for itself; removed when the run ends.
+    let privateFiles: PrivateCredentialFiles?
+
+    static func prepare(_ credential: DeviceCredential, registrationID: String) throws(DeviceError) -> PreparedIdentity {
+        switch credential {
+        case .symmetricKey, .groupKey:
+            let key: String?
+            do {
+                key = try credential.signingKey(registrationID: registrationID)
+            } catch {
+                throw DeviceError(.keyNotBase64, "the \(credential.kindName) is not base64")
+            }
+            guard let key, let bytes = Data(base64Encoded: key), !bytes.isEmpty else {
+                throw DeviceError(.keyNotBase64, "the \(credential.kindName) is not base64")
+            }
+            return PreparedIdentity(signingKey: key, certificateFile: nil, keyFile: nil, privateFiles: nil)
+        case .x509(let certificate, let key):
+            for (path, what) in [(certificate, "certificate"), (key, "key")] where !FileManager.default.isReadableFile(atPath: path) {
+                throw DeviceError(.certificateUnreadable, "cannot read the \(what) file \(path)")
+            }
+            return PreparedIdentity(signingKey: nil, certificateFile: certificate, keyFile: key, privateFiles: nil)
+        case .diceDevKit(let uds, let firmware, let map):
+            let files = try DevKitDICEIdentity.materialise(udsHex: uds, firmwareFile: firmware, mapFile: map, registrationID: registrationID)
+            return PreparedIdentity(signingKey: nil, certificateFile: files.certificateFile, keyFile: files.keyFile, privateFiles: files)
+        }
+    }
+
+    /// Transport credentials with a SAS token valid until `expiry` (seconds since 1970), bent by
+    /// `behaviour` for the mutants that get the username or the signature wrong.
+    func credentials(settings: ProvisioningSettings, behaviour: DeviceBehaviour, expiry: Int64) throws -> TransportCredentials {
+        let username = MQTTUsername(idScope: settings.endpoint.idScope, registrationID: settings.registrationID, apiVersion: settings.apiVersion)
+        // DPS-MQTT-CONN-003: '/' before api-version; the mutant writes '?'.
+        let usernameText = behaviour.questionMarkUsername
+            ? username.text.replacingOccurrences(of: "/api-version=", with: "?api-version=") : username.text
+        var token: String?
+        if let signingKey {
+            let resource = SASToken.resourceText(idScope: settings.endpoint.idScope, registrationID: settings.registrationID, encoding: .upperHex)
+            // DPS-AUTH-SAS-004: the signed text is the sr exactly as sent; the mutant signs the decoded form.
+            let signed = behaviour.signsDecodedResource
+                ? SASToken.resourceText(idScope: settings.endpoint.idScope, registrationID: settings.registrationID, encoding: .raw) : resource
+            let signature = try SASToken.sign(message: SASToken.stringToSign(resource: signed, expiry: expiry), keyBase64: signingKey)
+            token = SASToken(resource: resource, signature: signature, expiry: expiry, keyName: "registration").text
+        }
+        return TransportCredentials(username: username, sasToken: token, certificateFile: certificateFile, keyFile: keyFile,
+                                    usernameText: usernameText, subscribesBeforePublishing: behaviour.subscribesBeforePublishing)
+    }
+}
