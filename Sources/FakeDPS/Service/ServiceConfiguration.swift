@@ -30,6 +30,8 @@ public struct ServiceConfiguration: Sendable {
     public var serviceLimit: RateLimit? = .serviceOperations
     /// Scripted misbehaviour; empty by default.
     public var faultPlan = FaultPlan()
+    /// TLS of the front ends: certificate faults and accepted versions.
+    public var serverTLS = ServerTLSSettings()
 
     public init(idScope: String = "0ne0000FAKE", enrollments: EnrollmentSet = EnrollmentSet(), assigningPolls: Int = 1,
                 assigningTime: Duration = .zero, retryAfterSeconds: Int = 3, sasClockSkew: Duration = .seconds(300),

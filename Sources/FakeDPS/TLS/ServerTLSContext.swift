@@ -6,11 +6,19 @@ import NIOSSL
 /// not RFC 5280-valid, dice-riot.md §10), so the handshake accepts whatever the device presents
 /// and records it for the service.
 enum ServerTLSContext {
-    static func make(material: TLSMaterial) throws -> NIOSSLContext {
+    static func make(material: TLSMaterial, versions: ServerTLSVersions = .any) throws -> NIOSSLContext {
         let chain = try NIOSSLCertificate.fromPEMBytes(Array(material.serverCertificatePEM.utf8)).map { NIOSSLCertificateSource.certificate($0) }
         let key = try NIOSSLPrivateKey(bytes: Array(material.serverPrivateKeyPEM.utf8), format: .pem)
         var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
-        configuration.minimumTLSVersion = .tlsv12
+        switch versions {
+        case .any:
+            configuration.minimumTLSVersion = .tlsv12
+        case .tls12Only:
+            configuration.minimumTLSVersion = .tlsv12
+            configuration.maximumTLSVersion = .tlsv12
+        case .tls13Only:
+            configuration.minimumTLSVersion = .tlsv13
+        }
         configuration.certificateVerification = .optionalVerification
         return try NIOSSLContext(configuration: configuration)
     }

@@ -13,15 +13,29 @@ public struct TLSMaterial: Sendable {
 
     /// Makes a CA and a server certificate valid from an hour before `now` for `lifetime`.
     /// `now` is wall time: clients check the server certificate against their own real clock.
+    /// `fault` makes a certificate a conforming client must refuse (expired, other host name, or
+    /// signed by a CA other than the one written to `ca.pem`).
     public static func generate(now: Date = Date(), lifetime: TimeInterval = 30 * 24 * 3600,
-                                hostNames: [String] = ["localhost"], addresses: [[UInt8]] = loopbackAddresses) throws -> TLSMaterial {
+                                hostNames: [String] = ["localhost"], addresses: [[UInt8]] = loopbackAddresses,
+                                fault: ServerCertificateFault = .none) throws -> TLSMaterial {
+        var hostNames = hostNames
+        var addresses = addresses
+        var notBefore = now.addingTimeInterval(-3600)
+        var notAfter = now.addingTimeInterval(lifetime)
+        switch fault {
+        case .none, .untrustedCA: break
+        case .expired:
+            notBefore = now.addingTimeInterval(-30 * 24 * 3600)
+            notAfter = now.addingTimeInterval(-24 * 3600)
+        case .wrongHostName:
+            hostNames = ["not-this-host.invalid"]
+            addresses = [[192, 0, 2, 1]]
+        }
         let caKey = P256.Signing.PrivateKey()
         let caName = try DistinguishedName {
             CommonName("dpsconform fake DPS run CA")
             OrganizationName("dpsconform")
         }
-        let notBefore = now.addingTimeInterval(-3600)
-        let notAfter = now.addingTimeInterval(lifetime)
         let caCertificate = try Certificate(
             version: .v3, serialNumber: .init(), publicKey: .init(caKey.publicKey),
             notValidBefore: notBefore, notValidAfter: notAfter, issuer: caName, subject: caName,
@@ -32,6 +46,8 @@ public struct TLSMaterial: Sendable {
                 SubjectKeyIdentifier(hash: .init(caKey.publicKey))
             },
             issuerPrivateKey: .init(caKey))
+        // For an untrusted CA, a second CA of the same name signs the server certificate.
+        let signingKey = fault == .untrustedCA ? P256.Signing.PrivateKey() : caKey
 
         let serverKey = P256.Signing.PrivateKey()
         let serverName = try DistinguishedName {
@@ -51,7 +67,7 @@ public struct TLSMaterial: Sendable {
                 SubjectAlternativeNames(alternativeNames)
                 AuthorityKeyIdentifier(keyIdentifier: try caCertificate.extensions.subjectKeyIdentifier?.keyIdentifier)
             },
-            issuerPrivateKey: .init(caKey))
+            issuerPrivateKey: .init(signingKey))
 
         return TLSMaterial(caCertificatePEM: try caCertificate.serializeAsPEM().pemString + "\n",
                            serverCertificatePEM: try serverCertificate.serializeAsPEM().pemString + "\n",
@@ -73,5 +89,34 @@ public struct TLSMaterial: Sendable {
         try Data(serverPrivateKeyPEM.utf8).write(to: keyURL, options: .atomic)
         try manager.setAttributes([.posixPermissions: 0o600], ofItemAtPath: keyURL.path)
         return caURL
+    }
+}
+
+/// A server certificate a conforming client must refuse.
+public enum ServerCertificateFault: String, Sendable, Hashable, CaseIterable {
+    case none
+    /// Valid until yesterday.
+    case expired
+    /// Names another host (and no loopback address).
+    case wrongHostName
+    /// Signed by a CA other than the one in `ca.pem`.
+    case untrustedCA
+}
+
+/// TLS versions the server accepts (DPS requires TLS 1.2; clients differ on 1.3).
+public enum ServerTLSVersions: String, Sendable, Hashable, CaseIterable {
+    case any
+    case tls12Only
+    case tls13Only
+}
+
+/// The TLS behaviour of the fake's front ends.
+public struct ServerTLSSettings: Sendable, Hashable {
+    public var certificateFault: ServerCertificateFault
+    public var versions: ServerTLSVersions
+
+    public init(certificateFault: ServerCertificateFault = .none, versions: ServerTLSVersions = .any) {
+        self.certificateFault = certificateFault
+        self.versions = versions
     }
 }

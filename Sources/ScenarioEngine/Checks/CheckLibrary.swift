@@ -46,6 +46,7 @@ public enum CheckLibrary {
         "DPS-FLOW-ERR-001": FlowChecks.stopsAfterPermanentError,
         "DPS-FLOW-TERM-001": FlowChecks.stopsAfterTerminalStatus,
         "DPS-FLOW-OPID-001": FlowChecks.reusesOperationID,
+        "DPS-MQTT-TLS-001": ConnectChecks.verifiesServerCertificate,
     ]
 
     /// Requirement IDs that have an automated check.

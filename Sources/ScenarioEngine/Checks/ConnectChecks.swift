@@ -58,4 +58,16 @@ enum ConnectChecks {
         return last.kind == "DISCONNECT" ? .pass(expected, "DISCONNECT", [last.sequence])
             : .fail(expected, "last packet was \(last.kind) and the connection then \(events.last?.summary ?? "stayed open")", [last.sequence])
     }
+
+    /// DPS-MQTT-TLS-001: the device refuses a server certificate that is expired, names another
+    /// host or does not chain to the CA it trusts: no MQTT packet reaches such a server.
+    static let verifiesServerCertificate: CheckLibrary.Check = { context in
+        let fault = context.scenario.service.serverTLS.certificateFault
+        guard fault != .none else { return .skip("the server certificate is valid in this case") }
+        let expected = ["the TLS handshake fails; no CONNECT is sent to a server with a \(fault.rawValue) certificate"]
+        if let connect = context.view.connects.first {
+            return .fail(expected, "the device sent CONNECT over the untrustworthy connection", [connect.event.sequence])
+        }
+        return .pass(expected, "no CONNECT; the device reported \(context.outcome.status.rawValue)")
+    }
 }

@@ -86,7 +86,7 @@ public enum ScenarioLoader {
         guard let node else { return configuration }
         let fields = try node.mapping(allowed: ["idScope", "assigningPolls", "assigningSeconds", "retryAfter", "sasClockSkewSeconds",
                                                 "registrationIdPolicy", "requireClientIdMatch", "mqttAuthFailure", "requireCommonNameMatch",
-                                                "pollLimit", "registerLimit", "serviceLimit"])
+                                                "pollLimit", "registerLimit", "serviceLimit", "tls"])
         if let scope = fields["idScope"] {
             configuration.idScope = try scope.string()
             do { try IDScope.validate(configuration.idScope) } catch let error as DPSCoreError { throw scope.error(.invalidValue, error.reason) }
@@ -103,6 +103,15 @@ public enum ScenarioLoader {
             configuration.mqttAuthFailure = try mode.choice(Dictionary(uniqueKeysWithValues: MQTTAuthFailureMode.allCases.map { ($0.rawValue, $0) }))
         }
         if let match = fields["requireCommonNameMatch"] { configuration.requireCommonNameMatch = try match.bool() }
+        if let tls = fields["tls"] {
+            let settings = try tls.mapping(allowed: ["certificate", "versions"])
+            if let fault = settings["certificate"] {
+                configuration.serverTLS.certificateFault = try fault.choice(Dictionary(uniqueKeysWithValues: ServerCertificateFault.allCases.map { ($0.rawValue, $0) }))
+            }
+            if let versions = settings["versions"] {
+                configuration.serverTLS.versions = try versions.choice(Dictionary(uniqueKeysWithValues: ServerTLSVersions.allCases.map { ($0.rawValue, $0) }))
+            }
+        }
         if let limit = fields["pollLimit"] { configuration.pollLimit = try rateLimit(limit) }
         if let limit = fields["registerLimit"] { configuration.registerLimit = try rateLimit(limit) }
         if let limit = fields["serviceLimit"] { configuration.serviceLimit = try rateLimit(limit) }
