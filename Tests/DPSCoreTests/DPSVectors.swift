@@ -1,12 +1,38 @@
 import DPSCore
 import Foundation
 
-/// One entry of Vectors/dps/dps-vectors.json.
+/// One entry of Vectors/dps/dps-vectors.json (schema `dpsconform-vectors`, docs/vectors.md).
 struct DPSVector: Sendable, Decodable, CustomStringConvertible {
     let name: String
     let kind: String
     let inputs: JSONValue
+    /// The expected value as these tests read it: a kind's single output (e.g. `username`) is
+    /// the value itself, several outputs stay an object.
     let expected: JSONValue?
+
+    private enum CodingKeys: String, CodingKey { case id, kind, inputs, expected }
+
+    /// The field that holds a kind's single output in the file's `expected` object.
+    static let singleOutputFields: [String: Set<String>] = [
+        "mqtt_client_id": ["client_id"], "mqtt_username": ["username"], "mqtt_topic_filter": ["topic_filter"],
+        "mqtt_publish_topic": ["topic"], "register_payload": ["body"], "sas_string_to_sign": ["string_to_sign"],
+        "sas_token": ["token"], "hmac_sha256_b64": ["signature_b64"], "derived_key": ["derived_key_b64"],
+        "retry_delay_ms": ["delay_ms"], "retry_after_parse": ["retry_after_seconds"], "observation": ["decoded_etag", "token"],
+    ]
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try container.decode(String.self, forKey: .id)
+        kind = try container.decode(String.self, forKey: .kind)
+        inputs = try container.decode(JSONValue.self, forKey: .inputs)
+        let object = try container.decodeIfPresent(JSONValue.self, forKey: .expected)
+        if case .object(let members)? = object, members.count == 1, let only = members.first,
+           Self.singleOutputFields[kind]?.contains(only.key) == true {
+            expected = only.value
+        } else {
+            expected = object
+        }
+    }
 
     var description: String { name }
 
@@ -31,13 +57,18 @@ struct DPSVector: Sendable, Decodable, CustomStringConvertible {
 
     static let all: [DPSVector] = {
         guard let data = try? Data(contentsOf: repositoryRoot().appendingPathComponent("Vectors/dps/dps-vectors.json")),
-              let vectors = try? JSONDecoder().decode([DPSVector].self, from: data) else {
+              let file = try? JSONDecoder().decode(DPSVectorFile.self, from: data) else {
             return []
         }
-        return vectors
+        return file.vectors
     }()
 
     static func of(kind: String) -> [DPSVector] { all.filter { $0.kind == kind } }
+}
+
+/// The file around the vectors.
+private struct DPSVectorFile: Decodable {
+    let vectors: [DPSVector]
 }
 
 /// The checkout's root: the first directory above this file holding Package.swift and Vectors/.
