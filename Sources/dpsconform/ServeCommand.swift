@@ -17,6 +17,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "MQTT-over-TLS port; 0 picks a free one.")
     var mqttPort: Int = 8883
 
+    @Option(name: .long, help: "HTTPS (REST) port; 0 picks a free one. Without it HTTPS is off.")
+    var httpsPort: Int?
+
     @Option(name: .long, help: "The service's ID scope.")
     var idScope: String = "0ne0000FAKE"
 
@@ -37,6 +40,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (0...65535).contains(mqttPort) else { throw ValidationError("--mqtt-port must be 0...65535") }
+        if let httpsPort, !(0...65535).contains(httpsPort) { throw ValidationError("--https-port must be 0...65535") }
         guard (0...100_000).contains(assigningPolls) else { throw ValidationError("--assigning-polls must be 0...100000") }
         guard (0...86_400).contains(retryAfter) else { throw ValidationError("--retry-after must be 0...86400") }
         guard MQTTAuthFailureMode(rawValue: authFailure) != nil else {
@@ -62,7 +66,7 @@ struct ServeCommand: AsyncParsableCommand {
         let server: FakeDPSServer
         do {
             server = try await FakeDPSServer.start(configuration: configuration, clock: SystemClock(), host: host,
-                                                   mqttPort: mqttPort, logger: logger)
+                                                   mqttPort: mqttPort, httpsPort: httpsPort, logger: logger)
         } catch {
             throw Failure(status: ExitStatus.harnessFailed, message: "cannot listen on \(host):\(mqttPort): \(error)")
         }
@@ -74,7 +78,8 @@ struct ServeCommand: AsyncParsableCommand {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             try encoder.encode(endpoint).write(to: directory.appendingPathComponent("endpoint.json"), options: .atomic)
             // Written unbuffered: scripts wait for these lines before they connect.
-            let banner = "dpsconform fake DPS: mqtts://\(host):\(server.mqttPort) idScope=\(idScope) ca=\(caFile.path) enrollments=\(enrollmentSet.individuals.count)\n"
+            let https = server.httpsPort.map { " https://\(host):\($0)" } ?? ""
+            let banner = "dpsconform fake DPS: mqtts://\(host):\(server.mqttPort)\(https) idScope=\(idScope) ca=\(caFile.path) enrollments=\(enrollmentSet.individuals.count)\n"
                 + "endpoint file: \(directory.appendingPathComponent("endpoint.json").path)\n"
             FileHandle.standardOutput.write(Data(banner.utf8))
         } catch {

@@ -1,0 +1,199 @@
+import DPSCore
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+
+/// Answers a device's HTTPS requests (dps-protocol.md §3): recognises the operation, checks the
+/// body, attests the credentials (the `Authorization` SAS token or the TLS client certificate),
+/// asks the service, carries out the fault plan, and writes the answer with the real service's
+/// headers. HTTP is stateless:
+/// every request is attested on its own. Requests are answered in order, one at a time (NIO's
+/// pipelining handler holds back the next request until this one's response has ended).
+final class HTTPSExchangeHandler: ChannelInboundHandler {
+    typealias InboundIn = AssembledRequest
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let service: ProvisioningService
+    private let recorder: HTTPSRecorder
+    private let connection: ConnectionInfo
+    private var closing = false
+    private var certificatesNoted = false
+
+    init(service: ProvisioningService, recorder: HTTPSRecorder, connection: ConnectionInfo) {
+        self.service = service
+        self.recorder = recorder
+        self.connection = connection
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !closing else { return }
+        switch unwrapInboundIn(data) {
+        case .oversized(let head, let size):
+            recorder.oversizedRequest(head, size: size)
+            let refusal = HTTPSRefusal(.bodyTooLarge, "a body of \(size) bytes is over the \(HTTPSLimits.maximumBodySize)-byte message limit",
+                                       requirement: "DPS-HTTP-BODY-002")
+            // The rest of the body is still on its way: the connection cannot be reused.
+            refuse(refusal, request: head, keepAlive: false, context: context)
+        case .complete(let message):
+            handle(message, context: context)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // Once the front end has decided to close (413, Connection: close), the unread rest of a
+        // request surfaces as a parse error at end of stream: that is not the device's fault.
+        guard !closing else { return }
+        if error is HTTPParserError {
+            // HTTPServerProtocolErrorHandler has already answered 400 with Connection: close.
+            let requirement = "DPS-HTTP-MSG-001"
+            recorder.note("MALFORMED", "not HTTP/1.1 (\(error)); answered 400 Bad Request and closed [\(requirement)]")
+        } else {
+            recorder.note("CLOSE", "connection error: \(error is NIOSSLError ? "TLS: " : "")\(error)")
+        }
+        closing = true
+        context.close(promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if !closing { recorder.note("CLOSE", "connection closed by the device") }
+        closing = true
+        context.fireChannelInactive()
+    }
+
+    private func handle(_ message: HTTPRequestMessage, context: ChannelHandlerContext) {
+        let chain = connection.peerCertificates()
+        if !certificatesNoted {
+            certificatesNoted = true
+            recorder.clientCertificates(chain)
+        }
+        recorder.request(message, clientCertificates: chain.count)
+        let head = message.head
+        let route: HTTPSRoute
+        do throws(HTTPSRefusal) {
+            route = try HTTPSRoute.resolve(method: head.method.rawValue, target: head.uri)
+            try Self.checkBody(message.body, of: route)
+        } catch {
+            refuse(error, request: head, keepAlive: head.isKeepAlive, context: context)
+            return
+        }
+        var operationID: String?
+        if case .operationStatus(let id) = route.operation { operationID = id }
+        // Poll bodies are ignored (pitfall J); register and lookup bodies go to the service as sent.
+        let request = DeviceRequest(kind: route.kind, identity: route.identity, operationID: operationID,
+                                    body: route.kind == .poll ? [] : message.body)
+        let credentials = DeviceCredentials(sasToken: head.headers.first(name: "authorization"), clientCertificateChain: chain)
+        let attestation = service.attest(route.identity, credentials: credentials)
+        if case .refused(_, let reason) = attestation {
+            recorder.note("AUTH", "attestation refused: \(Redaction.sasSignatures(in: reason))")
+        }
+        let fault = service.fault(for: Self.faultTarget(of: route.kind), registrationID: route.identity.registrationID)
+        if case .dropConnection? = fault {
+            // HTTP has no acknowledgement of its own: before or after it, the request goes unanswered.
+            recorder.note("FAULT", "connection dropped instead of answering")
+            closing = true
+            context.close(promise: nil)
+            return
+        }
+        let response: ServiceResponse
+        switch fault {
+        case .respond(let status, let retryAfter, let errorCode, let body)?:
+            response = service.faultResponse(status: status, retryAfter: retryAfter, errorCode: errorCode, body: body)
+        case .modify(let modification)?:
+            response = modification.apply(to: service.handle(request, attestation: attestation))
+        case .withholdAcknowledgement?, .refuseConnection?, .refuseSubscription?:
+            recorder.note("FAULT", "\(fault.map { "\($0)" } ?? "") has no HTTPS counterpart; answered normally")
+            response = service.handle(request, attestation: attestation)
+        case .delay?, .noResponse?, .dropConnection?, nil:
+            response = service.handle(request, attestation: attestation)
+        }
+        recorder.exchange(request, response)
+        if case .noResponse? = fault {
+            // Later requests on this connection wait behind the unanswered one, as on a real server.
+            recorder.note("FAULT", "response \(response.status) withheld")
+            return
+        }
+        let reply = HTTPSReply.answer(response, route: route, authority: Self.authority(of: head, context: context), requestID: Self.requestID())
+        guard case .delay(let duration)? = fault else {
+            send(reply, request: head, keepAlive: head.isKeepAlive, context: context)
+            return
+        }
+        sendLater(reply, after: duration, request: head, context: context)
+    }
+
+    /// Sends after the fault plan's delay (no wall time on a virtual clock).
+    private func sendLater(_ reply: HTTPSReply, after duration: Duration, request: HTTPRequestHead, context: ChannelHandlerContext) {
+        recorder.note("FAULT", "answer delayed by \(duration)")
+        let wait = service.clock.realDelay(forAnswerAfter: duration)
+        guard wait > .zero else {
+            send(reply, request: request, keepAlive: request.isKeepAlive, context: context)
+            return
+        }
+        let nanoseconds = Int64(wait.components.seconds) * 1_000_000_000 + Int64(wait.components.attoseconds / 1_000_000_000)
+        context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(nanoseconds)) { [self] in
+            guard !closing else { return }
+            send(reply, request: request, keepAlive: request.isKeepAlive, context: context)
+        }
+    }
+
+    private static func faultTarget(of kind: DeviceRequestKind) -> FaultTarget {
+        switch kind {
+        case .register: .register
+        case .poll: .poll
+        case .statusLookup: .statusLookup
+        }
+    }
+
+    /// Register and status-lookup bodies are a JSON DeviceRegistration (OpenAPI: body required);
+    /// a status lookup must not carry `csr` (OpenAPI 2025-07-01-preview).
+    private static func checkBody(_ body: [UInt8], of route: HTTPSRoute) throws(HTTPSRefusal) {
+        guard route.kind != .poll else { return }
+        guard (try? JSONText.decode(JSONValue.self, from: body, what: "body")) != nil else {
+            throw HTTPSRefusal(.bodyNotJSON, "the \(route.kind.rawValue) body (\(body.count) bytes) is not JSON", requirement: "DPS-HTTP-BODY-001")
+        }
+        let registration: DeviceRegistration
+        do {
+            registration = try JSONText.decode(DeviceRegistration.self, from: body, what: "\(route.kind.rawValue) body")
+        } catch {
+            throw HTTPSRefusal(.bodyNotRegistration, "\(error)", requirement: "DPS-HTTP-BODY-001")
+        }
+        if route.kind == .statusLookup, registration.csr != nil {
+            throw HTTPSRefusal(.csrInStatusLookup, "the status lookup body contains csr", requirement: "DPS-HTTP-LOOKUP-001")
+        }
+    }
+
+    private func refuse(_ refusal: HTTPSRefusal, request: HTTPRequestHead, keepAlive: Bool, context: ChannelHandlerContext) {
+        recorder.refused(request.method.rawValue, request.uri, refusal)
+        send(HTTPSReply.refusal(refusal, at: service.clock.now(), requestID: Self.requestID()), request: request, keepAlive: keepAlive, context: context)
+    }
+
+    private func send(_ reply: HTTPSReply, request: HTTPRequestHead, keepAlive: Bool, context: ChannelHandlerContext) {
+        let head = reply.head(version: request.version, keepAlive: keepAlive)
+        recorder.response(reply, head: head, to: request.uri)
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        // A response to HEAD has no body (RFC 9110 §9.3.2), though it names the body's length.
+        if !reply.body.isEmpty && request.method != .HEAD {
+            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: reply.body)))), promise: nil)
+        }
+        let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        guard !keepAlive else { return }
+        closing = true
+        let channel = context.channel
+        written.whenComplete { _ in channel.close(promise: nil) }
+    }
+
+    /// Where the device reached the service, for `Location`: its `Host` header when that is a
+    /// plain host[:port], else the listening address.
+    private static func authority(of head: HTTPRequestHead, context: ChannelHandlerContext) -> String {
+        if let host = head.headers.first(name: "host"), !host.isEmpty,
+           host.utf8.allSatisfy({ $0 < 0x80 && (isalnum(Int32($0)) != 0 || Array(".-:[]".utf8).contains($0)) }) {
+            return host
+        }
+        guard let address = context.localAddress, let ip = address.ipAddress, let port = address.port else { return "localhost" }
+        return ip.contains(":") ? "[\(ip)]:\(port)" : "\(ip):\(port)"
+    }
+
+    private static func requestID() -> String {
+        UUID().uuidString.lowercased()
+    }
+}
