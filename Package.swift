@@ -65,7 +65,7 @@ let package = Package(
         ], swiftSettings: strict),
         // Scenario model, loader, requirement catalogue, runner and checks.
         .target(name: "ScenarioEngine", dependencies: [
-            "DPSCore", "Verdicts", "FakeDPS", "Device", "MQTTWire",
+            "DPSCore", "Verdicts", "FakeDPS", "Device", "MQTTWire", "DICE",
             .product(name: "Yams", package: "Yams"),
             // Certificates for X.509 scenarios, made fresh for every run.
             .product(name: "X509", package: "swift-certificates"),
@@ -91,6 +91,7 @@ let package = Package(
             "FakeDPS", "DPSCore", "MQTTWire",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
         .testTarget(name: "DeviceTests", dependencies: [
             "Device", "FakeDPS", "DPSCore", .product(name: "Logging", package: "swift-log"),

@@ -32,7 +32,8 @@ public final class MQTTDeviceTransport: ProvisioningTransport {
 
     public func open(credentials: TransportCredentials, timeout: Duration) async throws(TransportError) {
         guard let port = UInt16(exactly: port) else { throw TransportError(.connectFailed, "port \(port) is out of range") }
-        let tls = MosquittoConfiguration.TLS(caFile: caFile, certificateFile: credentials.certificateFile, keyFile: credentials.keyFile)
+        let tls = MosquittoConfiguration.TLS(caFile: caFile, certificateFile: credentials.certificateFile, keyFile: credentials.keyFile,
+                                             lenientClientCertificate: credentials.nonstandardClientCertificate)
         // CleanSession 1 and keepalive 60: DPS keeps no session (DOC-MQTT, pitfall H).
         let configuration = MosquittoConfiguration(host: host, port: port, clientID: credentials.username.registrationID,
                                                    username: credentials.usernameText, password: credentials.sasToken,

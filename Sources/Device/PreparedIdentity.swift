@@ -9,6 +9,8 @@ struct PreparedIdentity: Sendable {
     let keyFile: String?
     /// Files the device wrote for itself; removed when the run ends.
     let privateFiles: PrivateCredentialFiles?
+    /// The credential this identity was prepared from.
+    var credential: DeviceCredential?
 
     static func prepare(_ credential: DeviceCredential, registrationID: String) throws(DeviceError) -> PreparedIdentity {
         switch credential {
@@ -30,7 +32,8 @@ struct PreparedIdentity: Sendable {
             return PreparedIdentity(signingKey: nil, certificateFile: certificate, keyFile: key, privateFiles: nil)
         case .diceDevKit(let uds, let firmware, let map):
             let files = try DevKitDICEIdentity.materialise(udsHex: uds, firmwareFile: firmware, mapFile: map, registrationID: registrationID)
-            return PreparedIdentity(signingKey: nil, certificateFile: files.certificateFile, keyFile: files.keyFile, privateFiles: files)
+            return PreparedIdentity(signingKey: nil, certificateFile: files.certificateFile, keyFile: files.keyFile, privateFiles: files,
+                                    credential: credential)
         }
     }
 
@@ -50,7 +53,9 @@ struct PreparedIdentity: Sendable {
             let signature = try SASToken.sign(message: SASToken.stringToSign(resource: signed, expiry: expiry), keyBase64: signingKey)
             token = SASToken(resource: resource, signature: signature, expiry: expiry, keyName: "registration").text
         }
-        return TransportCredentials(username: username, sasToken: token, certificateFile: certificateFile, keyFile: keyFile,
-                                    usernameText: usernameText, subscribesBeforePublishing: behaviour.subscribesBeforePublishing)
+        var credentials = TransportCredentials(username: username, sasToken: token, certificateFile: certificateFile, keyFile: keyFile,
+                                               usernameText: usernameText, subscribesBeforePublishing: behaviour.subscribesBeforePublishing)
+        if case .diceDevKit? = credential { credentials.nonstandardClientCertificate = true }
+        return credentials
     }
 }

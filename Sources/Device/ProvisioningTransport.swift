@@ -32,6 +32,9 @@ public struct TransportCredentials: Sendable, Hashable {
     /// Whether the MQTT transport subscribes to the response filter before its first publish
     /// (DPS-MQTT-SUB-001). Only the mutant `publishes-before-subscribing` turns it off.
     public var subscribesBeforePublishing: Bool
+    /// The client certificate is not RFC 5280-valid (a DevKit Alias certificate); a TLS library
+    /// that checks certificates it loads must be told to accept it.
+    public var nonstandardClientCertificate: Bool = false
 
     public init(username: MQTTUsername, sasToken: String?, certificateFile: String? = nil, keyFile: String? = nil,
                 usernameText: String? = nil, subscribesBeforePublishing: Bool = true) {

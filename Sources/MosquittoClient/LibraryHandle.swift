@@ -22,6 +22,9 @@ final class LibraryHandle: Sendable {
     nonisolated(unsafe) let raw: OpaquePointer
     let bridge: SessionBridge
     private let retainedBridge: Unmanaged<SessionBridge>
+    /// nonisolated(unsafe): an SSL_CTX built here (lenient client certificates), owned by this
+    /// handle, used by libmosquitto only, freed after mosquitto_destroy.
+    nonisolated(unsafe) private let clientContext: OpaquePointer?
     /// Serial queue for the calls that block (TCP connect, thread join), kept off the cooperative pool.
     private let controlQueue = DispatchQueue(label: "MosquittoClient.LibraryHandle")
 
@@ -37,13 +40,15 @@ final class LibraryHandle: Sendable {
             retained.release()
             throw MosquittoError(.library, "mosquitto_new failed: \(String(cString: strerror(systemError)))")
         }
+        let context: OpaquePointer?
         do {
-            try Self.configure(raw, with: configuration)
+            context = try Self.configure(raw, with: configuration)
         } catch {
             mosquitto_destroy(raw)
             retained.release()
             throw error
         }
+        self.clientContext = context
         Self.installCallbacks(on: raw)
         self.raw = raw
         self.bridge = bridge
@@ -55,14 +60,17 @@ final class LibraryHandle: Sendable {
         nonisolated(unsafe) let raw = raw
         let bridge = bridge
         let retained = retainedBridge
+        nonisolated(unsafe) let context = clientContext
         controlQueue.async {
             Self.stopLoopNow(raw: raw, bridge: bridge)
             mosquitto_destroy(raw)
+            if let context { SSL_CTX_free(context) }
             retained.release()
         }
     }
 
-    private static func configure(_ raw: OpaquePointer, with configuration: MosquittoConfiguration) throws(MosquittoError) {
+    /// Configures `raw`; returns the SSL_CTX it built, if any (the caller owns it).
+    private static func configure(_ raw: OpaquePointer, with configuration: MosquittoConfiguration) throws(MosquittoError) -> OpaquePointer? {
         try check(mosquitto_int_option(raw, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311), "setting MQTT 3.1.1")
         if let username = configuration.username {
             // The password is handed to libmosquitto only; error reasons name the call, never the value.
@@ -71,13 +79,60 @@ final class LibraryHandle: Sendable {
         // Reconnecting is the caller's decision: on_disconnect pins libmosquitto's state, and should the
         // loop still reach its reconnect branch it sleeps for an hour instead (loop_stop wakes it).
         try check(mosquitto_reconnect_delay_set(raw, 3600, 3600, false), "mosquitto_reconnect_delay_set")
-        guard let tls = configuration.tls else { return }
-        // The passphrase callback answers "none", so an encrypted key fails instead of prompting on a terminal.
-        try check(mosquitto_tls_set(raw, tls.caFile, nil, tls.certificateFile, tls.keyFile) { _, _, _, _ in 0 },
-                  "mosquitto_tls_set (tls.caFile, tls.certificateFile, tls.keyFile)")
+        guard let tls = configuration.tls else { return nil }
+        var context: OpaquePointer?
+        if tls.lenientClientCertificate, let certificate = tls.certificateFile, let key = tls.keyFile {
+            context = try lenientContext(certificateFile: certificate, keyFile: key, caFile: tls.caFile,
+                                         host: tls.verifyHostname ? configuration.host : nil)
+            // libmosquitto uses this context as it is (its defaults, applied on top, fail the
+            // server verification in 2.0.11); the CA, peer verification and host are set in it.
+            try check(mosquitto_opts_set(raw, MOSQ_OPT_SSL_CTX, UnsafeMutableRawPointer(context)), "mosquitto_opts_set (MOSQ_OPT_SSL_CTX)")
+            try check(mosquitto_int_option(raw, MOSQ_OPT_SSL_CTX_WITH_DEFAULTS, 0), "mosquitto_int_option (MOSQ_OPT_SSL_CTX_WITH_DEFAULTS)")
+            try check(mosquitto_tls_set(raw, tls.caFile, nil, nil, nil) { _, _, _, _ in 0 }, "mosquitto_tls_set (tls.caFile)")
+        } else {
+            // The passphrase callback answers "none", so an encrypted key fails instead of prompting on a terminal.
+            try check(mosquitto_tls_set(raw, tls.caFile, nil, tls.certificateFile, tls.keyFile) { _, _, _, _ in 0 },
+                      "mosquitto_tls_set (tls.caFile, tls.certificateFile, tls.keyFile)")
+        }
         // cert_reqs 1 = SSL_VERIFY_PEER: the server certificate must chain to tls.caFile.
         try check(mosquitto_tls_opts_set(raw, 1, tls.version?.rawValue, nil), "mosquitto_tls_opts_set (tls.version)")
         try check(mosquitto_tls_insecure_set(raw, !tls.verifyHostname), "mosquitto_tls_insecure_set")
+        return context
+    }
+
+    /// A client SSL_CTX holding `certificateFile` and `keyFile`, loaded with
+    /// SSL_CTX_use_certificate_file, which accepts a certificate whose extensions OpenSSL 3
+    /// rejects (it queues the complaint but loads the certificate; the queue is cleared).
+    /// Server verification is set up here too (CA, peer verification, host name or IP), because
+    /// libmosquitto leaves a context it was handed as it is.
+    private static func lenientContext(certificateFile: String, keyFile: String, caFile: String, host: String?) throws(MosquittoError) -> OpaquePointer {
+        guard let context = SSL_CTX_new(TLS_client_method()) else {
+            throw MosquittoError(.tls, "SSL_CTX_new failed")
+        }
+        defer { ERR_clear_error() }
+        guard SSL_CTX_load_verify_locations(context, caFile, nil) == 1 else {
+            SSL_CTX_free(context)
+            throw MosquittoError(.invalidConfiguration, "cannot load the CA file \(caFile)")
+        }
+        SSL_CTX_set_verify(context, SSL_VERIFY_PEER, nil)
+        if let host, let parameters = SSL_CTX_get0_param(context) {
+            // An address literal is checked against IP SANs, a name against DNS SANs (RFC 6125).
+            let bound = X509_VERIFY_PARAM_set1_ip_asc(parameters, host) == 1 || X509_VERIFY_PARAM_set1_host(parameters, host, 0) == 1
+            guard bound else {
+                SSL_CTX_free(context)
+                throw MosquittoError(.invalidConfiguration, "cannot set the expected server name \(host)")
+            }
+        }
+        guard SSL_CTX_use_certificate_file(context, certificateFile, SSL_FILETYPE_PEM) == 1 else {
+            SSL_CTX_free(context)
+            throw MosquittoError(.invalidConfiguration, "cannot load the client certificate \(certificateFile)")
+        }
+        ERR_clear_error()
+        guard SSL_CTX_use_PrivateKey_file(context, keyFile, SSL_FILETYPE_PEM) == 1, SSL_CTX_check_private_key(context) == 1 else {
+            SSL_CTX_free(context)
+            throw MosquittoError(.invalidConfiguration, "cannot load the client key \(keyFile), or it does not match the certificate")
+        }
+        return context
     }
 
     private static func check(_ rc: Int32, _ call: String) throws(MosquittoError) {

@@ -57,19 +57,26 @@ public struct MosquittoConfiguration: Sendable, Hashable, CustomStringConvertibl
         public var version: MosquittoTLSVersion?
         /// Whether the server certificate must name `host` (on by default).
         public var verifyHostname: Bool
+        /// Load the client certificate even when OpenSSL 3 finds its extensions invalid, as it does
+        /// for a DevKit Alias certificate with its non-RFC 5280 subjectAltName. libmosquitto's own
+        /// loader (`SSL_CTX_use_certificate_chain_file`) refuses such a certificate, so the client
+        /// context is then built here and handed over (MOSQ_OPT_SSL_CTX). Only the leaf is loaded.
+        public var lenientClientCertificate: Bool
 
         public init(
             caFile: String,
             certificateFile: String? = nil,
             keyFile: String? = nil,
             version: MosquittoTLSVersion? = nil,
-            verifyHostname: Bool = true
+            verifyHostname: Bool = true,
+            lenientClientCertificate: Bool = false
         ) {
             self.caFile = caFile
             self.certificateFile = certificateFile
             self.keyFile = keyFile
             self.version = version
             self.verifyHostname = verifyHostname
+            self.lenientClientCertificate = lenientClientCertificate
         }
     }
 

@@ -122,6 +122,7 @@ final class MQTTSessionHandler: ChannelInboundHandler {
             return
         }
         let identity = DeviceIdentity(idScope: username.idScope, registrationID: username.registrationID, apiVersion: username.apiVersion)
+        recorder.presentedCertificates(connection.peerCertificates())
         let password = connect.password.map { String(decoding: $0, as: UTF8.self) }
         let attestation = service.attest(identity, credentials: DeviceCredentials(sasToken: password, clientCertificateChain: connection.peerCertificates()))
         if case .refused(_, let reason) = attestation {

@@ -56,6 +56,15 @@ struct WireRecorder: Sendable {
         logger.info("\(connection) \(text)")
     }
 
+    /// The client certificate chain of the TLS handshake, one event per certificate (public data).
+    func presentedCertificates(_ chain: [[UInt8]]) {
+        for (index, der) in chain.enumerated() {
+            let subject = (try? PresentedChain(der: [der])).flatMap { CertificateFacts.commonName($0.leaf.subject) } ?? "unparsed"
+            transcript.append(WireEvent(time: clock.now(), connection: connection, transport: .tls, direction: .toService, kind: "CERTIFICATE",
+                                        summary: "certificate \(index) CN=\(subject) sha256=\(CertificateFacts.sha256Thumbprint(der))", raw: der))
+        }
+    }
+
     func note(_ kind: String, _ text: String) {
         logger.info("\(connection) \(kind) \(text)")
         transcript.append(WireEvent(time: clock.now(), connection: connection, transport: .mqtt, direction: .local, kind: kind, summary: text))

@@ -1,3 +1,4 @@
+import DICE
 import DPSCore
 import Device
 import Foundation
@@ -47,6 +48,16 @@ public enum CheckLibrary {
         "DPS-FLOW-TERM-001": FlowChecks.stopsAfterTerminalStatus,
         "DPS-FLOW-OPID-001": FlowChecks.reusesOperationID,
         "DPS-MQTT-TLS-001": ConnectChecks.verifiesServerCertificate,
+        "DICE-CERT-KEY-001": DiceChecks.comparison(.aliasKey),
+        "DICE-CERT-DEVID-001": DiceChecks.comparison(.deviceIdKey),
+        "DICE-CERT-FWID-001": DiceChecks.comparison(.firmwareID),
+        "DICE-CERT-CN-001": DiceChecks.comparison(.commonName),
+        "DICE-CERT-EXT-001": DiceChecks.comparison(.extensions),
+        "DICE-CERT-SIG-001": DiceChecks.comparison(.signature),
+        "DICE-CERT-DER-001": DiceChecks.comparison(.malformedCertificate),
+        "DICE-CERT-BYTES-001": DiceChecks.comparison(.encoding),
+        "DICE-NONCE-001": DiceChecks.nonce(.fixedDevKitNonce),
+        "DICE-NONCE-002": DiceChecks.nonce(.sharedNonce),
     ]
 
     /// Requirement IDs that have an automated check.

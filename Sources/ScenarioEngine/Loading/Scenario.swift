@@ -1,3 +1,4 @@
+import DICE
 import DPSCore
 import Device
 import FakeDPS
@@ -14,6 +15,9 @@ public struct Scenario: Sendable {
     public var expect: ScenarioExpectation
     /// Requirement IDs checked in this case.
     public var checks: [String]
+    /// Requirements this case is expected to break (a known fault, a mutant): a failure is `xfail`,
+    /// a pass is reported as a failure of the expectation.
+    public var expectedFailures: Set<String> = []
     /// Where it was defined, for messages.
     public var source: String
 }
@@ -40,6 +44,8 @@ public struct ScenarioDevice: Sendable {
     public var payloadJSON: String?
     /// An X.509 identity instead of a key: the leaf, the chain it presents above it, and their PEMs.
     var x509: ScenarioX509Identity?
+    /// A DevKit DICE identity: the device derives its Alias certificate and key itself.
+    var dice: DiceRelease?
 }
 
 /// The device's X.509 identity in a scenario, from the scenario's certificates.
@@ -56,4 +62,6 @@ public struct ScenarioExpectation: Sendable {
     public var assignedHub: String?
     public var deviceID: String?
     public var errorCode: Int?
+    /// The firmware release the device should run, to compare its DICE certificate with.
+    var diceRelease: (release: DiceRelease, inputs: DiceInputs)?
 }

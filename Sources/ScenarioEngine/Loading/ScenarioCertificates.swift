@@ -1,4 +1,5 @@
 import Crypto
+import DICE
 import Foundation
 import SwiftASN1
 import X509
@@ -23,6 +24,27 @@ struct ScenarioCertificate: Sendable {
 ///       device: {issuer: intermediate, commonName: x509-device-01}
 ///       stale: {commonName: x509-device-02, expired: true}      # self-signed when no issuer
 enum ScenarioCertificates {
+    /// The Alias certificate dps_cert_gen would make for a DevKit (what is enrolled in DPS).
+    static func devKit(_ name: String, _ spec: YAMLNode) throws -> ScenarioCertificate {
+        let fields = try spec.mapping(allowed: ["dice"])
+        guard let diceNode = fields["dice"] else { throw spec.error(.missingField, "dice") }
+        let (release, registrationID) = try DiceRelease.read(diceNode, withRegistrationID: true)
+        let inputs = try release.inputs(registrationID: registrationID ?? "", at: diceNode)
+        let set: DevKitCertificateSet
+        do {
+            set = try DevKitRIoTProfile().derive(inputs).certificates.get()
+        } catch {
+            throw diceNode.error(.invalidValue, "no Alias certificate can be derived: \(error.reason)")
+        }
+        let certificate: Certificate
+        do {
+            certificate = try Certificate(derEncoded: set.alias.der)
+        } catch {
+            throw diceNode.error(.invalidValue, "the derived Alias certificate does not parse: \(error)")
+        }
+        return ScenarioCertificate(name: name, certificate: certificate, der: set.alias.der, pem: set.alias.pem, keyPEM: set.aliasKeyPEM, isCA: false)
+    }
+
     static func make(_ node: YAMLNode, now: Date = Date()) throws -> [String: ScenarioCertificate] {
         guard case .mapping(let mapping) = node.node else { throw node.error(.wrongType, "certificates must be a mapping of name to settings") }
         var made: [String: ScenarioCertificate] = [:]
@@ -30,6 +52,10 @@ enum ScenarioCertificates {
         let members = try node.mapping(allowed: Set(mapping.compactMap { $0.key.string }))
         for (key, _) in mapping {
             guard let name = key.string, let spec = members[name] else { continue }
+            if case .mapping(let inner) = spec.node, inner.contains(where: { $0.key.string == "dice" }) {
+                made[name] = try devKit(name, spec)
+                continue
+            }
             let fields = try spec.mapping(allowed: ["ca", "issuer", "commonName", "expired", "notYetValid", "validDays"])
             let isCA = try fields["ca"]?.bool() ?? false
             let commonName = try fields["commonName"]?.string() ?? name

@@ -59,7 +59,8 @@ public enum ScenarioLoader {
     }
 
     static func scenario(_ node: YAMLNode, suite: String, file: String) throws -> Scenario {
-        let fields = try node.mapping(allowed: ["id", "title", "transport", "service", "certificates", "enrollments", "faults", "device", "expect", "checks"])
+        let fields = try node.mapping(allowed: ["id", "title", "transport", "service", "certificates", "enrollments", "faults", "device", "expect",
+                                                "checks", "xfail"])
         guard let idNode = fields["id"] else { throw node.error(.missingField, "a scenario needs 'id'") }
         let id = try idNode.string()
         guard !id.isEmpty, id.allSatisfy({ $0.isLetter || $0.isNumber || "-_/.".contains($0) }) else {
@@ -76,9 +77,17 @@ public enum ScenarioLoader {
         let transports = Dictionary(uniqueKeysWithValues: ScenarioTransport.allCases.map { ($0.rawValue, $0) })
         let transport: ScenarioTransport = try fields["transport"].map { try $0.choice(transports) } ?? .mqtt
         let checks = try fields["checks"]?.sequence().map { try $0.string() } ?? CheckLibrary.defaultChecks(for: transport)
-        return Scenario(id: id, title: try fields["title"]?.string() ?? id, suite: suite, transport: transport, service: service,
-                        device: try device(deviceNode, certificates: certificates), expect: try expectation(expectNode), checks: checks,
-                        source: "\(file):\(node.node.mark?.line ?? 0)")
+        let device = try device(deviceNode, certificates: certificates)
+        var scenario = Scenario(id: id, title: try fields["title"]?.string() ?? id, suite: suite, transport: transport, service: service,
+                                device: device, expect: try expectation(expectNode, registrationID: device.registrationID), checks: checks,
+                                source: "\(file):\(node.node.mark?.line ?? 0)")
+        if let xfail = fields["xfail"] {
+            scenario.expectedFailures = Set(try xfail.sequence().map { try $0.string() })
+            for id in scenario.expectedFailures where !scenario.checks.contains(id) {
+                throw xfail.error(.invalidValue, "xfail names \(id), which this scenario does not check")
+            }
+        }
+        return scenario
     }
 
     static func serviceConfiguration(_ node: YAMLNode?) throws -> ServiceConfiguration {
@@ -129,7 +138,8 @@ public enum ScenarioLoader {
     }
 
     static func device(_ node: YAMLNode, certificates: [String: ScenarioCertificate] = [:]) throws -> ScenarioDevice {
-        let fields = try node.mapping(allowed: ["registrationId", "key", "x509", "deadlineSeconds", "payload"])
+        let fields = try node.mapping(allowed: ["registrationId", "key", "x509", "dice", "deadlineSeconds", "payload"])
+        let dice = try fields["dice"].map { try DiceRelease.read($0).0 }
         var x509: ScenarioX509Identity?
         if let x509Node = fields["x509"] {
             guard fields["key"] == nil else { throw x509Node.error(.invalidValue, "give key or x509, not both") }
@@ -156,18 +166,23 @@ public enum ScenarioLoader {
         }
         return ScenarioDevice(registrationID: try idNode.string(), key: key,
                               deadline: .seconds(try fields["deadlineSeconds"]?.int(in: 1...86_400) ?? 300),
-                              payloadJSON: try fields["payload"]?.jsonText(), x509: x509)
+                              payloadJSON: try fields["payload"]?.jsonText(), x509: x509, dice: dice)
     }
 
-    static func expectation(_ node: YAMLNode) throws -> ScenarioExpectation {
-        let fields = try node.mapping(allowed: ["outcome", "assignedHub", "deviceId", "errorCode"])
+    static func expectation(_ node: YAMLNode, registrationID: String) throws -> ScenarioExpectation {
+        let fields = try node.mapping(allowed: ["outcome", "assignedHub", "deviceId", "errorCode", "diceRelease"])
         guard let outcomeNode = fields["outcome"] else { throw node.error(.missingField, "expect needs 'outcome' (one value or a list)") }
         let names: [String: ProvisioningOutcome.Status] = [
             "assigned": .assigned, "failed": .failed, "disabled": .disabled, "unassigned": .unassigned, "rejected": .rejected,
             "timedOut": .timedOut, "connectionFailed": .connectionFailed, "protocolError": .protocolError,
         ]
-        return ScenarioExpectation(outcomes: try outcomeNode.sequenceOrSingle().map { try $0.choice(names) },
-                                   assignedHub: try fields["assignedHub"]?.string(), deviceID: try fields["deviceId"]?.string(),
-                                   errorCode: try fields["errorCode"]?.int(in: 100_000...999_999))
+        var expectation = ScenarioExpectation(outcomes: try outcomeNode.sequenceOrSingle().map { try $0.choice(names) },
+                                              assignedHub: try fields["assignedHub"]?.string(), deviceID: try fields["deviceId"]?.string(),
+                                              errorCode: try fields["errorCode"]?.int(in: 100...999_999))
+        if let releaseNode = fields["diceRelease"] {
+            let release = try DiceRelease.read(releaseNode).0
+            expectation.diceRelease = (release, try release.inputs(registrationID: registrationID, at: releaseNode))
+        }
+        return expectation
     }
 }
