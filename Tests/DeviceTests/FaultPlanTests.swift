@@ -11,9 +11,8 @@ struct FaultPlanTests {
     struct Fault: Sendable, CustomTestStringConvertible {
         let name: String
         let rules: [FaultRule]
-        /// Transports whose front end carries out the fault (the fake's fault plans act on MQTT;
-        /// HTTPS joins when its front end applies them).
-        var transports: [DeviceTransportKind] = [.mqtt]
+        /// Transports whose front end carries out the fault.
+        var transports: [DeviceTransportKind] = [.mqtt, .https]
         /// What the transcript must show besides a clean assignment.
         let shows: @Sendable (TranscriptFacts) -> Bool
 

@@ -15,8 +15,6 @@ struct MutantDeviceTests {
         var configure: @Sendable (inout ServiceConfiguration) -> Void = { _ in }
         /// True when the transcript shows the broken rule.
         let broken: @Sendable (TranscriptFacts) -> Bool
-        /// The case needs a fault plan, which the fake carries out on MQTT only so far.
-        var needsFaultPlan = false
 
         var testDescription: String { mutant.rawValue }
     }
@@ -33,7 +31,7 @@ struct MutantDeviceTests {
         Case(mutant: .givesUpOnFirst429,
              configure: { $0.faultPlan = FaultPlan(rules: [FaultRule(on: .register, occurrences: .nth(1),
                                                                       action: .respond(status: 429, retryAfter: "3", errorCode: nil, body: nil))]) },
-             broken: { $0.stopsAfterThrottling }, needsFaultPlan: true),
+             broken: { $0.stopsAfterThrottling }),
         Case(mutant: .first202IsFinal, broken: { $0.leavesAssigning() }),
         Case(mutant: .noDeadline, deadline: .seconds(20), configure: { $0.assigningPolls = 1_000 }, broken: { $0.requestsAfter(20) > 0 }),
         Case(mutant: .neverDisconnects, broken: { $0.endsWithoutDisconnect }),
@@ -63,7 +61,7 @@ struct MutantDeviceTests {
     }
 
     @Test("the mutant breaks its rule on HTTPS; the reference client does not",
-          arguments: cases.filter { $0.mutant.applies(to: .https) && !$0.needsFaultPlan })
+          arguments: cases.filter { $0.mutant.applies(to: .https) })
     func caughtOnHTTPS(testCase: Case) async throws {
         let (mutant, mutantOutcome) = try await Self.transcript(of: .mutant(testCase.mutant), testCase, transport: .https)
         #expect(testCase.broken(mutant), "\(testCase.mutant.rawValue) not caught over HTTPS; outcome \(mutantOutcome.status)")
