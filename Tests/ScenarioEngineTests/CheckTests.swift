@@ -141,12 +141,23 @@ struct CheckTests {
         #expect(try script.finding("DPS-FLOW-TERM-001") == .fail)
     }
 
-    @Test("DPS-MQTT-CONN-001 and -002 fail a wrong client id and a '?api-version' username")
+    @Test("DPS-MQTT-CONN-001 and -002 fail a wrong client id and a username for another device")
     func connect() throws {
         let script = TranscriptScript()
-        script.connect(id: "other", username: "0ne0000FAKE/registrations/dev-1?api-version=2019-03-31")
+        script.connect(id: "other", username: "0ne0000FAKE/registrations/other/api-version=2019-03-31")
         #expect(try script.finding("DPS-MQTT-CONN-001") == .fail)
         #expect(try script.finding("DPS-MQTT-CONN-002") == .fail)
+    }
+
+    @Test("a '?api-version' username is DPS-MQTT-CONN-003's finding (from the service's refusal), not CONN-002's")
+    func questionMark() throws {
+        let script = TranscriptScript()
+        script.connect(username: "0ne0000FAKE/registrations/dev-1?api-version=2019-03-31")
+        script.transcript.append(WireEvent(time: script.start, connection: "mqtt#1", transport: .mqtt, direction: .local, kind: "REFUSE",
+                                           summary: "CONNACK 4: username uses '?' before api-version [DPS-MQTT-CONN-003]"))
+        #expect(try script.finding("DPS-MQTT-CONN-002") == .skip)
+        #expect(try script.finding("DPS-MQTT-CONN-003") == .fail)
+        #expect(try goodExchange().finding("DPS-MQTT-CONN-003") == .pass)
     }
 
     @Test("DPS-MQTT-DISC-001 fails when the device just drops the connection")

@@ -67,6 +67,7 @@ struct HTTPSRecorder: Sendable {
         guard let leaf = chain.first else { return }
         let subject = (try? Certificate(derEncoded: leaf)).map { $0.subject.description } ?? "unparsable certificate"
         note("TLS", "client certificate chain of \(chain.count), leaf subject \(subject)")
+        CertificateEvents.record(chain, connection: connection, into: transcript, at: clock.now())
     }
 
     func note(_ kind: String, _ text: String) {

@@ -58,11 +58,7 @@ struct WireRecorder: Sendable {
 
     /// The client certificate chain of the TLS handshake, one event per certificate (public data).
     func presentedCertificates(_ chain: [[UInt8]]) {
-        for (index, der) in chain.enumerated() {
-            let subject = (try? PresentedChain(der: [der])).flatMap { CertificateFacts.commonName($0.leaf.subject) } ?? "unparsed"
-            transcript.append(WireEvent(time: clock.now(), connection: connection, transport: .tls, direction: .toService, kind: "CERTIFICATE",
-                                        summary: "certificate \(index) CN=\(subject) sha256=\(CertificateFacts.sha256Thumbprint(der))", raw: der))
-        }
+        CertificateEvents.record(chain, connection: connection, into: transcript, at: clock.now())
     }
 
     func note(_ kind: String, _ text: String) {
@@ -110,6 +106,19 @@ struct WireRecorder: Sendable {
         case .pubAck(let id): return "PUBACK id=\(id)"
         case .unsubscribe(let unsubscribe): return "UNSUBSCRIBE id=\(unsubscribe.packetIdentifier) \(unsubscribe.topicFilters.joined(separator: ","))"
         default: return packet.packetType.name
+        }
+    }
+}
+
+/// Client certificates as transcript events: one `CERTIFICATE` event per certificate of the chain
+/// a device presented (leaf first), with its DER as the raw bytes. Certificates are public data;
+/// DICE checks read them from here.
+enum CertificateEvents {
+    static func record(_ chain: [[UInt8]], connection: String, into transcript: Transcript, at time: Date) {
+        for (index, der) in chain.enumerated() {
+            let subject = (try? PresentedChain(der: [der])).flatMap { CertificateFacts.commonName($0.leaf.subject) } ?? "unparsed"
+            transcript.append(WireEvent(time: time, connection: connection, transport: .tls, direction: .toService, kind: "CERTIFICATE",
+                                        summary: "certificate \(index) CN=\(subject) sha256=\(CertificateFacts.sha256Thumbprint(der))", raw: der))
         }
     }
 }

@@ -58,6 +58,16 @@ public enum CheckLibrary {
         "DICE-CERT-BYTES-001": DiceChecks.comparison(.encoding),
         "DICE-NONCE-001": DiceChecks.nonce(.fixedDevKitNonce),
         "DICE-NONCE-002": DiceChecks.nonce(.sharedNonce),
+        "DPS-FLOW-TRANSIENT-001": FlowChecks.retriesTransientErrors,
+        "DPS-FLOW-DEADLINE-001": FlowChecks.keepsDeadline,
+        "DPS-MQTT-CONN-003": ConnectChecks.enforcedByService("DPS-MQTT-CONN-003"),
+        "DPS-AUTH-SAS-001": ConnectChecks.enforcedByService("DPS-AUTH-SAS-001"),
+        "DPS-AUTH-SAS-002": ConnectChecks.enforcedByService("DPS-AUTH-SAS-002"),
+        "DPS-AUTH-SAS-003": ConnectChecks.enforcedByService("DPS-AUTH-SAS-003"),
+        "DPS-AUTH-SAS-004": ConnectChecks.enforcedByService("DPS-AUTH-SAS-004"),
+        "DPS-MQTT-TOPIC-001": ConnectChecks.enforcedByService("DPS-MQTT-TOPIC-001"),
+        "DPS-MQTT-PKT-001": ConnectChecks.enforcedByService("DPS-MQTT-PKT-001"),
+        "DPS-MQTT-SIZE-001": ConnectChecks.enforcedByService("DPS-MQTT-SIZE-001"),
     ]
 
     /// Requirement IDs that have an automated check.
@@ -65,10 +75,13 @@ public enum CheckLibrary {
 
     /// Checks applied when a scenario lists none.
     public static func defaultChecks(for transport: ScenarioTransport) -> [String] {
+        let flow = ["DPS-FLOW-RESULT-001", "DPS-FLOW-POLL-001", "DPS-FLOW-RETRY-001", "DPS-FLOW-ERR-001", "DPS-FLOW-TERM-001",
+                    "DPS-FLOW-OPID-001", "DPS-FLOW-TRANSIENT-001", "DPS-FLOW-DEADLINE-001"]
         switch transport {
         case .mqtt:
-            ["DPS-FLOW-RESULT-001", "DPS-MQTT-CONN-001", "DPS-MQTT-CONN-002", "DPS-MQTT-SUB-001", "DPS-FLOW-RID-001",
-             "DPS-FLOW-POLL-001", "DPS-FLOW-RETRY-001", "DPS-FLOW-ERR-001", "DPS-FLOW-TERM-001", "DPS-FLOW-OPID-001", "DPS-MQTT-DISC-001"]
+            return flow + ["DPS-MQTT-CONN-001", "DPS-MQTT-CONN-002", "DPS-MQTT-CONN-003", "DPS-MQTT-SUB-001", "DPS-FLOW-RID-001", "DPS-MQTT-DISC-001"]
+        case .https:
+            return flow
         }
     }
 }

@@ -5,8 +5,8 @@ import Foundation
 enum FlowChecks {
     /// DPS-FLOW-RID-001: every new request carries a `$rid` not used before (re-sends marked DUP may repeat it).
     static let freshRequestIDs: CheckLibrary.Check = { context in
-        let requests = context.view.requests.filter { !$0.dup }
-        guard !requests.isEmpty else { return .skip("the device sent no request") }
+        let requests = context.view.requests.filter { !$0.dup && $0.event.transport == .mqtt }
+        guard !requests.isEmpty else { return .skip("no MQTT request ($rid exists only on MQTT)") }
         var seen: [String: Int] = [:]
         for request in requests {
             if let first = seen[request.rawRequestID] {
@@ -19,6 +19,20 @@ enum FlowChecks {
 
     /// DPS-FLOW-POLL-001: polls name the operationId the service returned for the registration.
     static let pollsUseOperationID: CheckLibrary.Check = { context in
+        // After a 202 `assigning`, the next request polls that operation (re-registering or
+        // stopping instead is the fault).
+        for response in context.view.responses where response.operation?.status == .assigning {
+            guard let operation = response.operation?.operationId, !operation.isEmpty else { continue }
+            guard let next = context.view.request(after: response.event) else {
+                if context.outcome.status == .timedOut { continue }
+                return .fail(["poll operationId \(operation) after 202 assigning"], "no further request; the device stopped at 'assigning'",
+                             [response.event.sequence])
+            }
+            if next.kind != .poll {
+                return .fail(["poll operationId \(operation) after 202 assigning"], "sent a \(next.kind.rawValue) request instead",
+                             [response.event.sequence, next.event.sequence])
+            }
+        }
         let polls = context.view.requests.filter { $0.kind == .poll }
         guard !polls.isEmpty else { return .skip("the device did not poll") }
         for poll in polls {
@@ -89,5 +103,28 @@ enum FlowChecks {
             }
         }
         return checked == 0 ? .skip("no retriable error answered a poll") : .pass(["the cached operation is polled again"], "\(checked) retry(ies) kept it")
+    }
+
+    /// DPS-FLOW-TRANSIENT-001: 429 and 5xx are transient; the device retries instead of giving up
+    /// (within its deadline).
+    static let retriesTransientErrors: CheckLibrary.Check = { context in
+        let transient = context.view.responses.filter { $0.status == 429 || $0.status >= 500 }
+        guard !transient.isEmpty else { return .skip("the service sent no 429 or 5xx") }
+        for response in transient where context.view.request(after: response.event) == nil && context.outcome.status != .timedOut {
+            return .fail(["another request after \(response.status)"], "the device gave up after \(response.status) (\(context.outcome.status.rawValue))",
+                         [response.event.sequence])
+        }
+        return .pass(["another request after each 429/5xx"], "\(transient.count) transient error(s) retried")
+    }
+
+    /// DPS-FLOW-DEADLINE-001: the device stops within its overall deadline (clock time from its
+    /// first request to its last).
+    static let keepsDeadline: CheckLibrary.Check = { context in
+        guard let first = context.view.requests.first, let last = context.view.requests.last else { return .skip("the device sent no request") }
+        let deadline = context.scenario.device.deadline.seconds
+        let span = last.event.time.timeIntervalSince(first.event.time)
+        let expected = [String(format: "no request later than %.0f s after the first", deadline)]
+        return span <= deadline + 0.001 ? .pass(expected, String(format: "last request at %.1f s", span))
+            : .fail(expected, String(format: "still requesting at %.1f s", span), [last.event.sequence])
     }
 }

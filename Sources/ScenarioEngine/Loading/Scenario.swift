@@ -24,6 +24,7 @@ public struct Scenario: Sendable {
 
 public enum ScenarioTransport: String, Sendable, Hashable, CaseIterable {
     case mqtt
+    case https
 }
 
 /// The device side of a scenario.
@@ -39,6 +40,8 @@ public struct ScenarioDevice: Sendable {
     }
 
     public var registrationID: String
+    /// The reference client or a named mutant.
+    public var profile: DeviceProfile = .reference
     public var key: Key
     public var deadline: Duration
     public var payloadJSON: String?

@@ -55,12 +55,53 @@ public enum ScenarioLoader {
         guard let list = top["scenarios"] else { throw root.error(.missingField, "a scenario file needs 'scenarios'") }
         let items = try list.sequence()
         guard !items.isEmpty else { throw list.error(.invalidValue, "'scenarios' is empty") }
-        return try items.map { try scenario($0, suite: suite, file: file) }
+        return try items.flatMap { try expand($0, suite: suite, file: file) }
+    }
+
+    /// A scenario with a `matrix:` becomes one case per combination of its transports and device
+    /// profiles, each with the combination appended to its id (`.../https/mutant:reuses-rid`).
+    static func expand(_ node: YAMLNode, suite: String, file: String) throws -> [Scenario] {
+        guard case .mapping(let mapping) = node.node, let matrixEntry = mapping.first(where: { $0.key.string == "matrix" }) else {
+            return [try scenario(node, suite: suite, file: file)]
+        }
+        let base = try scenario(node, suite: suite, file: file)
+        let matrix = YAMLNode(node: matrixEntry.value, file: node.file, path: node.path + ".matrix")
+        let axes = try matrix.mapping(allowed: ["transport", "profile"])
+        let transports: [ScenarioTransport] = try axes["transport"]?.sequence().map {
+            try $0.choice(Dictionary(uniqueKeysWithValues: ScenarioTransport.allCases.map { ($0.rawValue, $0) }))
+        } ?? [base.transport]
+        let profiles: [DeviceProfile] = try axes["profile"]?.sequence().map { item in
+            let text = try item.string()
+            do throws(DeviceError) { return try DeviceProfile(parsing: text) } catch { throw item.error(.invalidValue, error.reason) }
+        } ?? [base.device.profile]
+        var cases: [Scenario] = []
+        for transport in transports {
+            for profile in profiles {
+                if case .mutant(let mutant) = profile, !mutant.applies(to: transport == .mqtt ? .mqtt : .https) { continue }
+                var instance = base
+                instance.transport = transport
+                instance.device.profile = profile
+                var suffix: [String] = []
+                if axes["transport"] != nil { suffix.append(transport.rawValue) }
+                if axes["profile"] != nil { suffix.append(profile.name) }
+                instance.id = ([base.id] + suffix).joined(separator: "/")
+                if !mapping.contains(where: { $0.key.string == "checks" }) { instance.checks = CheckLibrary.defaultChecks(for: transport) }
+                // A mutant is expected to break its own rule.
+                if case .mutant(let mutant) = profile {
+                    instance.expectedFailures.insert(mutant.brokenRequirement)
+                    if !instance.checks.contains(mutant.brokenRequirement) { instance.checks.append(mutant.brokenRequirement) }
+                    // A mutant may end any way; what counts is that its fault is caught.
+                    instance.expect = ScenarioExpectation(outcomes: outcomeNames.values.sorted { $0.rawValue < $1.rawValue })
+                }
+                cases.append(instance)
+            }
+        }
+        return cases
     }
 
     static func scenario(_ node: YAMLNode, suite: String, file: String) throws -> Scenario {
         let fields = try node.mapping(allowed: ["id", "title", "transport", "service", "certificates", "enrollments", "faults", "device", "expect",
-                                                "checks", "xfail"])
+                                                "checks", "xfail", "matrix"])
         guard let idNode = fields["id"] else { throw node.error(.missingField, "a scenario needs 'id'") }
         let id = try idNode.string()
         guard !id.isEmpty, id.allSatisfy({ $0.isLetter || $0.isNumber || "-_/.".contains($0) }) else {
@@ -138,7 +179,7 @@ public enum ScenarioLoader {
     }
 
     static func device(_ node: YAMLNode, certificates: [String: ScenarioCertificate] = [:]) throws -> ScenarioDevice {
-        let fields = try node.mapping(allowed: ["registrationId", "key", "x509", "dice", "deadlineSeconds", "payload"])
+        let fields = try node.mapping(allowed: ["registrationId", "profile", "key", "x509", "dice", "deadlineSeconds", "payload"])
         let dice = try fields["dice"].map { try DiceRelease.read($0).0 }
         var x509: ScenarioX509Identity?
         if let x509Node = fields["x509"] {
@@ -164,18 +205,29 @@ public enum ScenarioLoader {
             default: key = .literal(try EnrollmentReader.base64Key(keyNode))
             }
         }
-        return ScenarioDevice(registrationID: try idNode.string(), key: key,
+        var profile = DeviceProfile.reference
+        if let profileNode = fields["profile"] {
+            let text = try profileNode.string()
+            do {
+                profile = try DeviceProfile(parsing: text)
+            } catch {
+                throw profileNode.error(.invalidValue, error.reason)
+            }
+        }
+        return ScenarioDevice(registrationID: try idNode.string(), profile: profile, key: key,
                               deadline: .seconds(try fields["deadlineSeconds"]?.int(in: 1...86_400) ?? 300),
                               payloadJSON: try fields["payload"]?.jsonText(), x509: x509, dice: dice)
     }
 
+    static let outcomeNames: [String: ProvisioningOutcome.Status] = [
+        "assigned": .assigned, "failed": .failed, "disabled": .disabled, "unassigned": .unassigned, "rejected": .rejected,
+        "timedOut": .timedOut, "connectionFailed": .connectionFailed, "protocolError": .protocolError,
+    ]
+
     static func expectation(_ node: YAMLNode, registrationID: String) throws -> ScenarioExpectation {
         let fields = try node.mapping(allowed: ["outcome", "assignedHub", "deviceId", "errorCode", "diceRelease"])
         guard let outcomeNode = fields["outcome"] else { throw node.error(.missingField, "expect needs 'outcome' (one value or a list)") }
-        let names: [String: ProvisioningOutcome.Status] = [
-            "assigned": .assigned, "failed": .failed, "disabled": .disabled, "unassigned": .unassigned, "rejected": .rejected,
-            "timedOut": .timedOut, "connectionFailed": .connectionFailed, "protocolError": .protocolError,
-        ]
+        let names = outcomeNames
         var expectation = ScenarioExpectation(outcomes: try outcomeNode.sequenceOrSingle().map { try $0.choice(names) },
                                               assignedHub: try fields["assignedHub"]?.string(), deviceID: try fields["deviceId"]?.string(),
                                               errorCode: try fields["errorCode"]?.int(in: 100...999_999))

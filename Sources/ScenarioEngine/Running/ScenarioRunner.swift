@@ -34,7 +34,9 @@ public struct ScenarioRunner: Sendable {
     /// Runs one scenario against the built-in fake.
     public func run(_ scenario: Scenario) async -> CaseResult {
         let wallStart = ContinuousClock.now
-        let clock = VirtualClock()
+        // Against the fake on loopback an answer takes milliseconds; a wait that runs out costs at
+        // most 3 s of wall time however long it is in clock time.
+        let clock = VirtualClock(ioWaitCap: .seconds(3))
         let clockStart = clock.now()
         let transcript = Transcript()
         func harnessError(_ message: String) -> CaseResult {
@@ -44,7 +46,8 @@ public struct ScenarioRunner: Sendable {
         }
         let server: FakeDPSServer
         do {
-            server = try await FakeDPSServer.start(configuration: scenario.service, clock: clock, transcript: transcript, logger: logger)
+            server = try await FakeDPSServer.start(configuration: scenario.service, clock: clock, httpsPort: scenario.transport == .https ? 0 : nil,
+                                                   transcript: transcript, logger: logger)
         } catch {
             return harnessError("the fake DPS could not start: \(error)")
         }
@@ -68,8 +71,12 @@ public struct ScenarioRunner: Sendable {
                                             credential: credential, payloadJSON: scenario.device.payloadJSON,
                                             deadline: scenario.device.deadline)
         let endpoint = settings.endpoint
-        let client = ReferenceClient(settings: settings, clock: clock) {
-            MQTTDeviceTransport(host: endpoint.host, port: endpoint.mqttPort ?? 0, caFile: endpoint.caFile)
+        let transport = scenario.transport
+        let client = ReferenceClient(settings: settings, clock: clock, profile: scenario.device.profile) { () -> any ProvisioningTransport in
+            switch transport {
+            case .mqtt: MQTTDeviceTransport(host: endpoint.host, port: endpoint.mqttPort ?? 0, caFile: endpoint.caFile)
+            case .https: HTTPSDeviceTransport(host: endpoint.host, port: endpoint.httpsPort ?? 0, caFile: endpoint.caFile)
+            }
         }
         let outcome = await withWallTimeout(caseTimeout) { await client.provision() }
         await settle(transcript)
