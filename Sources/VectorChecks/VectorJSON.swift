@@ -1,3 +1,5 @@
+import DPSCore
+
 /// A JSON value read from a vector file, with the line and column it starts at, so every error
 /// about it can say where it is (docs/vectors.md, "Errors").
 struct VectorJSON: Sendable, Hashable {
@@ -58,25 +60,9 @@ struct VectorJSON: Sendable, Hashable {
         }
     }
 
+    /// A JSON string literal (the escaping DPSCore uses for wire text).
     static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
+        JSONText.quoted(text)
     }
 }
 

@@ -1,5 +1,6 @@
 import DPSCore
 import Foundation
+import X509
 
 /// One registration operation the service tracks from register to its terminal state.
 struct OperationRecord: Sendable {
@@ -7,6 +8,8 @@ struct OperationRecord: Sendable {
     let registrationID: String
     let match: EnrollmentMatch
     let payload: JSONValue?
+    /// The public key of a certificate signing request sent with the register request.
+    let certificateRequest: CertificateSigningRequest?
     let createdAt: Date
     let readyAt: Date
     var pollsBeforeReady: Int

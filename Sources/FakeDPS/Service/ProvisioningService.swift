@@ -1,6 +1,7 @@
 import DPSCore
 import Foundation
 import Synchronization
+import X509
 
 /// The fake DPS itself, independent of transport: attestation, throttling, operations,
 /// allocation, reprovisioning. Front ends turn wire messages into `DeviceRequest`s and the
@@ -10,10 +11,14 @@ public final class ProvisioningService: Sendable {
     public let clock: any DPSClock
     private let state: Mutex<ServiceState>
 
+    private let issuer: CertificateIssuer?
+
     public init(configuration: ServiceConfiguration, clock: any DPSClock) {
         self.configuration = configuration
         self.clock = clock
         self.state = Mutex(ServiceState())
+        // Certificate issuance works when the CA could be made (it always can with a working crypto library).
+        self.issuer = try? CertificateIssuer(now: clock.now())
     }
 
     /// Checks `credentials` for `identity` (DPS-AUTH-*): unknown devices get 404 / 404201, bad,
@@ -100,13 +105,25 @@ public final class ProvisioningService: Sendable {
         if let bodyID = registration.registrationId, bodyID.lowercased() != request.identity.registrationID.lowercased() {
             return ServiceErrors.response(DPSErrorCode.invalidRegistrationID, "registrationId in the body does not match the request.", at: now)
         }
+        var certificateRequest: CertificateSigningRequest?
+        if let csr = registration.csr {
+            // A csr needs api-version 2025-07-01-preview or later (SPEC).
+            guard request.identity.apiVersion >= CertificateIssuer.firstAPIVersion else {
+                return ServiceErrors.response(ServiceErrors.badRequest, "csr requires api-version \(CertificateIssuer.firstAPIVersion) or later.", at: now)
+            }
+            do {
+                certificateRequest = try CertificateIssuer.validate(csr: csr, registrationID: request.identity.registrationID)
+            } catch {
+                return ServiceErrors.response(ServiceErrors.badRequest, "Invalid certificate signing request: \(error.description).", at: now)
+            }
+        }
         guard match.enabled else {
             // EMB parser test: a disabled enrollment ends at once on a 200 with an empty operationId.
             let result = DeviceRegistrationResult(registrationId: request.identity.registrationID, status: .disabled)
             return ServiceResponse(status: 200, model: RegistrationOperationStatus(operationId: "", status: .disabled, registrationState: result))
         }
         let record = OperationRecord(operationID: OperationRecord.makeID(), registrationID: request.identity.registrationID,
-                                     match: match, payload: registration.payload, createdAt: now,
+                                     match: match, payload: registration.payload, certificateRequest: certificateRequest, createdAt: now,
                                      readyAt: now.addingTimeInterval(configuration.assigningTime.seconds),
                                      pollsBeforeReady: configuration.assigningPolls)
         state.withLock { $0.operations[record.operationID] = record }
@@ -124,7 +141,10 @@ public final class ProvisioningService: Sendable {
                 record.pollsBeforeReady -= 1
                 return (DeviceRegistrationResult(registrationId: record.registrationID, status: .assigning), operationID)
             }
-            let result = state.complete(record, now: now)
+            var result = state.complete(record, now: now)
+            if result.status == .assigned, let csr = record.certificateRequest {
+                result.issuedCertificateChain = try? issuer?.issue(for: csr, registrationID: record.registrationID, now: now)
+            }
             record.result = result
             return (result, operationID)
         }
