@@ -46,7 +46,7 @@ struct FailureTests {
             _ = try await connection.connect(timeout: .seconds(20))
         }
         #expect(error?.code == .tls)
-        #expect(ContinuousClock.now - start < .seconds(5))
+        #expect(ContinuousClock.now - start < .seconds(15), "well before the connect deadline")
         #expect(mosquittoCode(try await ending(of: connection.messages)) == .tls)
     }
 
@@ -82,7 +82,7 @@ struct FailureTests {
         // done: the client reads either its alert (.tls) or, when the RST that follows discards the
         // alert, a reset (.connectionLost). Either way the refusal ends the wait, long before the deadline.
         #expect(error?.code == .tls || error?.code == .connectionLost)
-        #expect(ContinuousClock.now - start < .seconds(5))
+        #expect(ContinuousClock.now - start < .seconds(15), "well before the connect deadline")
     }
 
     @Test("connecting to a closed port fails fast with .network")
@@ -98,7 +98,7 @@ struct FailureTests {
         #expect(error?.code == .network)
         #expect(error?.libraryCode == 14)  // MOSQ_ERR_ERRNO (ECONNREFUSED)
         // Far below the deadline: the refusal ended the wait, not the timer (slack for loaded CI).
-        #expect(ContinuousClock.now - start < .seconds(5))
+        #expect(ContinuousClock.now - start < .seconds(15), "well before the connect deadline")
     }
 
     @Test("a closed port fails fast over TLS too")
@@ -112,7 +112,7 @@ struct FailureTests {
             _ = try await connection.connect(timeout: .seconds(30))
         }
         #expect(error?.code == .network)
-        #expect(ContinuousClock.now - start < .seconds(5))
+        #expect(ContinuousClock.now - start < .seconds(15), "well before the connect deadline")
     }
 
     @Test("a QoS 1 publish to a paused (SIGSTOP) broker times out at its deadline naming PUBACK")
@@ -131,7 +131,7 @@ struct FailureTests {
         #expect(error?.code == .timeout)
         #expect(error?.awaited == .puback)
         #expect(elapsed >= .milliseconds(500))
-        #expect(elapsed < .seconds(3))
+        #expect(elapsed < .seconds(10), "ended by its own deadline, not a later one")
         // A timed-out wait leaves the session to the caller.
         #expect(connection.state == .connected)
 
@@ -143,7 +143,7 @@ struct FailureTests {
         let cancelledAt = ContinuousClock.now
         waiting.cancel()
         let outcome = await waiting.result
-        #expect(ContinuousClock.now - cancelledAt < .seconds(2))
+        #expect(ContinuousClock.now - cancelledAt < .seconds(10))
         guard case .failure(let cancellation) = outcome else {
             Issue.record("publish to a paused broker succeeded")
             return
@@ -172,7 +172,7 @@ struct FailureTests {
             #expect(error?.code == .timeout)
             #expect(error?.awaited == .connack)
             #expect(elapsed >= .milliseconds(500))
-            #expect(elapsed < .seconds(3))
+            #expect(elapsed < .seconds(10), "ended by its own deadline, not a later one")
             guard case .closed(let cause) = connection.state else {
                 Issue.record("expected a closed session, got \(connection.state)")
                 return
