@@ -63,7 +63,7 @@ struct HTTPSResponseSchemaTests {
     static let expectedLabels = [
         "register 202 assigning", "poll 202 assigning", "poll 200 assigned", "status lookup 200", "register 200 disabled",
         "poll 200 failed", "register 401 wrong key", "register 401 no credentials", "register 404 unknown registration",
-        "register 404 other ID scope", "poll 404 unknown operation", "status lookup 404 never registered", "register 400 invalid registration ID",
+        "register 404 other ID scope", "poll 404 unknown operation", "status lookup 200 disabled", "status lookup 404 unknown registration", "register 400 invalid registration ID",
         "register 400 registrationId mismatch", "register 400 no api-version", "register 400 non-JSON body", "register 413 body too large",
         "status lookup 400 csr", "poll 400 no api-version",
     ]
@@ -97,8 +97,10 @@ struct HTTPSResponseSchemaTests {
                                                                                               path: "/0ne00OTHER9/registrations/device-01/register?api-version=\(apiVersion)")))
         out.append(Produced("poll 404 unknown operation", operationPath, "GET", 404, try harness.exchange(HTTPSHarness.request(
             "GET", HTTPSHarness.pollPath(operation: "4.0123456789abcdef.00000000-0000-0000-0000-000000000000", apiVersion: apiVersion), headers: try auth()))))
-        out.append(Produced("status lookup 404 never registered", lookupPath, "POST", 404, try harness.exchange(HTTPSHarness.request(
+        out.append(Produced("status lookup 200 disabled", lookupPath, "POST", 200, try harness.exchange(HTTPSHarness.request(
             "POST", HTTPSHarness.lookupPath("disabled-01", apiVersion: apiVersion), body: #"{"registrationId":"disabled-01"}"#, headers: try auth("disabled-01")))))
+        out.append(Produced("status lookup 404 unknown registration", lookupPath, "POST", 404, try harness.exchange(HTTPSHarness.request(
+            "POST", HTTPSHarness.lookupPath("nobody-01", apiVersion: apiVersion), body: #"{"registrationId":"nobody-01"}"#, headers: try auth("nobody-01")))))
         out.append(Produced("register 400 invalid registration ID", registerPath, "PUT", 400, try put("bad.", headers: try auth("bad."))))
         out.append(Produced("register 400 registrationId mismatch", registerPath, "PUT", 400, try put("device-01", body: #"{"registrationId":"device-02"}"#, headers: try auth())))
         out.append(Produced("register 400 no api-version", registerPath, "PUT", 400, try put("device-01", headers: try auth(),

@@ -139,3 +139,19 @@ struct ProvisioningServiceTests {
         #expect(result.assignedHub == "hub-1.azure-devices.net")
     }
 }
+
+@Suite("Status lookup")
+struct StatusLookupTests {
+    @Test("a disabled device's status lookup reports status disabled, not 404")
+    func disabledLookup() throws {
+        let clock = VirtualClock()
+        let service = ProvisioningService(configuration: ServiceFixture.configuration(), clock: clock)
+        let identity = ServiceFixture.identity("dev-off")
+        let attestation = service.attest(identity, credentials: DeviceCredentials(sasToken: try ServiceFixture.token(for: "dev-off", clock: clock)))
+        _ = service.handle(DeviceRequest(kind: .register, identity: identity, body: Array(DeviceRegistration.wireText(registrationId: "dev-off").utf8)),
+                           attestation: attestation)
+        let lookup = service.handle(DeviceRequest(kind: .statusLookup, identity: identity, body: Array("{}".utf8)), attestation: attestation)
+        #expect(lookup.status == 200)
+        #expect(try JSONText.decode(DeviceRegistrationResult.self, from: lookup.body, what: "lookup").status == .disabled)
+    }
+}

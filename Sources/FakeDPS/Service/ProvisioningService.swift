@@ -119,8 +119,16 @@ public final class ProvisioningService: Sendable {
         }
         guard match.enabled else {
             // EMB parser test: a disabled enrollment ends at once on a 200 with an empty operationId.
-            let result = DeviceRegistrationResult(registrationId: request.identity.registrationID, status: .disabled)
-            return ServiceResponse(status: 200, model: RegistrationOperationStatus(operationId: "", status: .disabled, registrationState: result))
+            var result = DeviceRegistrationResult(registrationId: request.identity.registrationID, status: .disabled)
+            result.createdDateTimeUtc = DPSTimestamp.string(from: now)
+            result.lastUpdatedDateTimeUtc = result.createdDateTimeUtc
+            // Kept, so a status lookup reports the disabled state rather than "not found".
+            var record = OperationRecord(operationID: OperationRecord.makeID(), registrationID: request.identity.registrationID, match: match,
+                                         payload: nil, certificateRequest: nil, createdAt: now, readyAt: now, pollsBeforeReady: 0)
+            record.result = result
+            state.withLock { $0.operations[record.operationID] = record }
+            return ServiceResponse(status: 200, model: RegistrationOperationStatus(operationId: "", status: .disabled,
+                                                                                   registrationState: DeviceRegistrationResult(registrationId: request.identity.registrationID, status: .disabled)))
         }
         let record = OperationRecord(operationID: OperationRecord.makeID(), registrationID: request.identity.registrationID,
                                      match: match, payload: registration.payload, certificateRequest: certificateRequest, createdAt: now,
