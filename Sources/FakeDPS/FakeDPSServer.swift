@@ -16,11 +16,11 @@ public final class FakeDPSServer: Sendable {
     /// The bound HTTPS port, or nil when the HTTPS front end is off.
     public let httpsPort: Int?
     private let group: MultiThreadedEventLoopGroup
-    private let mqtt: MQTTFrontEnd
-    private let https: HTTPSFrontEnd?
+    private let mqtt: TLSListener
+    private let https: TLSListener?
 
     private init(service: ProvisioningService, transcript: Transcript, tls: TLSMaterial, host: String,
-                 group: MultiThreadedEventLoopGroup, mqtt: MQTTFrontEnd, https: HTTPSFrontEnd?) {
+                 group: MultiThreadedEventLoopGroup, mqtt: TLSListener, https: TLSListener?) {
         self.service = service
         self.transcript = transcript
         self.tls = tls
@@ -44,7 +44,7 @@ public final class FakeDPSServer: Sendable {
         do {
             let mqtt = try await MQTTFrontEnd.start(group: group, host: host, port: mqttPort, tls: context,
                                                     service: service, transcript: transcript, logger: logger)
-            var https: HTTPSFrontEnd?
+            var https: TLSListener?
             if let httpsPort {
                 do {
                     https = try await HTTPSFrontEnd.start(group: group, host: host, port: httpsPort, tls: context,

@@ -1,0 +1,42 @@
+import NIOCore
+import NIOPosix
+import NIOSSL
+import Synchronization
+
+/// A TCP listener of the fake whose every connection starts with the shared TLS handler; each
+/// front end adds what sits above TLS. Connections are numbered per listener (`mqtt#1`, `https#1`).
+final class TLSListener: Sendable {
+    let channel: any Channel
+    /// The bound port (the ephemeral one chosen for port 0).
+    let port: Int
+
+    private init(channel: any Channel) {
+        self.channel = channel
+        self.port = channel.localAddress?.port ?? 0
+    }
+
+    /// Binds `host:port`; `above` adds the protocol handlers for each accepted connection.
+    static func bind(group: any EventLoopGroup, host: String, port: Int, tls: NIOSSLContext, connectionPrefix: String,
+                     above: @escaping @Sendable (ChannelPipeline.SynchronousOperations, ConnectionInfo) throws -> Void) async throws -> TLSListener {
+        let counter = Atomic<Int>(0)
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let number = counter.add(1, ordering: .relaxed).newValue
+                    let info = ConnectionInfo(id: "\(connectionPrefix)#\(number)")
+                    let sync = channel.pipeline.syncOperations
+                    try sync.addHandler(ServerTLSContext.handler(context: tls) { info.recordPeerCertificates($0) })
+                    try above(sync, info)
+                }
+            }
+        return TLSListener(channel: try await bootstrap.bind(host: host, port: port).get())
+    }
+
+    /// Closes the listener.
+    func stop() async {
+        try? await channel.close()
+    }
+}
