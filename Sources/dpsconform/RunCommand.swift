@@ -50,7 +50,7 @@ struct RunCommand: AsyncParsableCommand {
         let cases = await runner.run(scenarios) { result in
             print(ConsoleSummary.line(for: result))
         }
-        let result = RunResult(name: "dpsconform", startedAt: started, wallSeconds: (ContinuousClock.now - wall).seconds,
+        let result = RunResult(name: "conformance run of " + paths.joined(separator: " "), startedAt: started, wallSeconds: (ContinuousClock.now - wall).seconds,
                                cases: cases, properties: ["tool": "dpsconform 0.1.0", "target": "built-in fake DPS",
                                                           "scenarios": paths.joined(separator: " ")])
         print(ConsoleSummary.totalLine(for: result))
