@@ -91,7 +91,7 @@ struct GrammarTests {
         let wall = ContinuousClock.now
         try await clock.sleep(for: .seconds(600))
         #expect(clock.now() == Date(timeIntervalSince1970: 600))
-        #expect(ContinuousClock.now - wall < .seconds(5))
+        #expect(ContinuousClock.now - wall < .seconds(60), "a real 600 s sleep would take 600 s")
         clock.advance(by: .seconds(-5))
         #expect(clock.now() == Date(timeIntervalSince1970: 600))
         #expect(clock.realTimeLimit(for: .seconds(30)) == .seconds(5))
