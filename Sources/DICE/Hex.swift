@@ -36,3 +36,12 @@ func bytesFromHex(_ text: String) -> [UInt8]? {
     }
     return out
 }
+
+/// Hex text as DICE vectors and reports write it, for the modules that read them.
+public enum Hex {
+    /// Lower-case hex of `bytes`.
+    public static func string(_ bytes: some Collection<UInt8>) -> String { hexString(bytes) }
+
+    /// The bytes of an even-length hex string of either case, or nil.
+    public static func bytes(_ text: String) -> [UInt8]? { bytesFromHex(text) }
+}

@@ -1,4 +1,5 @@
 import Crypto
+import DICE
 
 /// How a DICE vector describes its `.bin` image instead of shipping megabytes
 /// (the file's `firmwarePatterns`, docs/vectors.md "DICE inputs").
@@ -43,28 +44,12 @@ enum FirmwareImagePattern: Sendable, Hashable {
 /// Lower-case hex, the form every DICE vector uses.
 enum VectorHex {
     static func string(_ bytes: some Sequence<UInt8>) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: out, as: UTF8.self)
+        Hex.string(Array(bytes))
     }
 
     /// Bytes of an even-length hex string (either case), or nil.
     static func bytes(_ text: String) -> [UInt8]? {
-        let chars = Array(text.utf8)
-        guard chars.count % 2 == 0 else { return nil }
-        var out: [UInt8] = []
-        out.reserveCapacity(chars.count / 2)
-        var index = 0
-        while index < chars.count {
-            guard let high = digit(chars[index]), let low = digit(chars[index + 1]) else { return nil }
-            out.append(high << 4 | low)
-            index += 2
-        }
-        return out
+        Hex.bytes(text)
     }
 
     /// `0x`-prefixed hex address, e.g. `0x0800c000`.
@@ -73,14 +58,5 @@ enum VectorHex {
         let digits = text.dropFirst(2)
         guard !digits.isEmpty, digits.count <= 16 else { return nil }
         return UInt64(digits, radix: 16)
-    }
-
-    private static func digit(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+@testable import VectorChecks
 
 /// A vector of Vectors/dice/dice-vectors.json read with JSONDecoder, independently of the
 /// loader under test, plus the `.bin`/`.map` files dps_cert_gen would be given for it.
@@ -84,34 +85,22 @@ struct DiceVectorSample: Decodable, Sendable, CustomStringConvertible {
     }
 }
 
-/// Builds a vector's `.bin` image from its `firmwarePatterns` description (the synthesis the
-/// DICE tests use, kept here so these tests stand on their own).
+/// A vector's `.bin` image, built by the module's own pattern reader; the SHA-256 the vector
+/// states is checked, so a wrong synthesis cannot pass unnoticed.
 enum FirmwareSynthesis {
     struct UnknownPattern: Error { let pattern: String }
     struct Mismatch: Error { let id: String }
 
     static func image(for firmware: DiceVectorSample.Firmware) throws -> [UInt8] {
+        let pattern: FirmwareImagePattern
         switch firmware.pattern {
-        case "counter":
-            return (0..<firmware.length).map { UInt8(truncatingIfNeeded: $0) }
-        case "fill":
-            return [UInt8](repeating: UInt8(truncatingIfNeeded: firmware.byte ?? 0), count: firmware.length)
-        case "sha256stream":
-            let seed = Array((firmware.seed ?? "").utf8)
-            var out: [UInt8] = []
-            var j: UInt32 = 0
-            while out.count < firmware.length {
-                let counter: [UInt8] = [UInt8(j >> 24), UInt8(truncatingIfNeeded: j >> 16),
-                                        UInt8(truncatingIfNeeded: j >> 8), UInt8(truncatingIfNeeded: j)]
-                out.append(contentsOf: SHA256.hash(data: seed + counter))
-                j += 1
-            }
-            return Array(out.prefix(firmware.length))
-        case "hex":
-            return hexBytes(firmware.hex ?? "")
-        default:
-            throw UnknownPattern(pattern: firmware.pattern)
+        case "counter": pattern = .counter
+        case "fill": pattern = .fill(UInt8(truncatingIfNeeded: firmware.byte ?? 0))
+        case "sha256stream": pattern = .sha256Stream(seed: firmware.seed ?? "")
+        case "hex": pattern = .literal(hexBytes(firmware.hex ?? ""))
+        default: throw UnknownPattern(pattern: firmware.pattern)
         }
+        return pattern.image(length: firmware.length)
     }
 }
 
