@@ -23,9 +23,9 @@ public struct DPSCoreError: Error, Hashable, Sendable, CustomStringConvertible {
     public let code: Code
     public let reason: String
     /// The requirement a device or service broke, when the refusal is a protocol rule.
-    public let requirement: String?
+    public let requirement: RequirementID?
 
-    public init(_ code: Code, _ reason: String, requirement: String? = nil) {
+    public init(_ code: Code, _ reason: String, requirement: RequirementID? = nil) {
         self.code = code
         self.reason = reason
         self.requirement = requirement

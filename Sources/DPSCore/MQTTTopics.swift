@@ -38,20 +38,20 @@ public enum DeviceRequestTopic: Sendable, Hashable {
         if topic.hasPrefix(DPSTopic.registerPrefix) {
             let properties = try TopicProperties(parsing: String(topic.dropFirst(DPSTopic.registerPrefix.count)))
             guard let rid = properties.raw("$rid") else {
-                throw DPSCoreError(.topicMissingProperty, "register topic has no $rid", requirement: "DPS-MQTT-REG-002")
+                throw DPSCoreError(.topicMissingProperty, "register topic has no $rid", requirement: .dpsMqttReg002)
             }
             self = .register(rawRequestID: rid, properties: properties)
         } else if topic.hasPrefix(DPSTopic.pollPrefix) {
             let properties = try TopicProperties(parsing: String(topic.dropFirst(DPSTopic.pollPrefix.count)))
             guard let rid = properties.raw("$rid") else {
-                throw DPSCoreError(.topicMissingProperty, "poll topic has no $rid", requirement: "DPS-MQTT-POLL-002")
+                throw DPSCoreError(.topicMissingProperty, "poll topic has no $rid", requirement: .dpsMqttPoll002)
             }
             guard let operation = try properties.decoded("operationId"), !operation.isEmpty else {
-                throw DPSCoreError(.topicMissingProperty, "poll topic has no operationId", requirement: "DPS-MQTT-POLL-003")
+                throw DPSCoreError(.topicMissingProperty, "poll topic has no operationId", requirement: .dpsMqttPoll003)
             }
             self = .poll(rawRequestID: rid, operationID: operation, properties: properties)
         } else {
-            throw DPSCoreError(.topicNotMatched, "'\(topic)' is not a DPS register or poll topic", requirement: "DPS-MQTT-TOPIC-001")
+            throw DPSCoreError(.topicNotMatched, "'\(topic)' is not a DPS register or poll topic", requirement: .dpsMqttTopic001)
         }
     }
 

@@ -26,7 +26,7 @@ public struct MQTTUsername: Sendable, Hashable {
     public init(parsing text: String) throws {
         let marker = "/registrations/"
         guard let markerRange = text.range(of: marker) else {
-            throw DPSCoreError(.usernameMalformed, "username '\(text)' lacks '/registrations/'", requirement: "DPS-MQTT-CONN-002")
+            throw DPSCoreError(.usernameMalformed, "username '\(text)' lacks '/registrations/'", requirement: .dpsMqttConn002)
         }
         let scope = String(text[..<markerRange.lowerBound])
         let rest = text[markerRange.upperBound...]
@@ -34,9 +34,9 @@ public struct MQTTUsername: Sendable, Hashable {
         if let range = rest.range(of: "/api-version=") {
             versionRange = range
         } else if rest.range(of: "?api-version=") != nil {
-            throw DPSCoreError(.usernameWrongSeparator, "username '\(text)' uses '?' before api-version; DPS requires '/'", requirement: "DPS-MQTT-CONN-003")
+            throw DPSCoreError(.usernameWrongSeparator, "username '\(text)' uses '?' before api-version; DPS requires '/'", requirement: .dpsMqttConn003)
         } else {
-            throw DPSCoreError(.usernameMalformed, "username '\(text)' lacks '/api-version='", requirement: "DPS-MQTT-CONN-002")
+            throw DPSCoreError(.usernameMalformed, "username '\(text)' lacks '/api-version='", requirement: .dpsMqttConn002)
         }
         let id = String(rest[..<versionRange.lowerBound])
         let query = rest[versionRange.upperBound...]
@@ -46,15 +46,15 @@ public struct MQTTUsername: Sendable, Hashable {
             version = String(query[..<amp])
             let tail = query[query.index(after: amp)...]
             guard tail.hasPrefix("ClientVersion=") else {
-                throw DPSCoreError(.usernameMalformed, "username '\(text)' has an unknown property after api-version", requirement: "DPS-MQTT-CONN-002")
+                throw DPSCoreError(.usernameMalformed, "username '\(text)' has an unknown property after api-version", requirement: .dpsMqttConn002)
             }
             clientVersion = String(tail.dropFirst("ClientVersion=".count))
         }
         guard !scope.isEmpty, !scope.contains("/") else {
-            throw DPSCoreError(.usernameMalformed, "username '\(text)' has an empty or malformed ID scope", requirement: "DPS-MQTT-CONN-002")
+            throw DPSCoreError(.usernameMalformed, "username '\(text)' has an empty or malformed ID scope", requirement: .dpsMqttConn002)
         }
         guard !id.isEmpty, !version.isEmpty else {
-            throw DPSCoreError(.usernameMalformed, "username '\(text)' has an empty registration ID or api-version", requirement: "DPS-MQTT-CONN-002")
+            throw DPSCoreError(.usernameMalformed, "username '\(text)' has an empty registration ID or api-version", requirement: .dpsMqttConn002)
         }
         self.init(idScope: scope, registrationID: id, apiVersion: version, clientVersion: clientVersion)
     }

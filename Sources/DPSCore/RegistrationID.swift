@@ -11,22 +11,22 @@ public enum RegistrationIDPolicy: String, Sendable, Hashable, Codable, CaseItera
     /// Checks `id`; the error names the rule (`DPS-ID-*`) and the offending position.
     public func validate(_ id: String) throws {
         guard !id.isEmpty else {
-            throw DPSCoreError(.registrationIDInvalid, "registration ID is empty", requirement: "DPS-ID-001")
+            throw DPSCoreError(.registrationIDInvalid, "registration ID is empty", requirement: .dpsId001)
         }
         guard id.utf8.count <= 128 else {
-            throw DPSCoreError(.registrationIDInvalid, "registration ID has \(id.utf8.count) characters; at most 128 are allowed", requirement: "DPS-ID-001")
+            throw DPSCoreError(.registrationIDInvalid, "registration ID has \(id.utf8.count) characters; at most 128 are allowed", requirement: .dpsId001)
         }
         for (offset, scalar) in id.unicodeScalars.enumerated() {
             guard allowed(scalar) else {
-                throw DPSCoreError(.registrationIDInvalid, "registration ID character \(offset + 1) '\(scalar.escaped(asASCII: true))' is not allowed (\(rawValue) rule)", requirement: "DPS-ID-002")
+                throw DPSCoreError(.registrationIDInvalid, "registration ID character \(offset + 1) '\(scalar.escaped(asASCII: true))' is not allowed (\(rawValue) rule)", requirement: .dpsId002)
             }
         }
         let scalars = Array(id.unicodeScalars)
         if let last = scalars.last, !(Self.isAlphanumeric(last) || last == "-") {
-            throw DPSCoreError(.registrationIDInvalid, "registration ID must end with an alphanumeric character or '-'", requirement: "DPS-ID-003")
+            throw DPSCoreError(.registrationIDInvalid, "registration ID must end with an alphanumeric character or '-'", requirement: .dpsId003)
         }
         if self == .spec, let first = scalars.first, let last = scalars.last, !Self.isAlphanumeric(first) || !Self.isAlphanumeric(last) {
-            throw DPSCoreError(.registrationIDInvalid, "registration ID must start and end with an alphanumeric character (spec rule)", requirement: "DPS-ID-004")
+            throw DPSCoreError(.registrationIDInvalid, "registration ID must start and end with an alphanumeric character (spec rule)", requirement: .dpsId004)
         }
     }
 

@@ -91,32 +91,32 @@ public struct SASToken: Sendable, Hashable {
     /// Parses a token; fields in any order, `skn` optional, unknown fields refused.
     public init(parsing text: String) throws {
         guard text.hasPrefix(Self.prefix) else {
-            throw DPSCoreError(.sasMalformed, "SAS token does not start with 'SharedAccessSignature '", requirement: "DPS-AUTH-SAS-001")
+            throw DPSCoreError(.sasMalformed, "SAS token does not start with 'SharedAccessSignature '", requirement: .dpsAuthSas001)
         }
         var values: [String: String] = [:]
         var order: [String] = []
         for piece in text.dropFirst(Self.prefix.count).split(separator: "&", omittingEmptySubsequences: false) {
             guard let equals = piece.firstIndex(of: "=") else {
-                throw DPSCoreError(.sasMalformed, "SAS token field '\(Self.fieldName(piece))' is not key=value", requirement: "DPS-AUTH-SAS-001")
+                throw DPSCoreError(.sasMalformed, "SAS token field '\(Self.fieldName(piece))' is not key=value", requirement: .dpsAuthSas001)
             }
             let key = String(piece[..<equals])
             guard ["sr", "sig", "se", "skn"].contains(key) else {
-                throw DPSCoreError(.sasMalformed, "SAS token has unknown field '\(key)'", requirement: "DPS-AUTH-SAS-001")
+                throw DPSCoreError(.sasMalformed, "SAS token has unknown field '\(key)'", requirement: .dpsAuthSas001)
             }
             guard values[key] == nil else {
-                throw DPSCoreError(.sasMalformed, "SAS token field '\(key)' appears twice", requirement: "DPS-AUTH-SAS-001")
+                throw DPSCoreError(.sasMalformed, "SAS token field '\(key)' appears twice", requirement: .dpsAuthSas001)
             }
             values[key] = String(piece[piece.index(after: equals)...])
             order.append(key)
         }
         guard let resource = values["sr"], !resource.isEmpty else {
-            throw DPSCoreError(.sasMalformed, "SAS token has no sr", requirement: "DPS-AUTH-SAS-001")
+            throw DPSCoreError(.sasMalformed, "SAS token has no sr", requirement: .dpsAuthSas001)
         }
         guard let encodedSignature = values["sig"], !encodedSignature.isEmpty else {
-            throw DPSCoreError(.sasMalformed, "SAS token has no sig", requirement: "DPS-AUTH-SAS-001")
+            throw DPSCoreError(.sasMalformed, "SAS token has no sig", requirement: .dpsAuthSas001)
         }
         guard let expiryText = values["se"], let expiry = Int64(expiryText), expiry >= 0 else {
-            throw DPSCoreError(.sasMalformed, "SAS token se is missing or not a decimal number of seconds", requirement: "DPS-AUTH-SAS-001")
+            throw DPSCoreError(.sasMalformed, "SAS token se is missing or not a decimal number of seconds", requirement: .dpsAuthSas001)
         }
         self.init(resource: resource, signature: try PercentEncoding.decode(encodedSignature), expiry: expiry,
                   keyName: try values["skn"].map(PercentEncoding.decode), fieldOrder: order)

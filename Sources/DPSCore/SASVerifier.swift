@@ -15,24 +15,35 @@ public struct SASVerifier: Sendable {
     /// `{idScope}/registrations/{registrationId}` (compared case-insensitively); `se` must not lie in
     /// the past beyond `clockSkew`. The signature comparison is constant-time.
     public func verify(_ token: SASToken, idScope: String, registrationID: String, keysBase64: [String], now: Date) throws {
-        let decodedResource = try PercentEncoding.decode(token.resource)
-        let expected = "\(idScope)/registrations/\(registrationID)"
-        guard decodedResource.lowercased() == expected.lowercased() else {
-            throw DPSCoreError(.sasWrongResource, "SAS sr '\(decodedResource)' does not name '\(expected)'", requirement: "DPS-AUTH-SAS-002")
-        }
-        let skewSeconds = Double(clockSkew.components.seconds)
-        guard Double(token.expiry) + skewSeconds >= now.timeIntervalSince1970 else {
-            throw DPSCoreError(.sasExpired, "SAS token expired at \(token.expiry) (now \(Int64(now.timeIntervalSince1970)))", requirement: "DPS-AUTH-SAS-003")
-        }
+        try Self.checkResource(token, idScope: idScope, registrationID: registrationID)
+        try checkExpiry(token, now: now)
         guard let presented = Data(base64Encoded: token.signature), presented.count == SHA256.byteCount else {
-            throw DPSCoreError(.sasSignatureMismatch, "SAS sig is not a base64 HMAC-SHA256", requirement: "DPS-AUTH-SAS-004")
+            throw DPSCoreError(.sasSignatureMismatch, "SAS sig is not a base64 HMAC-SHA256", requirement: .dpsAuthSas004)
         }
         let message = Data(SASToken.stringToSign(resource: token.resource, expiry: token.expiry).utf8)
         for keyBase64 in keysBase64 {
             let key = try SASToken.decodeKey(keyBase64)
             if HMAC<SHA256>.isValidAuthenticationCode(presented, authenticating: message, using: key) { return }
         }
-        throw DPSCoreError(.sasSignatureMismatch, "SAS signature does not verify under the enrollment's keys", requirement: "DPS-AUTH-SAS-004")
+        throw DPSCoreError(.sasSignatureMismatch, "SAS signature does not verify under the enrollment's keys", requirement: .dpsAuthSas004)
+    }
+
+    /// `sr` must decode to `{idScope}/registrations/{registrationId}`, compared case-insensitively
+    /// (DPS-AUTH-SAS-002). Needs no key, so checks of a redacted token use it too.
+    public static func checkResource(_ token: SASToken, idScope: String, registrationID: String) throws {
+        let decodedResource = try PercentEncoding.decode(token.resource)
+        let expected = "\(idScope)/registrations/\(registrationID)"
+        guard decodedResource.lowercased() == expected.lowercased() else {
+            throw DPSCoreError(.sasWrongResource, "SAS sr '\(decodedResource)' does not name '\(expected)'", requirement: .dpsAuthSas002)
+        }
+    }
+
+    /// `se` must not lie in the past beyond the clock skew at `now` (DPS-AUTH-SAS-003).
+    public func checkExpiry(_ token: SASToken, now: Date) throws {
+        let skewSeconds = Double(clockSkew.components.seconds)
+        guard Double(token.expiry) + skewSeconds >= now.timeIntervalSince1970 else {
+            throw DPSCoreError(.sasExpired, "SAS token expired at \(token.expiry) (now \(Int64(now.timeIntervalSince1970)))", requirement: .dpsAuthSas003)
+        }
     }
 }
 

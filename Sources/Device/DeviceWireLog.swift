@@ -2,9 +2,9 @@ import DPSCore
 import Foundation
 import Synchronization
 
-/// The device's own record of what it exchanged, written into a DPSCore `Transcript` on the
-/// client's clock (`dpsconform provision --transcript`). Secrets never reach it: SAS signatures
-/// and MQTT passwords are redacted before an event is made.
+/// The device's own record of what it exchanged, as typed events in a DPSCore `Transcript` on the
+/// client's clock (`dpsconform provision --transcript`). Secrets never reach it: the records
+/// redact credentials where they are made.
 public struct DeviceWireLog: Sendable {
     public let transcript: Transcript
     let clock: any DPSClock
@@ -22,13 +22,16 @@ public struct DeviceWireLog: Sendable {
         "device-\(transport.rawValue)#\(connections.next())"
     }
 
-    /// Records one event; `payload` is redacted here, so callers cannot forget.
-    func record(_ connection: String, _ transport: WireEvent.Transport, _ direction: WireEvent.Direction, kind: String,
-                summary: String, topic: String? = nil, status: Int? = nil, payload: [UInt8]? = nil) {
-        let text = payload.map { Redaction.sasSignatures(in: String(decoding: $0, as: UTF8.self)) }
+    /// Records one event.
+    func record(_ connection: String, _ transport: WireEvent.Transport, _ direction: WireEvent.Direction, _ content: WireContent,
+                exchange: DPSExchange? = nil) {
         transcript.append(WireEvent(time: clock.now(), connection: connection, transport: transport, direction: direction,
-                                    kind: kind, summary: Redaction.sasSignatures(in: summary), topic: topic.map(Redaction.sasSignatures),
-                                    status: status, payload: text, raw: text.map { Array($0.utf8) } ?? []))
+                                    content: content, exchange: exchange))
+    }
+
+    /// Records a note on `connection`.
+    func note(_ connection: String, _ transport: WireEvent.Transport, _ note: WireNote) {
+        record(connection, transport, .local, .note(note))
     }
 }
 

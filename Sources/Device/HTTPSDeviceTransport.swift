@@ -20,6 +20,8 @@ public final class HTTPSDeviceTransport: ProvisioningTransport {
     private let log: DeviceWireLog?
     private let name: String
     private let state = Mutex<Session?>(nil)
+    /// Numbers requests for the transcript's pairing of requests and responses.
+    private let requestNumber = ConnectionCounter()
 
     /// Longest response body read; DPS messages are at most 96 KB (DOC-LIMITS).
     static let maximumBodyBytes = 256 * 1024
@@ -70,24 +72,22 @@ public final class HTTPSDeviceTransport: ProvisioningTransport {
     public func exchange(_ request: OutgoingRequest, timeout: Duration) async throws(TransportError) -> ServiceResponse {
         guard let session = state.withLock({ $0 }) else { throw TransportError(.failed, "exchange before open") }
         let identity = session.credentials.username
-        let base = "/\(Self.segment(identity.idScope))/registrations/\(Self.segment(identity.registrationID))"
-        let query = "?api-version=" + PercentEncoding.encode(identity.apiVersion)
-        let method: String
-        let path: String
         var body: [UInt8]? = request.body
         var outgoing = HTTPClientRequest(url: "")
+        let operation: DPSRoute.Operation
         switch request.kind {
         case .register:
-            (method, outgoing.method) = ("PUT", .PUT)
-            path = base + "/register" + query
+            (operation, outgoing.method) = (.register, .PUT)
         case .poll:
-            (method, outgoing.method) = ("GET", .GET)
-            path = base + "/operations/" + Self.segment(request.operationID ?? "") + query
+            (operation, outgoing.method) = (.operationStatus(operationID: request.operationID ?? ""), .GET)
             body = nil
         case .statusLookup:
-            (method, outgoing.method) = ("POST", .POST)
-            path = base + query
+            (operation, outgoing.method) = (.statusLookup, .POST)
         }
+        // The route grammar of DPSCore, the same the fake and the checks read (DPS-HTTP-ROUTE-001).
+        let route = DPSRoute(operation: operation, idScope: identity.idScope, registrationID: identity.registrationID, apiVersion: identity.apiVersion)
+        let method = route.method
+        let path = route.target
         outgoing.url = "https://\(Self.authority(host: host, port: port))\(path)"
         // Header names and values as the C and Node SDKs send them (§3).
         outgoing.headers.add(name: "Accept", value: "application/json")
@@ -99,20 +99,24 @@ public final class HTTPSDeviceTransport: ProvisioningTransport {
         if let token = session.credentials.sasToken {
             outgoing.headers.add(name: "Authorization", value: token)
         }
-        let authorization = session.credentials.sasToken == nil ? "" : " Authorization: " + Redaction.sasSignatures(in: session.credentials.sasToken ?? "")
-        record(.toService, method, "\(method) \(path)\(authorization)", topic: path, payload: body)
+        let sent = HTTPRequestRecord(method: method, target: path, version: "HTTP/1.1",
+                                     headers: outgoing.headers.map { (name: $0.name, value: $0.value) }, body: body ?? [])
+        let pairing = "\(name)/\(requestNumber.next())"
+        log?.record(name, .https, .toService, .httpRequest(sent),
+                    exchange: sent.route.map { .request($0.kind, requestID: pairing, registrationID: $0.registrationID, operationID: $0.operationID) })
         do {
             let response = try await session.client.execute(outgoing, timeout: Self.timeAmount(timeout))
             let collected = try await response.body.collect(upTo: Self.maximumBodyBytes)
             let bytes = Array(buffer: collected)
             let retryAfter = response.headers.first(name: "Retry-After")
-            let retryText = retryAfter.map { " Retry-After: \($0)" } ?? ""
-            record(.toDevice, "RESPONSE", "\(response.status.code) \(response.status.reasonPhrase)\(retryText) (\(bytes.count) bytes)",
-                   topic: path, status: Int(response.status.code), payload: bytes)
+            let received = HTTPResponseRecord(status: Int(response.status.code), reason: response.status.reasonPhrase,
+                                              headers: response.headers.map { (name: $0.name, value: $0.value) }, body: bytes)
+            log?.record(name, .https, .toDevice, .httpResponse(received),
+                        exchange: .response(to: request.kind, requestID: pairing, status: received.status, retryAfter: retryAfter, body: bytes))
             return ServiceResponse(status: Int(response.status.code), retryAfter: retryAfter, body: bytes)
         } catch {
             let failure = Self.translate(error, while: "\(method) \(path)")
-            record(.local, failure.code == .timeout ? "TIMEOUT" : "ERROR", failure.reason)
+            log?.note(name, .https, failure.code == .timeout ? .timedOut(requestID: pairing, reason: failure.reason) : .closed(.error(failure.reason)))
             throw failure
         }
     }
@@ -125,10 +129,6 @@ public final class HTTPSDeviceTransport: ProvisioningTransport {
         try? await session?.client.shutdown()
     }
 
-    private func record(_ direction: WireEvent.Direction, _ kind: String, _ summary: String, topic: String? = nil,
-                        status: Int? = nil, payload: [UInt8]? = nil) {
-        log?.record(name, .https, direction, kind: kind, summary: summary, topic: topic, status: status, payload: payload)
-    }
 
     /// A path segment: registration IDs and operation IDs percent-encoded outside RFC 3986 unreserved.
     static func segment(_ text: String) -> String { PercentEncoding.encode(text) }

@@ -46,12 +46,11 @@ public final class MQTTDeviceTransport: ProvisioningTransport {
         }
         connection.withLock { $0 = client }
         startReading(client)
-        let password = credentials.sasToken == nil ? "no password" : "password REDACTED"
-        record(.toService, "CONNECT", "CONNECT clientId=\(credentials.username.registrationID) username=\(credentials.usernameText) \(password)",
-               topic: credentials.usernameText)
+        record(.toService, .connect(MQTTConnectRecord(clientID: credentials.username.registrationID, username: credentials.usernameText,
+                                                      password: credentials.sasToken.map { Array($0.utf8) }, cleanSession: true, keepAliveSeconds: 60)))
         do {
             let code = try await client.connect(timeout: timeout)
-            record(.toDevice, "CONNACK", "CONNACK rc=\(code.rawValue)", status: Int(code.rawValue))
+            record(.toDevice, .connAck(returnCode: Int(code.rawValue), sessionPresent: false))
             guard code.isAccepted else {
                 throw TransportError(.refused, "server refused CONNECT: CONNACK \(code.rawValue) (\(code))", refusalCode: Int(code.rawValue))
             }
@@ -74,9 +73,9 @@ public final class MQTTDeviceTransport: ProvisioningTransport {
     }
 
     private func subscribe(_ client: MosquittoConnection, timeout: Duration) async throws {
-        record(.toService, "SUBSCRIBE", "SUBSCRIBE \(DPSTopic.responseFilter) qos=1", topic: DPSTopic.responseFilter)
+        record(.toService, .subscribe(packetID: 0, filters: [MQTTSubscriptionRecord(filter: DPSTopic.responseFilter, qos: 1)]))
         let granted = try await client.subscribe(filter: DPSTopic.responseFilter, qos: .atLeastOnce, timeout: timeout)
-        record(.toDevice, "SUBACK", "SUBACK " + granted.map { String(format: "0x%02x", $0) }.joined(separator: ","))
+        record(.toDevice, .subAck(packetID: 0, returnCodes: granted.map { Int($0) }))
         if granted.first == 0x80 {
             throw TransportError(.refused, "server refused the subscription to \(DPSTopic.responseFilter)")
         }
@@ -94,7 +93,8 @@ public final class MQTTDeviceTransport: ProvisioningTransport {
             throw TransportError(.failed, "MQTT has no device registration status lookup")
         }
         do {
-            record(.toService, "PUBLISH", "PUBLISH qos=1 \(topic) (\(request.body.count) bytes)", topic: topic, payload: request.body)
+            record(.toService, .publish(MQTTPublishRecord(topic: topic, qos: 1, duplicate: false, retain: false, packetID: nil, payload: request.body)),
+                   exchange: .request(request.kind, requestID: PercentEncoding.encode(request.requestID), registrationID: nil, operationID: request.operationID))
             try await client.publish(topic: topic, payload: request.body, qos: .atLeastOnce, timeout: timeout)
             if subscriptionOwed.withLock({ owed in defer { owed = false }; return owed }) {
                 try await subscribe(client, timeout: timeout)
@@ -120,14 +120,14 @@ public final class MQTTDeviceTransport: ProvisioningTransport {
         }
         if let response { return response }
         if let ended = await mailbox.endError { throw ended }
-        record(.local, "TIMEOUT", "no response to $rid \(request.requestID) within \(timeout)")
+        log?.note(name, .mqtt, .timedOut(requestID: request.requestID, reason: "no response within \(timeout)"))
         throw TransportError(.timeout, "no response to the \(request.kind.rawValue) request ($rid \(request.requestID)) within \(timeout)")
     }
 
     public func close() async {
         let client = connection.withLock { $0 }
         if let client, client.state == .connected {
-            record(.toService, "DISCONNECT", "DISCONNECT")
+            record(.toService, .disconnect)
         }
         await client?.disconnect()
         reader.withLock { $0 }?.cancel()
@@ -137,7 +137,7 @@ public final class MQTTDeviceTransport: ProvisioningTransport {
     /// `never-disconnects`): the session stays up (libmosquitto keeps answering keepalive) until
     /// the server closes it, or at most `lingerLimit`; only then is the client released.
     public func abandon() async {
-        record(.local, "ABANDON", "left without DISCONNECT; the session stays open")
+        log?.note(name, .mqtt, .abandoned)
         guard let client = connection.withLock({ $0 }), let reading = reader.withLock({ $0 }) else { return }
         let limit = Self.lingerLimit
         Task.detached {
@@ -161,15 +161,18 @@ public final class MQTTDeviceTransport: ProvisioningTransport {
         let task = Task {
             do {
                 for try await message in client.messages {
-                    log?.record(name, .mqtt, .toDevice, kind: "PUBLISH", summary: "PUBLISH \(message.topic) (\(message.payload.count) bytes)",
-                                topic: message.topic, status: try? ResponseTopic(parsing: message.topic).status, payload: message.payload)
+                    let parsed = try? ResponseTopic(parsing: message.topic)
+                    log?.record(name, .mqtt, .toDevice, .mqtt(.publish(MQTTPublishRecord(topic: message.topic, qos: 1, duplicate: false, retain: false,
+                                                                                         packetID: nil, payload: message.payload))),
+                                exchange: parsed.map { DPSExchange.response(to: nil, requestID: $0.rawRequestID, status: $0.status,
+                                                                            retryAfter: $0.retryAfterText, body: message.payload) })
                     guard let topic = try? ResponseTopic(parsing: message.topic) else { continue }
                     await mailbox.deliver(rid: topic.rawRequestID,
                                           response: ServiceResponse(status: topic.status, retryAfter: topic.retryAfterText, body: message.payload))
                 }
                 await mailbox.end(TransportError(.connectionLost, "the connection was closed"))
             } catch let error as MosquittoError {
-                log?.record(name, .mqtt, .local, kind: "CLOSE", summary: "connection ended: \(error.reason)")
+                log?.note(name, .mqtt, .closed(.error(error.reason)))
                 await mailbox.end(Self.translate(error, while: "receiving"))
             } catch {
                 await mailbox.end(TransportError(.connectionLost, "\(error)"))
@@ -178,9 +181,8 @@ public final class MQTTDeviceTransport: ProvisioningTransport {
         reader.withLock { $0 = task }
     }
 
-    private func record(_ direction: WireEvent.Direction, _ kind: String, _ summary: String, topic: String? = nil,
-                        status: Int? = nil, payload: [UInt8]? = nil) {
-        log?.record(name, .mqtt, direction, kind: kind, summary: summary, topic: topic, status: status, payload: payload)
+    private func record(_ direction: WireEvent.Direction, _ packet: MQTTPacketRecord, exchange: DPSExchange? = nil) {
+        log?.record(name, .mqtt, direction, .mqtt(packet), exchange: exchange)
     }
 
     static func translate(_ error: MosquittoError, while doing: String) -> TransportError {

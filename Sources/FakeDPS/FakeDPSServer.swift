@@ -66,6 +66,15 @@ public final class FakeDPSServer: Sendable {
         ServiceEndpoint(host: host, mqttPort: mqttPort, httpsPort: httpsPort, idScope: service.configuration.idScope, caFile: caFile)
     }
 
+    /// Waits until every device connection open now has closed (its close recorded), or `limit`
+    /// has passed; true when all closed in time.
+    @discardableResult
+    public func awaitConnectionsClosed(within limit: Duration) async -> Bool {
+        async let mqttClosed = mqtt.connections.awaitClosed(within: limit)
+        let httpsClosed = await https?.connections.awaitClosed(within: limit) ?? true
+        return await mqttClosed && httpsClosed
+    }
+
     /// Closes the listeners and every connection.
     public func stop() async {
         await mqtt.stop()

@@ -143,6 +143,14 @@ extension MQTTRule {
     static let topicLength = MQTTRule(
         "4.7.3-3", "Topic Names and Topic Filters encode to at most 65,535 bytes.")
 
+    // 3.1 and 3.1.2.10: session rules the server enforces on the packet stream (not decoder rules)
+    public static let connectFirst = MQTTRule(
+        "3.1.0-1", "The first packet a client sends on a network connection is CONNECT.")
+    public static let secondConnect = MQTTRule(
+        "3.1.0-2", "A second CONNECT from a client is a protocol violation: the server disconnects the client.")
+    public static let keepAliveExpired = MQTTRule(
+        "3.1.2-24", "With a non-zero Keep Alive, a server that receives no packet within one and a half Keep Alive periods disconnects the client.")
+
     // 4.8 Handling errors
     static let transientError = MQTTRule(
         "4.8.0-2", "A receiver that cannot process an inbound packet for a transient reason (here: larger than the configured maximum packet size) closes the connection.")
@@ -166,5 +174,6 @@ extension MQTTRule {
         .pingReqLength, .pingRespLength, .disconnectLength, .disconnectFlags,
         .topicNameWildcard, .multiLevelWildcard, .singleLevelWildcard, .topicNotEmpty, .topicLength,
         .transientError,
+        .connectFirst, .secondConnect, .keepAliveExpired,
     ]
 }

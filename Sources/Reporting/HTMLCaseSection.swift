@@ -8,7 +8,7 @@ struct HTMLCaseSection {
     var item: CaseResult
     /// Element id of the section; transcript rows get `<anchor>-ev-<sequence>` so evidence links work.
     var anchor: String
-    var catalogue: [String: Requirement]
+    var catalogue: [RequirementID: Requirement]
     var payloadLimit: Int
 
     func render() -> String {
@@ -33,7 +33,7 @@ struct HTMLCaseSection {
         var html = "<h3>Verdicts</h3>\n<table class=\"verdicts\">\n"
         html += "<tr><th>Requirement</th><th>Outcome</th><th>Expected (one of)</th><th>Observed</th><th>Evidence</th></tr>\n"
         for verdict in item.verdicts {
-            html += "<tr><td><code>\(HTMLText.escape(verdict.requirement))</code>\(requirementNote(verdict.requirement))</td>"
+            html += "<tr><td><code>\(HTMLText.escape(verdict.requirement.rawValue))</code>\(requirementNote(verdict.requirement))</td>"
             html += "<td><span class=\"badge o-\(verdict.outcome.rawValue)\">\(VerdictText.label(verdict.outcome))</span></td>"
             html += "<td>\(expected(verdict.expected))</td>"
             html += "<td><pre>\(HTMLText.escape(verdict.observed))</pre></td>"
@@ -43,7 +43,7 @@ struct HTMLCaseSection {
     }
 
     /// Level, statement and source from the catalogue, when one was given.
-    private func requirementNote(_ id: String) -> String {
+    private func requirementNote(_ id: RequirementID) -> String {
         guard !catalogue.isEmpty else { return "" }
         guard let requirement = catalogue[id] else {
             return "<div class=\"req\">not in the requirement catalogue</div>"
@@ -83,7 +83,7 @@ struct HTMLCaseSection {
             html += "<td class=\"mono\">\(ReportTimestamp.timeOfDay(event.time))<br>\(HTMLText.escape(TranscriptLine.offset(event, start: start)))</td>"
             html += "<td><code>\(HTMLText.escape(event.connection))</code> \(event.transport.rawValue)</td>"
             html += "<td>\(HTMLText.escape(TranscriptLine.words(event.direction)))</td>"
-            html += "<td><code>\(HTMLText.escape(event.kind))</code></td>"
+            html += "<td><code>\(HTMLText.escape(event.label))</code></td>"
             html += "<td>\(HTMLText.escape(event.summary))\(details(of: event))</td>"
             html += "<td>\(payload(of: event))</td></tr>\n"
         }
@@ -92,14 +92,14 @@ struct HTMLCaseSection {
 
     private func details(of event: WireEvent) -> String {
         var parts: [String] = []
-        if let topic = event.topic { parts.append("<code>\(HTMLText.escape(topic))</code>") }
+        if let topic = event.target { parts.append("<code>\(HTMLText.escape(topic))</code>") }
         if let status = event.status { parts.append("status \(status)") }
         return parts.isEmpty ? "" : "<div class=\"req\">" + parts.joined(separator: " · ") + "</div>"
     }
 
     private func payload(of event: WireEvent) -> String {
         var html = ""
-        if let text = event.payload, !text.isEmpty {
+        if let text = event.payloadText, !text.isEmpty {
             html += "<pre>\(HTMLText.escape(VerdictText.truncated(text, limit: payloadLimit)))</pre>"
         }
         if !event.raw.isEmpty {

@@ -1,3 +1,4 @@
+import DPSCore
 import Foundation
 import Verdicts
 
@@ -8,7 +9,7 @@ public enum HTMLReport {
     /// The page for `run`. `requirements` (the catalogue) adds each requirement's level, statement
     /// and source next to its ID; payloads longer than `payloadLimit` characters are cut.
     public static func render(_ run: RunResult, requirements: [Requirement] = [], payloadLimit: Int = 2000) -> String {
-        var catalogue: [String: Requirement] = [:]
+        var catalogue: [RequirementID: Requirement] = [:]
         for requirement in requirements where catalogue[requirement.id] == nil {
             catalogue[requirement.id] = requirement
         }

@@ -79,14 +79,14 @@ public enum JUnitReport {
         let deciding = VerdictText.deciding(item)
         switch item.outcome {
         case .fail:
-            xml += problem("failure", deciding, type: deciding.first?.requirement ?? "FAIL")
+            xml += problem("failure", deciding, type: deciding.first?.requirement.rawValue ?? "FAIL")
         case .error:
             if deciding.isEmpty {
                 xml += "      <error" + attributes([
                     ("message", "no verdicts: nothing was checked"), ("type", "NO-VERDICTS"),
                 ]) + ">" + XMLText.content("The case produced no verdicts, so nothing about the device is known.") + "</error>\n"
             } else {
-                xml += problem("error", deciding, type: deciding.first?.requirement ?? "ERROR")
+                xml += problem("error", deciding, type: deciding.first?.requirement.rawValue ?? "ERROR")
             }
         case .skip:
             let reason = deciding.map { VerdictText.flatten($0.observed) }.first ?? "not applicable"
@@ -106,7 +106,7 @@ public enum JUnitReport {
         if verdicts.count == 1, let only = verdicts.first {
             message = VerdictText.oneLine(only)
         } else {
-            let ids = verdicts.map(\.requirement)
+            let ids = verdicts.map(\.requirement.rawValue)
             message = "\(ids.count) requirements \(element == "failure" ? "failed" : "could not be checked"): "
                 + ids.joined(separator: ", ")
         }

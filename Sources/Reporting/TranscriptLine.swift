@@ -39,10 +39,10 @@ enum TranscriptLine {
             offset(event, start: start),
             VerdictText.flatten(event.connection),
             arrow(event.direction),
-            VerdictText.flatten(event.kind),
+            VerdictText.flatten(event.label),
             VerdictText.flatten(event.summary),
         ]
-        if let topic = event.topic { parts.append("[\(VerdictText.flatten(topic))]") }
+        if let topic = event.target { parts.append("[\(VerdictText.flatten(topic))]") }
         if let status = event.status { parts.append("[status \(status)]") }
         return parts.joined(separator: "  ")
     }

@@ -27,7 +27,7 @@ enum VerdictText {
 
     /// `REQ: expected one of: a | b; observed: c`.
     static func oneLine(_ verdict: Verdict) -> String {
-        "\(flatten(verdict.requirement)): expected \(expected(verdict.expected)); observed: \(flatten(verdict.observed))"
+        "\(flatten(verdict.requirement.rawValue)): expected \(expected(verdict.expected)); observed: \(flatten(verdict.observed))"
     }
 
     /// A multi-line account of one verdict for failure bodies and console details.
@@ -57,7 +57,7 @@ enum VerdictText {
     /// Requirement IDs of the deciding verdicts, in order, without repeats.
     static func decidingRequirements(_ item: CaseResult) -> [String] {
         var seen = Set<String>()
-        return deciding(item).map(\.requirement).filter { seen.insert($0).inserted }
+        return deciding(item).map(\.requirement.rawValue).filter { seen.insert($0).inserted }
     }
 
     /// Line breaks shown as `\n` so one value stays on one line.

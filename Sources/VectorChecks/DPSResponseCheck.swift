@@ -3,8 +3,8 @@ import DPSCore
 /// A response body read the way a careful device reads it (ProvisioningResponse): every field a
 /// `response_payload_parse` vector may expect (DPS-FLOW-RESULT-001; retry-after DPS-FLOW-RETRY-001).
 enum DPSResponseCheck {
-    static let result = "DPS-FLOW-RESULT-001"
-    static let retry = "DPS-FLOW-RETRY-001"
+    static let result = RequirementID.dpsFlowResult001
+    static let retry = RequirementID.dpsFlowRetry001
 
     static func observe(topic: String, payload: String, into out: inout VectorObservations) {
         let response: ProvisioningResponse

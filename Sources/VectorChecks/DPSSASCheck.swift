@@ -14,23 +14,23 @@ enum DPSSASCheck {
             do {
                 let token = try SASToken.create(resource: inputs.resource, keyBase64: key, expiry: inputs.expiry,
                                                 keyName: inputs.keyName, fieldOrder: order)
-                out.set("token", .text(token.text), "DPS-AUTH-SAS-004", secret: true)
-                out.set("signature_b64", .text(token.signature), "DPS-AUTH-SAS-004", secret: true)
+                out.set("token", .text(token.text), .dpsAuthSas004, secret: true)
+                out.set("signature_b64", .text(token.signature), .dpsAuthSas004, secret: true)
             } catch {
                 let refusal = DPSVectorCheck.refusalOr { throw error }
-                out.set("token", refusal, "DPS-AUTH-SAS-004", secret: true)
-                out.set("signature_b64", refusal, "DPS-AUTH-SAS-004", secret: true)
+                out.set("token", refusal, .dpsAuthSas004, secret: true)
+                out.set("signature_b64", refusal, .dpsAuthSas004, secret: true)
             }
         case .givenSignature(let signature):
             let token = SASToken(resource: inputs.resource, signature: signature, expiry: inputs.expiry,
                                  keyName: inputs.keyName, fieldOrder: order)
-            out.set("token", .text(token.text), "DPS-AUTH-SAS-001", secret: true)
-            out.set("signature_b64", .text(signature), "DPS-AUTH-SAS-001", secret: true)
+            out.set("token", .text(token.text), .dpsAuthSas001, secret: true)
+            out.set("signature_b64", .text(signature), .dpsAuthSas001, secret: true)
         }
         if let expectedToken {
             // The service reads the token back to the same sr and se.
             out.checks.append(AdditionalCheck(
-                requirement: "DPS-AUTH-SAS-002",
+                requirement: .dpsAuthSas002,
                 passed: parsedExpected?.resource == inputs.resource && parsedExpected?.expiry == inputs.expiry,
                 expected: "the token reads back as sr \(inputs.resource), se \(inputs.expiry)",
                 observed: parsedExpected.map { "sr \($0.resource), se \($0.expiry)" } ?? "token refused: " + SecretText.render(expectedToken, field: "token", secret: true)))
@@ -38,7 +38,7 @@ enum DPSSASCheck {
         if let group = inputs.groupDerivation {
             let derived = try? DerivedDeviceKey.derive(groupKeyBase64: group.groupKeyBase64, registrationID: group.registrationID)
             out.checks.append(AdditionalCheck(
-                requirement: "DPS-AUTH-DERIVE-001", passed: derived == group.derivedKeyBase64,
+                requirement: .dpsAuthDerive001, passed: derived == group.derivedKeyBase64,
                 expected: "derived_key_b64 = " + SecretText.render(group.derivedKeyBase64, field: "derived_key_b64", secret: true),
                 observed: "derived from the group key: " + (derived.map { SecretText.render($0, field: "derived_key_b64", secret: true) } ?? "refused")))
         }
@@ -56,9 +56,9 @@ enum DPSSASCheck {
                 produced.append(made.text)
             }
         }
-        out.set("token", .differsFrom(produced), "DPS-AUTH-SAS-004", secret: true)
+        out.set("token", .differsFrom(produced), .dpsAuthSas004, secret: true)
         guard let parsed else {
-            out.checks.append(AdditionalCheck(requirement: "DPS-AUTH-SAS-004", passed: false,
+            out.checks.append(AdditionalCheck(requirement: .dpsAuthSas004, passed: false,
                                               expected: "a token the verifier can read", observed: "the token does not parse"))
             return
         }
@@ -73,7 +73,7 @@ enum DPSSASCheck {
         } catch {
             refusal = "\(error)"
         }
-        out.checks.append(AdditionalCheck(requirement: "DPS-AUTH-SAS-004", passed: refusal == DPSCoreError.Code.sasSignatureMismatch.rawValue,
+        out.checks.append(AdditionalCheck(requirement: .dpsAuthSas004, passed: refusal == DPSCoreError.Code.sasSignatureMismatch.rawValue,
                                           expected: "the service refuses the token: sasSignatureMismatch",
                                           observed: refusal == "accepted" ? "the service accepts the token" : "refused: \(refusal)"))
     }

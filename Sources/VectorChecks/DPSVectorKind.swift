@@ -45,19 +45,19 @@ enum DPSVectorKind: String, Sendable, CaseIterable {
     }
 
     /// The requirement a vector of this kind pins first (used when a field has no observation).
-    var primaryRequirement: String {
+    var primaryRequirement: RequirementID {
         switch self {
-        case .mqttClientID: "DPS-MQTT-CONN-001"
-        case .mqttUsername: "DPS-MQTT-CONN-002"
-        case .mqttTopicFilter: "DPS-MQTT-SUB-001"
-        case .mqttPublishTopic: "DPS-MQTT-REG-002"
-        case .mqttResponseTopicParse, .responsePayloadParse: "DPS-FLOW-RESULT-001"
-        case .registerPayload: "DPS-FLOW-REG-001"
-        case .sasStringToSign, .sasToken, .hmacSHA256: "DPS-AUTH-SAS-004"
-        case .derivedKey: "DPS-AUTH-DERIVE-001"
-        case .retryDelay: "DPS-FLOW-RETRY-002"
-        case .retryAfterParse: "DPS-FLOW-RETRY-003"
-        case .observation: "DPS-FLOW-ETAG-001"
+        case .mqttClientID: .dpsMqttConn001
+        case .mqttUsername: .dpsMqttConn002
+        case .mqttTopicFilter: .dpsMqttSub001
+        case .mqttPublishTopic: .dpsMqttReg002
+        case .mqttResponseTopicParse, .responsePayloadParse: .dpsFlowResult001
+        case .registerPayload: .dpsFlowReg001
+        case .sasStringToSign, .sasToken, .hmacSHA256: .dpsAuthSas004
+        case .derivedKey: .dpsAuthDerive001
+        case .retryDelay: .dpsFlowRetry002
+        case .retryAfterParse: .dpsFlowRetry003
+        case .observation: .dpsFlowEtag001
         }
     }
 

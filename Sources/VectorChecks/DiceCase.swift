@@ -1,3 +1,4 @@
+import DPSCore
 import DICE
 
 /// A DICE vector's inputs, typed (docs/vectors.md "DICE inputs"). The UDS and registration ID

@@ -1,3 +1,4 @@
+import DPSCore
 import Crypto
 import DICE
 
@@ -5,7 +6,7 @@ import DICE
 /// registration-ID parsing, `.map` reading, region cutting, derivation, certificates. Every
 /// field is pinned by DICE-CERT-BYTES-001.
 enum DiceVectorCheck {
-    static let requirement = "DICE-CERT-BYTES-001"
+    static let requirement = RequirementID.diceCertBytes001
 
     static func observe(_ input: DiceCase) -> VectorObservations {
         var out = VectorObservations()

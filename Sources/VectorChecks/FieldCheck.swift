@@ -23,12 +23,12 @@ enum ObservedValue: Sendable, Hashable {
 /// One field the implementation produced, with the requirement it pins.
 struct FieldObservation: Sendable {
     let value: ObservedValue
-    let requirement: String
+    let requirement: RequirementID
     /// Whether values of the field are secrets (keys, signatures, UDS-derived bytes): shown in
     /// reports only as a fingerprint.
     let secret: Bool
 
-    init(_ value: ObservedValue, _ requirement: String, secret: Bool = false) {
+    init(_ value: ObservedValue, _ requirement: RequirementID, secret: Bool = false) {
         self.value = value
         self.requirement = requirement
         self.secret = secret
@@ -38,7 +38,7 @@ struct FieldObservation: Sendable {
 /// A check that is not one expected field: a round trip, or a vector input that the
 /// implementation recomputes (map addresses, region offsets).
 struct AdditionalCheck: Sendable {
-    let requirement: String
+    let requirement: RequirementID
     let passed: Bool
     let expected: String
     let observed: String
@@ -62,7 +62,7 @@ enum FieldJudge {
     /// A field that matched passes; one that did not fails, or warns for an `acceptable` vector.
     /// A field without an observation is a checker fault (`error`, under `fallbackRequirement`).
     static func verdict(_ field: ExpectedField, _ observation: FieldObservation?, result: VectorResult,
-                        fallbackRequirement: String) -> Verdict {
+                        fallbackRequirement: RequirementID) -> Verdict {
         guard let observation else {
             return Verdict(requirement: fallbackRequirement, outcome: .error, expected: [field.name],
                            observed: "\(field.name): the checker produced no value for this field")

@@ -1,3 +1,4 @@
+import DPSCore
 import Crypto
 import DICE
 

@@ -1,3 +1,4 @@
+import DPSCore
 /// Decodes one member of `vectors`: the common members, then the kind's inputs and expected
 /// fields, and the rules that tie `result` to `expected` (docs/vectors.md "Vectors", "Results").
 enum VectorDecoding {

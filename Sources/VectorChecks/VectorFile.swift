@@ -1,3 +1,4 @@
+import DPSCore
 /// How a vector's expected values are to be judged (Wycheproof's result, docs/vectors.md "Results").
 public enum VectorResult: String, Sendable, Hashable, CaseIterable {
     /// Legal inputs: the implementation must produce every expected value.

@@ -1,3 +1,4 @@
+import DPSCore
 /// The one error type of VectorChecks: a vector file (or a path given for one) that cannot be
 /// used. The command maps it to exit status 2 (bad input).
 ///

@@ -1,3 +1,4 @@
+import DPSCore
 import Foundation
 
 /// Reads vector files of schema `dpsconform-vectors` (docs/vectors.md). Every fault is a

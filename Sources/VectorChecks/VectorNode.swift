@@ -1,3 +1,4 @@
+import DPSCore
 /// A JSON value of a vector file together with its file and JSONPath: typed reads that fail with
 /// a ``VectorFileError`` naming exactly where the fault is.
 struct VectorNode: Sendable {

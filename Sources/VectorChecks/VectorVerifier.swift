@@ -1,3 +1,4 @@
+import DPSCore
 import Foundation
 import Verdicts
 
@@ -8,11 +9,11 @@ public struct VectorVerifier: Sendable {
     public init() {}
 
     /// Every requirement ID a vector verdict can cite (all listed in Scenarios/requirements.yaml).
-    public static let requirementIDs: Set<String> = [
-        "DPS-MQTT-CONN-001", "DPS-MQTT-CONN-002", "DPS-MQTT-SUB-001", "DPS-MQTT-REG-002", "DPS-MQTT-POLL-003",
-        "DPS-FLOW-RESULT-001", "DPS-FLOW-RETRY-001", "DPS-FLOW-RETRY-002", "DPS-FLOW-RETRY-003", "DPS-FLOW-REG-001",
-        "DPS-FLOW-ETAG-001", "DPS-AUTH-SAS-001", "DPS-AUTH-SAS-002", "DPS-AUTH-SAS-004", "DPS-AUTH-DERIVE-001",
-        "DICE-CERT-BYTES-001",
+    public static let requirementIDs: Set<RequirementID> = [
+        .dpsMqttConn001, .dpsMqttConn002, .dpsMqttSub001, .dpsMqttReg002, .dpsMqttPoll003,
+        .dpsFlowResult001, .dpsFlowRetry001, .dpsFlowRetry002, .dpsFlowRetry003, .dpsFlowReg001,
+        .dpsFlowEtag001, .dpsAuthSas001, .dpsAuthSas002, .dpsAuthSas004, .dpsAuthDerive001,
+        .diceCertBytes001,
     ]
 
     /// The case ID of a vector: `<area>/<id>`.
@@ -44,11 +45,11 @@ public struct VectorVerifier: Sendable {
     public func check(_ vector: TestVector, in file: VectorFile) -> CaseResult {
         let wall = ContinuousClock.now
         let observations: VectorObservations
-        let fallback: String
+        let fallback: RequirementID
         switch vector.plan {
         case .dps(let input):
             observations = DPSVectorCheck.observe(input, expected: vector.expected)
-            fallback = DPSVectorKind(rawValue: vector.kind)?.primaryRequirement ?? "DPS-FLOW-RESULT-001"
+            fallback = DPSVectorKind(rawValue: vector.kind)?.primaryRequirement ?? .dpsFlowResult001
         case .dice(let input):
             observations = DiceVectorCheck.observe(input)
             fallback = DiceVectorCheck.requirement

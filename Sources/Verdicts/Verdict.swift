@@ -1,3 +1,5 @@
+import DPSCore
+
 /// How one check of one requirement came out.
 public enum VerdictOutcome: String, Sendable, Hashable, Codable, CaseIterable, Comparable {
     /// The requirement held.
@@ -34,7 +36,7 @@ public enum VerdictOutcome: String, Sendable, Hashable, Codable, CaseIterable, C
 /// The result of checking one requirement in one case: which rule, what was legal, what happened.
 public struct Verdict: Sendable, Hashable, Codable {
     /// Requirement ID, e.g. `DPS-FLOW-RETRY-001`.
-    public var requirement: String
+    public var requirement: RequirementID
     public var outcome: VerdictOutcome
     /// The legal outcomes, any one of which passes (h2spec style).
     public var expected: [String]
@@ -43,7 +45,7 @@ public struct Verdict: Sendable, Hashable, Codable {
     /// Transcript sequence numbers that show it.
     public var evidence: [Int]
 
-    public init(requirement: String, outcome: VerdictOutcome, expected: [String], observed: String, evidence: [Int] = []) {
+    public init(requirement: RequirementID, outcome: VerdictOutcome, expected: [String], observed: String, evidence: [Int] = []) {
         self.requirement = requirement
         self.outcome = outcome
         self.expected = expected

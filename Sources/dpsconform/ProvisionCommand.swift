@@ -233,11 +233,9 @@ struct ProvisionCommand: AsyncParsableCommand {
         guard FileManager.default.isReadableFile(atPath: path) else { throw ValidationError("\(flag): cannot read \(path)") }
     }
 
+    /// The transcript in its documented, versioned format (docs/transcript.md).
     private static func write(_ events: [WireEvent], to path: String) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        try encoder.encode(events).write(to: URL(fileURLWithPath: path))
+        try TranscriptFile(events: events).encoded().write(to: URL(fileURLWithPath: path), options: .atomic)
     }
 
     /// The outcome as one JSON object with `extra` members added.

@@ -2,7 +2,7 @@ import DPSCore
 import Testing
 
 /// Expects `body` to throw a DPSCoreError with `code` (tests compare codes, never message text).
-func expectCode(_ code: DPSCoreError.Code, requirement: String? = nil, sourceLocation: SourceLocation = #_sourceLocation,
+func expectCode(_ code: DPSCoreError.Code, requirement: RequirementID? = nil, sourceLocation: SourceLocation = #_sourceLocation,
                 _ body: () throws -> Void) {
     do {
         try body()

@@ -9,7 +9,7 @@ struct GrammarTests {
         let parsed = try MQTTUsername(parsing: "0ne1/registrations/dev-1/api-version=2019-03-31&ClientVersion=azure-iot-device-provisioning-py%2F2.14.0")
         #expect(parsed.clientVersion == "azure-iot-device-provisioning-py%2F2.14.0")
         #expect(parsed.registrationID == "dev-1")
-        expectCode(.usernameWrongSeparator, requirement: "DPS-MQTT-CONN-003") {
+        expectCode(.usernameWrongSeparator, requirement: .dpsMqttConn003) {
             _ = try MQTTUsername(parsing: "0ne1/registrations/dev-1?api-version=2019-03-31")
         }
         for bad in ["", "0ne1", "0ne1/registrations/", "/registrations/dev/api-version=1", "0ne1/registrations/dev-1/api-version=",
@@ -60,14 +60,14 @@ struct GrammarTests {
     func registrationIDs() throws {
         try RegistrationIDPolicy.documented.validate("ABC_def.1:x-")
         try RegistrationIDPolicy.documented.validate(String(repeating: "a", count: 128))
-        expectCode(.registrationIDInvalid, requirement: "DPS-ID-001") { try RegistrationIDPolicy.documented.validate(String(repeating: "a", count: 129)) }
-        expectCode(.registrationIDInvalid, requirement: "DPS-ID-001") { try RegistrationIDPolicy.documented.validate("") }
-        expectCode(.registrationIDInvalid, requirement: "DPS-ID-003") { try RegistrationIDPolicy.documented.validate("a.") }
-        expectCode(.registrationIDInvalid, requirement: "DPS-ID-002") { try RegistrationIDPolicy.documented.validate("a b") }
-        expectCode(.registrationIDInvalid, requirement: "DPS-ID-002") { try RegistrationIDPolicy.documented.validate("dev/1") }
-        expectCode(.registrationIDInvalid, requirement: "DPS-ID-004") { try RegistrationIDPolicy.spec.validate("-abc") }
+        expectCode(.registrationIDInvalid, requirement: .dpsId001) { try RegistrationIDPolicy.documented.validate(String(repeating: "a", count: 129)) }
+        expectCode(.registrationIDInvalid, requirement: .dpsId001) { try RegistrationIDPolicy.documented.validate("") }
+        expectCode(.registrationIDInvalid, requirement: .dpsId003) { try RegistrationIDPolicy.documented.validate("a.") }
+        expectCode(.registrationIDInvalid, requirement: .dpsId002) { try RegistrationIDPolicy.documented.validate("a b") }
+        expectCode(.registrationIDInvalid, requirement: .dpsId002) { try RegistrationIDPolicy.documented.validate("dev/1") }
+        expectCode(.registrationIDInvalid, requirement: .dpsId004) { try RegistrationIDPolicy.spec.validate("-abc") }
         try RegistrationIDPolicy.documented.validate("-abc")
-        expectCode(.registrationIDInvalid, requirement: "DPS-ID-002") { try RegistrationIDPolicy.legacyLowercase.validate("ABC") }
+        expectCode(.registrationIDInvalid, requirement: .dpsId002) { try RegistrationIDPolicy.legacyLowercase.validate("ABC") }
     }
 
     @Test("percent-encoding round trip over every byte")

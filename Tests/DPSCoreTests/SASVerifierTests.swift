@@ -33,7 +33,7 @@ struct SASVerifierTests {
     @Test("a wrong key is refused")
     func wrongKey() throws {
         let parsed = try token(key: other)
-        expectCode(.sasSignatureMismatch, requirement: "DPS-AUTH-SAS-004") {
+        expectCode(.sasSignatureMismatch, requirement: .dpsAuthSas004) {
             try SASVerifier().verify(parsed, idScope: "0ne00000001", registrationID: "dev-1", keysBase64: [key], now: now)
         }
     }
@@ -41,7 +41,7 @@ struct SASVerifierTests {
     @Test("a token for another registration is refused")
     func wrongResource() throws {
         let parsed = try token(id: "dev-2")
-        expectCode(.sasWrongResource, requirement: "DPS-AUTH-SAS-002") {
+        expectCode(.sasWrongResource, requirement: .dpsAuthSas002) {
             try SASVerifier().verify(parsed, idScope: "0ne00000001", registrationID: "dev-1", keysBase64: [key], now: now)
         }
     }
@@ -50,7 +50,7 @@ struct SASVerifierTests {
     func expiry() throws {
         let parsed = try token(expiry: 1_700_000_000 - 200)
         try SASVerifier(clockSkew: .seconds(300)).verify(parsed, idScope: "0ne00000001", registrationID: "dev-1", keysBase64: [key], now: now)
-        expectCode(.sasExpired, requirement: "DPS-AUTH-SAS-003") {
+        expectCode(.sasExpired, requirement: .dpsAuthSas003) {
             try SASVerifier(clockSkew: .seconds(100)).verify(parsed, idScope: "0ne00000001", registrationID: "dev-1", keysBase64: [key], now: now)
         }
     }

@@ -1,3 +1,4 @@
+import DPSCore
 import Testing
 import Verdicts
 @testable import Reporting
@@ -18,7 +19,7 @@ struct ConsoleSummaryTests {
 
     @Test func controlCharactersNeverReachTheLog() {
         let item = CaseResult(id: "evil\u{1B}[2J\nid", title: "", suite: "", verdicts: [
-            Verdict(requirement: "R\u{7}", outcome: .fail, expected: [], observed: ""),
+            Verdict(requirement: RequirementID(reported: "R\u{7}"), outcome: .fail, expected: [], observed: ""),
         ])
         #expect(ConsoleSummary.line(for: item) == "FAIL  evil[2J\\nid  (0.00 s)  R")
     }

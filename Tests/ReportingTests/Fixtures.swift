@@ -13,46 +13,46 @@ enum Fixture {
 
     static let pass = CaseResult(
         id: "mqtt/symmetric-key/basic", title: "Register with a symmetric key", suite: "mqtt/symmetric-key",
-        verdicts: [Verdict(requirement: "DPS-MQTT-SUB-001", outcome: .pass, expected: ["SUBSCRIBE before PUBLISH"],
+        verdicts: [Verdict(requirement: RequirementID(reported: "DPS-MQTT-SUB-001"), outcome: .pass, expected: ["SUBSCRIBE before PUBLISH"],
                            observed: "SUBSCRIBE at #1, PUBLISH at #2", evidence: [1, 2])],
         deviceOutcome: ["status": "assigned", "assignedHub": "hub.example"], wallSeconds: 0.41, clockSeconds: 0.5)
 
     static let fail = CaseResult(
         id: "mqtt/symmetric-key/retry-after", title: "Honour retry-after", suite: "mqtt/symmetric-key",
         verdicts: [
-            Verdict(requirement: "DPS-MQTT-SUB-001", outcome: .pass, expected: ["SUBSCRIBE before PUBLISH"], observed: "ok"),
-            Verdict(requirement: "DPS-FLOW-RETRY-001", outcome: .fail,
+            Verdict(requirement: RequirementID(reported: "DPS-MQTT-SUB-001"), outcome: .pass, expected: ["SUBSCRIBE before PUBLISH"], observed: "ok"),
+            Verdict(requirement: RequirementID(reported: "DPS-FLOW-RETRY-001"), outcome: .fail,
                     expected: ["poll after >= 3 s", "poll after >= retry-after, capped"],
                     observed: "polled after 0.2 s", evidence: [3, 4]),
-            Verdict(requirement: "DPS-FLOW-POLL-002", outcome: .fail, expected: ["operationId from the 202 response"],
+            Verdict(requirement: RequirementID(reported: "DPS-FLOW-POLL-002"), outcome: .fail, expected: ["operationId from the 202 response"],
                     observed: "operationId \"abc\" & <none>", evidence: [5]),
         ],
         transcript: transcript, wallSeconds: 1.25, clockSeconds: 3.5, log: ["device started", "device stopped"])
 
     static let error = CaseResult(
         id: "https/x509/leaf", title: "X.509 leaf over HTTPS", suite: "https/x509",
-        verdicts: [Verdict(requirement: "DPS-HTTP-TLS-001", outcome: .error, expected: ["TLS handshake completes"],
+        verdicts: [Verdict(requirement: RequirementID(reported: "DPS-HTTP-TLS-001"), outcome: .error, expected: ["TLS handshake completes"],
                            observed: "port 8443 already in use")],
         wallSeconds: 0.0004, clockSeconds: 0)
 
     static let skip = CaseResult(
         id: "https/x509/group", title: "X.509 group enrollment", suite: "https/x509",
-        verdicts: [Verdict(requirement: "DPS-AUTH-X509-003", outcome: .skip, expected: ["group certificate chain accepted"],
+        verdicts: [Verdict(requirement: RequirementID(reported: "DPS-AUTH-X509-003"), outcome: .skip, expected: ["group certificate chain accepted"],
                            observed: "device has no group certificate")],
         wallSeconds: 0, clockSeconds: 0)
 
     static let xfail = CaseResult(
         id: "mqtt/mutant/no-subscribe", title: "Mutant that never subscribes", suite: "mqtt/mutant",
-        verdicts: [Verdict(requirement: "DPS-MQTT-SUB-001", outcome: .xfail, expected: ["SUBSCRIBE before PUBLISH"],
+        verdicts: [Verdict(requirement: RequirementID(reported: "DPS-MQTT-SUB-001"), outcome: .xfail, expected: ["SUBSCRIBE before PUBLISH"],
                            observed: "PUBLISH without SUBSCRIBE (expected of this mutant)")],
         wallSeconds: 0.1, clockSeconds: 0.1)
 
     static let warn = CaseResult(
         id: "mqtt/symmetric-key/keep-alive", title: "Keep-alive", suite: "mqtt/symmetric-key",
         verdicts: [
-            Verdict(requirement: "DPS-MQTT-KEEPALIVE-002", outcome: .warn, expected: ["keep-alive <= 240 s"],
+            Verdict(requirement: RequirementID(reported: "DPS-MQTT-KEEPALIVE-002"), outcome: .warn, expected: ["keep-alive <= 240 s"],
                     observed: "keep-alive 1200 s"),
-            Verdict(requirement: "DPS-MQTT-SUB-001", outcome: .pass, expected: ["SUBSCRIBE before PUBLISH"], observed: "ok"),
+            Verdict(requirement: RequirementID(reported: "DPS-MQTT-SUB-001"), outcome: .pass, expected: ["SUBSCRIBE before PUBLISH"], observed: "ok"),
         ],
         wallSeconds: 2, clockSeconds: 2)
 
@@ -60,15 +60,16 @@ enum Fixture {
     static var transcript: [WireEvent] {
         let recorder = Transcript()
         recorder.append(WireEvent(time: start, connection: "mqtt#1", transport: .mqtt, direction: .toService,
-                                  kind: "CONNECT", summary: "CONNECT client-id=dev-1", raw: [0x10, 0x00]))
+                                  content: .mqtt(.connect(MQTTConnectRecord(clientID: "dev-1", username: nil, password: nil, cleanSession: true,
+                                                                            keepAliveSeconds: 60))), raw: [0x10, 0x00]))
         recorder.append(WireEvent(time: start.addingTimeInterval(0.25), connection: "mqtt#1", transport: .mqtt,
-                                  direction: .toDevice, kind: "CONNACK", summary: "CONNACK accepted", status: 0))
-        recorder.append(WireEvent(time: start.addingTimeInterval(0.5), connection: "mqtt#1", transport: .mqtt,
-                                  direction: .toService, kind: "PUBLISH", summary: "PUBLISH " + hostileText,
-                                  topic: "$dps/registrations/PUT/iotdps-register/?$rid=1&x=<y>",
-                                  payload: "{\"payload\": \"" + hostileText + "\"}", raw: [0x00, 0xFF, 0x3C, 0x26, 0xC3]))
+                                  direction: .toDevice, content: .mqtt(.connAck(returnCode: 0, sessionPresent: false))))
+        recorder.append(WireEvent(time: start.addingTimeInterval(0.5), connection: "mqtt#1", transport: .mqtt, direction: .toService,
+                                  content: .mqtt(.publish(MQTTPublishRecord(topic: hostileText, qos: 1, duplicate: false, retain: false, packetID: 2,
+                                                                            payload: Array(("{\"payload\": \"" + hostileText + "\"}").utf8)))),
+                                  raw: [0x00, 0xFF, 0x3C, 0x26, 0xC3]))
         recorder.append(WireEvent(time: start.addingTimeInterval(3.5), connection: "mqtt#1", transport: .mqtt,
-                                  direction: .local, kind: "CLOSE", summary: "connection closed\nby peer"))
+                                  direction: .local, content: .note(.closed(.error("connection closed\nby peer")))))
         return recorder.snapshot
     }
 

@@ -8,10 +8,11 @@ import Verdicts
 struct HTMLReportTests {
     static let scripted = CaseResult(
         id: "mqtt/injection", title: "<script>alert(1)</script>", suite: "mqtt",
-        verdicts: [Verdict(requirement: "DPS-ID-001", outcome: .fail, expected: ["<SCRIPT src=x>"],
+        verdicts: [Verdict(requirement: RequirementID(reported: "DPS-ID-001"), outcome: .fail, expected: ["<SCRIPT src=x>"],
                            observed: "<script>document.write('x')</script>")],
         transcript: [WireEvent(time: Fixture.start, connection: "<script>", transport: .mqtt, direction: .toService,
-                               kind: "<Script>", summary: "<script >", payload: String(repeating: "a", count: 5000) + "<script>")])
+                               content: .mqtt(.publish(MQTTPublishRecord(topic: "<Script>", qos: 0, duplicate: false, retain: false, packetID: nil,
+                                                                         payload: Array((String(repeating: "a", count: 5000) + "<script>").utf8)))))])
 
     let html = HTMLReport.render(RunResult(name: "<script>x</script>", startedAt: Fixture.start, wallSeconds: 1,
                                            cases: Fixture.mixedRun.cases + [scripted],
@@ -21,7 +22,7 @@ struct HTMLReportTests {
         #expect(html.range(of: "<script", options: .caseInsensitive) == nil)
         #expect(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
         #expect(html.contains("<title>dpsconform: &lt;script&gt;x&lt;/script&gt;</title>"))
-        #expect(html.contains("PUBLISH &lt;b&gt;Tom &amp; &quot;Jerry&quot; &#39;x&#39;&lt;/b&gt; Grüße 日本 🚀 [31mend"))
+        #expect(html.contains("PUBLISH qos=1 id=2 &lt;b&gt;Tom &amp; &quot;Jerry&quot; &#39;x&#39;&lt;/b&gt; Grüße 日本 🚀 [31mend"))
         #expect(html.contains("operationId &quot;abc&quot; &amp; &lt;none&gt;"))
         #expect(html.contains("mqtts://localhost:8883?a=1&amp;b=&lt;2&gt;"))
         #expect(!Fixture.hasForbiddenXMLCharacter(html))
@@ -66,7 +67,7 @@ struct HTMLReportTests {
         #expect(html.contains("<details>\n<summary>Wire transcript (4 events)</summary>"))
         #expect(html.contains("<tr id=\"case-1-ev-1\"><td class=\"num\">1</td><td class=\"mono\">00:00:00.250<br>+0.250 s</td>"
                               + "<td><code>mqtt#1</code> mqtt</td><td>service → device</td><td><code>CONNACK</code></td>"
-                              + "<td>CONNACK accepted<div class=\"req\">status 0</div></td><td></td></tr>"))
+                              + "<td>CONNACK rc=0 sessionPresent=0<div class=\"req\">status 0</div></td><td></td></tr>"))
         #expect(html.contains("5 raw bytes (in report.json)"))
     }
 
@@ -77,12 +78,12 @@ struct HTMLReportTests {
 
     @Test func catalogueAddsStatementLevelAndSource() {
         let catalogue = [
-            Requirement(id: "DPS-FLOW-RETRY-001", level: .must, statement: "Wait at least retry-after <seconds>",
-                        source: "dps-protocol.md §4.2"),
+            Requirement(id: .dpsFlowRetry001, level: .must, statement: "Wait at least retry-after <seconds>",
+                        source: "Microsoft Learn iot-dps-mqtt-support"),
         ]
         let page = HTMLReport.render(Fixture.mixedRun, requirements: catalogue)
         #expect(page.contains("<code>DPS-FLOW-RETRY-001</code><div class=\"req\"><strong>MUST</strong> "
-                              + "Wait at least retry-after &lt;seconds&gt; <em>(dps-protocol.md §4.2)</em></div>"))
+                              + "Wait at least retry-after &lt;seconds&gt; <em>(Microsoft Learn iot-dps-mqtt-support)</em></div>"))
         #expect(page.contains("<code>DPS-FLOW-POLL-002</code><div class=\"req\">not in the requirement catalogue</div>"))
         #expect(!HTMLReport.render(Fixture.mixedRun).contains("not in the requirement catalogue"))
     }

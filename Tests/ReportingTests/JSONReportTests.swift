@@ -25,7 +25,7 @@ struct JSONReportTests {
     ])
     func awkwardTimesRoundTripExactly(seconds: Double) throws {
         let time = Date(timeIntervalSinceReferenceDate: seconds)
-        let event = WireEvent(time: time, connection: "c", transport: .tcp, direction: .local, kind: "K", summary: "s")
+        let event = WireEvent(time: time, wallTime: time, connection: "c", transport: .tcp, direction: .local, content: .note(.info("s")))
         let run = RunResult(name: "t", startedAt: time, wallSeconds: 0,
                             cases: [CaseResult(id: "c", title: "t", suite: "s", verdicts: [], transcript: [event])])
         let back = try JSONReport.decode(try JSONReport.encode(run))

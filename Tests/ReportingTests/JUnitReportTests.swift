@@ -88,7 +88,7 @@ struct JUnitReportTests {
     @Test func singleFailingVerdictIsTheMessage() throws {
         let run = RunResult(name: "one", startedAt: Fixture.start, wallSeconds: 1, cases: [
             CaseResult(id: "c", title: "t", suite: "s", verdicts: [
-                Verdict(requirement: "DPS-ID-001", outcome: .fail, expected: ["a", "b"], observed: "c"),
+                Verdict(requirement: RequirementID(reported: "DPS-ID-001"), outcome: .fail, expected: ["a", "b"], observed: "c"),
             ]),
         ])
         let failure = try #require(try ParsedElement.parse(JUnitReport.render(run)).descendants.first { $0.name == "failure" })
@@ -131,23 +131,23 @@ struct JUnitReportTests {
         let out = try #require(try testcase("mqtt/symmetric-key/retry-after").first("system-out")).text
         #expect(out.contains("  PASS   DPS-MQTT-SUB-001: expected one of: SUBSCRIBE before PUBLISH; observed: ok"))
         #expect(out.contains("Transcript (4 events; -> device to service, <- service to device, -- noted locally):"))
-        #expect(out.contains("  #0  00:00:00.000  +0.000 s  mqtt#1  ->  CONNECT  CONNECT client-id=dev-1\n"))
-        #expect(out.contains("  #1  00:00:00.250  +0.250 s  mqtt#1  <-  CONNACK  CONNACK accepted  [status 0]\n"))
-        #expect(out.contains("  #3  00:00:03.500  +3.500 s  mqtt#1  --  CLOSE  connection closed\\nby peer\n"))
+        #expect(out.contains("  #0  00:00:00.000  +0.000 s  mqtt#1  ->  CONNECT  CONNECT clientId=dev-1 username=- no password cleanSession=1 keepAlive=60\n"))
+        #expect(out.contains("  #1  00:00:00.250  +0.250 s  mqtt#1  <-  CONNACK  CONNACK rc=0 sessionPresent=0  [status 0]\n"))
+        #expect(out.contains("  #3  00:00:03.500  +3.500 s  mqtt#1  --  CLOSE  closed: error: connection closed\\nby peer\n"))
         #expect(out.contains("Log:\n  device started\n  device stopped"))
     }
 
     @Test func illegalCharactersAreRemovedAndTheRestSurvives() throws {
         #expect(!Fixture.hasForbiddenXMLCharacter(text))
         let out = try #require(try testcase("mqtt/symmetric-key/retry-after").first("system-out")).text
-        #expect(out.contains("PUBLISH <b>Tom & \"Jerry\" 'x'</b> Grüße 日本 🚀 [31mend"))
+        #expect(out.contains("PUBLISH qos=1 id=2 <b>Tom & \"Jerry\" 'x'</b> Grüße 日本 🚀 [31mend"))
         #expect(out.contains("[$dps/registrations/PUT/iotdps-register/?$rid=1&x=<y>]"))
     }
 
     @Test func carriageReturnsAndTabsSurviveParsing() throws {
         let run = RunResult(name: "tab\there", startedAt: Fixture.start, wallSeconds: 0, cases: [
             CaseResult(id: "c", title: "t", suite: "s", verdicts: [
-                Verdict(requirement: "R", outcome: .fail, expected: ["x"], observed: "line1\r\nline2\tend"),
+                Verdict(requirement: RequirementID(reported: "R"), outcome: .fail, expected: ["x"], observed: "line1\r\nline2\tend"),
             ]),
         ])
         let parsed = try ParsedElement.parse(JUnitReport.render(run))

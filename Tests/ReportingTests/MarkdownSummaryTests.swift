@@ -1,3 +1,4 @@
+import DPSCore
 import Foundation
 import Testing
 import Verdicts
@@ -24,7 +25,7 @@ struct MarkdownSummaryTests {
     @Test func cellsCannotBreakTheTable() {
         let run = RunResult(name: "r", startedAt: Fixture.start, wallSeconds: 0, cases: [
             CaseResult(id: "a|b", title: "t", suite: "s", verdicts: [
-                Verdict(requirement: "R-1", outcome: .fail, expected: [], observed: "x | y\nz <img>"),
+                Verdict(requirement: RequirementID(reported: "R-1"), outcome: .fail, expected: [], observed: "x | y\nz <img>"),
             ]),
         ])
         #expect(MarkdownSummary.render(run).contains("| a\\|b | FAIL | R-1 | x \\| y z \\<img\\> |\n"))

@@ -1,3 +1,4 @@
+import DPSCore
 import Foundation
 @testable import ScenarioEngine
 import Testing
@@ -13,50 +14,57 @@ struct CatalogueTests {
         scenarios = try ScenarioLoader.load(paths: [directory])
     }
 
-    /// Every `"DPS-..."` or `"DICE-..."` string literal in Sources/.
-    static func idsInSources() throws -> Set<String> {
-        let sources = repositoryRoot.appendingPathComponent("Sources")
-        var ids: Set<String> = []
-        let files = (FileManager.default.enumerator(atPath: sources.path)?.allObjects as? [String] ?? []).filter { $0.hasSuffix(".swift") }
-        let pattern = try NSRegularExpression(pattern: #""((?:DPS|DICE)-[A-Z]+(?:-[A-Z0-9]+)+)""#)
-        for file in files {
-            let text = try String(contentsOf: sources.appendingPathComponent(file), encoding: .utf8)
-            for match in pattern.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
-                if let range = Range(match.range(at: 1), in: text) { ids.insert(String(text[range])) }
-            }
-        }
-        return ids
-    }
-
     @Test("every scenario cites only catalogued requirements that have a check")
     func citedAreKnown() throws {
         try catalogue.validate(scenarios)
         #expect(!scenarios.isEmpty)
     }
 
-    @Test("every requirement ID used in the code is in the catalogue")
-    func codeIDsKnown() throws {
-        let unknown = try Self.idsInSources().filter { catalogue[$0] == nil }
-        #expect(unknown.isEmpty, "not in Scenarios/requirements.yaml: \(unknown.sorted())")
+    @Test("the catalogue and the code's ID table name the same requirements")
+    func tableMatchesCatalogue() {
+        #expect(catalogue.catalogued.map(\.id) == RequirementID.catalogued)
     }
 
-    @Test("every catalogued DPS/DICE requirement is cited by a scenario or enforced in code")
-    func noneUncited() throws {
-        let used = try Self.idsInSources().union(scenarios.flatMap(\.checks))
-        let uncited = catalogue.requirements.keys.filter { !$0.hasPrefix("MQTT-3.1.1-") && !used.contains($0) }
-        #expect(uncited.isEmpty, "uncited: \(uncited.sorted())")
-    }
-
-    @Test("every automated check belongs to a catalogued requirement")
-    func checksKnown() {
+    @Test("every catalogued requirement has exactly one check, and every check a catalogued requirement")
+    func everyRequirementChecked() {
+        let unchecked = RequirementID.catalogued.filter { CheckLibrary.check(for: $0) == nil }
+        #expect(unchecked.isEmpty, "no check: \(unchecked)")
+        #expect(CheckLibrary.requirementsCheckedTwice.isEmpty, "checked twice: \(CheckLibrary.requirementsCheckedTwice)")
         for id in CheckLibrary.checkedRequirements { #expect(catalogue[id] != nil, "\(id)") }
     }
 
-    @Test("an unknown requirement in a scenario is refused")
+    @Test("every catalogued requirement is checked by a case of the default catalogue on a transport its check applies to")
+    func everyRequirementCited() {
+        let cited = Set(scenarios.flatMap { scenario in
+            scenario.checks.filter { CheckLibrary.transports(of: $0).contains(scenario.transport) }
+        })
+        let uncited = RequirementID.catalogued.filter { !cited.contains($0) }
+        #expect(uncited.isEmpty, "no case checks: \(uncited)")
+    }
+
+    @Test("every catalogued requirement is expected to fail in some case of the default catalogue (a mutant, fault or raw case)")
+    func everyRequirementShownFailing() {
+        let expected = Set(scenarios.flatMap(\.expectedFailures))
+        let never = RequirementID.catalogued.filter { !expected.contains($0) }
+        #expect(never.isEmpty, "no case expects a failure of: \(never)")
+    }
+
+    @Test("an unknown requirement in a scenario is refused at its own entry")
     func unknownCited() throws {
-        let path = try temporaryFile(validScenario + "\n    checks: [DPS-FLOW-NOPE-001]")
-        let scenarios = try ScenarioLoader.load(file: path)
-        #expect(throws: InputError.self) { try catalogue.validate(scenarios) }
+        let path = try temporaryFile(validScenario + "\n    checks: [DPS-FLOW-RESULT-001, DPS-FLOW-NOPE-001]")
+        let error = try #require(throws: InputError.self) { try ScenarioLoader.load(file: path) }
+        #expect(error.code == .unknownRequirement)
+        #expect(error.line == 12)
+    }
+
+    @Test("a catalogue naming an ID the code's table lacks, or lacking one it has, is refused")
+    func orphans() throws {
+        let text = try String(contentsOf: repositoryRoot.appendingPathComponent("Scenarios/requirements.yaml"), encoding: .utf8)
+        let extra = text + "  - {id: DPS-FLOW-EXTRA-001, level: MUST, statement: a, source: b}\n"
+        let error = try #require(throws: InputError.self) { try RequirementCatalogue.load(path: try temporaryFile(extra, name: "requirements.yaml")) }
+        #expect(error.code == .unknownRequirement)
+        let missing = text.replacingOccurrences(of: "id: DPS-FLOW-ETAG-001", with: "id: DPS-FLOW-ETAGX-001")
+        #expect(throws: InputError.self) { try RequirementCatalogue.load(path: try temporaryFile(missing, name: "requirements.yaml")) }
     }
 
     @Test("the catalogue file refuses duplicates and malformed IDs")

@@ -1,30 +1,44 @@
 import DPSCore
 import Device
+@testable import FakeDPS
 import Foundation
+import Logging
 import MQTTWire
 @testable import ScenarioEngine
 import Testing
 import Verdicts
 
-/// Builds transcripts by hand so each check is shown to fail on the fault it exists for.
+/// Builds transcripts packet by packet through the fake's own recorder, so each check is shown
+/// to fail on exactly the events the real recorder makes for the fault it exists for.
 struct TranscriptScript {
     let transcript = Transcript()
     let start = Date(timeIntervalSince1970: 1_800_000_000)
+    let clock: VirtualClock
+
+    init() {
+        clock = VirtualClock(start: start)
+    }
 
     func device(_ packet: MQTTPacket, at seconds: Double = 0, connection: String = "mqtt#1") {
-        record(packet, .toService, seconds, connection)
+        recorder(at: seconds, connection).inbound(packet, raw: (try? packet.encode()) ?? [])
     }
 
     func service(_ packet: MQTTPacket, at seconds: Double = 0, connection: String = "mqtt#1") {
-        record(packet, .toDevice, seconds, connection)
+        recorder(at: seconds, connection).outbound(packet, raw: (try? packet.encode()) ?? [])
     }
 
-    private func record(_ packet: MQTTPacket, _ direction: WireEvent.Direction, _ seconds: Double, _ connection: String) {
-        let raw = (try? packet.encode()) ?? []
-        var summary = packet.packetType.name
-        if case .subscribe(let subscribe) = packet { summary += " " + subscribe.subscriptions.map(\.topicFilter).joined(separator: ",") }
-        transcript.append(WireEvent(time: start.addingTimeInterval(seconds), connection: connection, transport: .mqtt, direction: direction,
-                                    kind: packet.packetType.name, summary: summary, raw: raw))
+    /// A note the fake makes, at `seconds`.
+    func note(_ note: WireNote, at seconds: Double = 0, connection: String = "mqtt#1") {
+        recorder(at: seconds, connection).note(note)
+    }
+
+    /// The fake's recorder for `connection`, with the clock moved on to `seconds` after the start.
+    private func recorder(at seconds: Double, _ connection: String) -> WireRecorder {
+        let target = start.addingTimeInterval(seconds)
+        let ahead = target.timeIntervalSince(clock.now())
+        if ahead > 0 { clock.advance(by: .seconds(ahead)) }
+        return WireRecorder(transcript: transcript, clock: clock, connection: connection,
+                            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
     }
 
     // DPS exchanges.
@@ -50,12 +64,12 @@ struct TranscriptScript {
                                      payload: Array(body.utf8), qos: .atLeastOnce, packetIdentifier: 9)), at: seconds)
     }
 
-    func finding(_ id: String, outcome: ProvisioningOutcome = ProvisioningOutcome(status: .assigned)) throws -> VerdictOutcome {
+    func finding(_ id: RequirementID, outcome: ProvisioningOutcome = ProvisioningOutcome(status: .assigned)) throws -> VerdictOutcome {
         let scenario = try #require(try ScenarioLoader.load(file: try temporaryFile(validScenario)).first)
         var fixed = scenario
         fixed.service.idScope = "0ne0000FAKE"
-        let check = try #require(CheckLibrary.checks[id])
-        return check(CheckContext(scenario: fixed, outcome: outcome, view: TranscriptView(events: transcript.snapshot))).outcome
+        let check = try #require(CheckLibrary.check(for: id))
+        return check.evaluate(CheckContext(scenario: fixed, outcome: outcome, view: TranscriptView(events: transcript.snapshot))).outcome
     }
 }
 
@@ -79,7 +93,7 @@ struct CheckTests {
     @Test("the good exchange passes every default check")
     func good() throws {
         let script = goodExchange()
-        for id in CheckLibrary.defaultChecks(for: .mqtt) where id != "DPS-FLOW-RESULT-001" {
+        for id in CheckLibrary.defaultChecks(for: .mqtt) where id != .dpsFlowResult001 {
             #expect([.pass, .skip].contains(try script.finding(id)), "\(id)")
         }
     }
@@ -91,8 +105,8 @@ struct CheckTests {
         script.register(rid: "1", at: 0)
         script.respond(status: 202, rid: "1", retryAfter: "3", body: assigning, at: 0.1)
         script.poll(rid: "2", operation: "op-1", at: 1.1)
-        #expect(try script.finding("DPS-FLOW-RETRY-001") == .fail)
-        #expect(try goodExchange().finding("DPS-FLOW-RETRY-001") == .pass)
+        #expect(try script.finding(.dpsFlowRetry001) == .fail)
+        #expect(try goodExchange().finding(.dpsFlowRetry001) == .pass)
     }
 
     @Test("DPS-FLOW-RID-001 fails a reused $rid")
@@ -102,7 +116,7 @@ struct CheckTests {
         script.register(rid: "1", at: 0)
         script.respond(status: 202, rid: "1", retryAfter: "3", body: assigning, at: 0.1)
         script.poll(rid: "1", operation: "op-1", at: 3.2)
-        #expect(try script.finding("DPS-FLOW-RID-001") == .fail)
+        #expect(try script.finding(.dpsFlowRid001) == .fail)
     }
 
     @Test("DPS-MQTT-SUB-001 fails a publish before subscribe")
@@ -111,7 +125,7 @@ struct CheckTests {
         script.connect()
         script.register(rid: "1", at: 0)
         script.subscribe(at: 0.5)
-        #expect(try script.finding("DPS-MQTT-SUB-001") == .fail)
+        #expect(try script.finding(.dpsMqttSub001) == .fail)
     }
 
     @Test("DPS-FLOW-POLL-001 fails a poll for another operation")
@@ -121,7 +135,7 @@ struct CheckTests {
         script.register(rid: "1", at: 0)
         script.respond(status: 202, rid: "1", retryAfter: "3", body: assigning, at: 0.1)
         script.poll(rid: "2", operation: "op-9", at: 3.2)
-        #expect(try script.finding("DPS-FLOW-POLL-001") == .fail)
+        #expect(try script.finding(.dpsFlowPoll001) == .fail)
     }
 
     @Test("DPS-FLOW-ERR-001 fails a retry after 401")
@@ -131,33 +145,31 @@ struct CheckTests {
         script.register(rid: "1", at: 0)
         script.respond(status: 401, rid: "1", body: #"{"errorCode":401002}"#, at: 0.1)
         script.register(rid: "2", at: 5)
-        #expect(try script.finding("DPS-FLOW-ERR-001") == .fail)
+        #expect(try script.finding(.dpsFlowErr001) == .fail)
     }
 
     @Test("DPS-FLOW-TERM-001 fails a poll after assigned")
     func pollAfterAssigned() throws {
         let script = goodExchange()
         script.poll(rid: "3", operation: "op-1", at: 9)
-        #expect(try script.finding("DPS-FLOW-TERM-001") == .fail)
+        #expect(try script.finding(.dpsFlowTerm001) == .fail)
     }
 
     @Test("DPS-MQTT-CONN-001 and -002 fail a wrong client id and a username for another device")
     func connect() throws {
         let script = TranscriptScript()
         script.connect(id: "other", username: "0ne0000FAKE/registrations/other/api-version=2019-03-31")
-        #expect(try script.finding("DPS-MQTT-CONN-001") == .fail)
-        #expect(try script.finding("DPS-MQTT-CONN-002") == .fail)
+        #expect(try script.finding(.dpsMqttConn001) == .fail)
+        #expect(try script.finding(.dpsMqttConn002) == .fail)
     }
 
-    @Test("a '?api-version' username is DPS-MQTT-CONN-003's finding (from the service's refusal), not CONN-002's")
+    @Test("a '?api-version' username is DPS-MQTT-CONN-003's finding, not CONN-002's")
     func questionMark() throws {
         let script = TranscriptScript()
         script.connect(username: "0ne0000FAKE/registrations/dev-1?api-version=2019-03-31")
-        script.transcript.append(WireEvent(time: script.start, connection: "mqtt#1", transport: .mqtt, direction: .local, kind: "REFUSE",
-                                           summary: "CONNACK 4: username uses '?' before api-version [DPS-MQTT-CONN-003]"))
-        #expect(try script.finding("DPS-MQTT-CONN-002") == .skip)
-        #expect(try script.finding("DPS-MQTT-CONN-003") == .fail)
-        #expect(try goodExchange().finding("DPS-MQTT-CONN-003") == .pass)
+        #expect(try script.finding(.dpsMqttConn002) == .skip)
+        #expect(try script.finding(.dpsMqttConn003) == .fail)
+        #expect(try goodExchange().finding(.dpsMqttConn003) == .pass)
     }
 
     @Test("DPS-MQTT-DISC-001 fails when the device just drops the connection")
@@ -165,14 +177,14 @@ struct CheckTests {
         let script = TranscriptScript()
         script.connect(); script.subscribe()
         script.register(rid: "1", at: 0)
-        #expect(try script.finding("DPS-MQTT-DISC-001") == .fail)
-        #expect(try goodExchange().finding("DPS-MQTT-DISC-001") == .pass)
+        #expect(try script.finding(.dpsMqttDisc001) == .fail)
+        #expect(try goodExchange().finding(.dpsMqttDisc001) == .pass)
     }
 
     @Test("DPS-FLOW-RESULT-001 fails an outcome the scenario does not allow")
     func result() throws {
         let script = goodExchange()
-        #expect(try script.finding("DPS-FLOW-RESULT-001", outcome: ProvisioningOutcome(status: .timedOut)) == .fail)
-        #expect(try script.finding("DPS-FLOW-RESULT-001", outcome: ProvisioningOutcome(status: .assigned)) == .pass)
+        #expect(try script.finding(.dpsFlowResult001, outcome: ProvisioningOutcome(status: .timedOut)) == .fail)
+        #expect(try script.finding(.dpsFlowResult001, outcome: ProvisioningOutcome(status: .assigned)) == .pass)
     }
 }

@@ -19,6 +19,10 @@ final class HTTPSExchangeHandler: ChannelInboundHandler {
     private let connection: ConnectionInfo
     private var closing = false
     private var certificatesNoted = false
+    /// Requests on this connection so far, and the kind of the one being answered (HTTP/1.1
+    /// answers in order; NIO's pipelining handler holds the next request back meanwhile).
+    private var requestCount = 0
+    private var answering: DeviceRequestKind?
 
     init(service: ProvisioningService, recorder: HTTPSRecorder, connection: ConnectionInfo) {
         self.service = service
@@ -30,9 +34,11 @@ final class HTTPSExchangeHandler: ChannelInboundHandler {
         guard !closing else { return }
         switch unwrapInboundIn(data) {
         case .oversized(let head, let size):
-            recorder.oversizedRequest(head, size: size)
+            requestCount += 1
+            answering = nil
+            recorder.oversizedRequest(head, size: size, number: requestCount)
             let refusal = HTTPSRefusal(.bodyTooLarge, "a body of \(size) bytes is over the \(HTTPSLimits.maximumBodySize)-byte message limit",
-                                       requirement: "DPS-HTTP-BODY-002")
+                                       requirement: .dpsHttpBody002)
             // The rest of the body is still on its way: the connection cannot be reused.
             refuse(refusal, request: head, keepAlive: false, context: context)
         case .complete(let message):
@@ -46,17 +52,16 @@ final class HTTPSExchangeHandler: ChannelInboundHandler {
         guard !closing else { return }
         if error is HTTPParserError {
             // HTTPServerProtocolErrorHandler has already answered 400 with Connection: close.
-            let requirement = "DPS-HTTP-MSG-001"
-            recorder.note("MALFORMED", "not HTTP/1.1 (\(error)); answered 400 Bad Request and closed [\(requirement)]")
+            recorder.note(.malformed(requirement: .dpsHttpMsg001, reason: "not HTTP/1.1 (\(error)); answered 400 Bad Request and closed"))
         } else {
-            recorder.note("CLOSE", "connection error: \(error is NIOSSLError ? "TLS: " : "")\(error)")
+            recorder.note(.closed(.error("\(error is NIOSSLError ? "TLS: " : "")\(error)")))
         }
         closing = true
         context.close(promise: nil)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        if !closing { recorder.note("CLOSE", "connection closed by the device") }
+        if !closing { recorder.note(.closed(.peerClosed)) }
         closing = true
         context.fireChannelInactive()
     }
@@ -67,8 +72,10 @@ final class HTTPSExchangeHandler: ChannelInboundHandler {
             certificatesNoted = true
             recorder.clientCertificates(chain)
         }
-        recorder.request(message, clientCertificates: chain.count)
+        requestCount += 1
+        recorder.request(message, number: requestCount)
         let head = message.head
+        answering = nil
         let route: HTTPSRoute
         do throws(HTTPSRefusal) {
             route = try HTTPSRoute.resolve(method: head.method.rawValue, target: head.uri)
@@ -77,6 +84,7 @@ final class HTTPSExchangeHandler: ChannelInboundHandler {
             refuse(error, request: head, keepAlive: head.isKeepAlive, context: context)
             return
         }
+        answering = route.kind
         var operationID: String?
         if case .operationStatus(let id) = route.operation { operationID = id }
         // Poll bodies are ignored (pitfall J); register and lookup bodies go to the service as sent.
@@ -84,13 +92,14 @@ final class HTTPSExchangeHandler: ChannelInboundHandler {
                                     body: route.kind == .poll ? [] : message.body)
         let credentials = DeviceCredentials(sasToken: head.headers.first(name: "authorization"), clientCertificateChain: chain)
         let attestation = service.attest(route.identity, credentials: credentials)
-        if case .refused(_, let reason) = attestation {
-            recorder.note("AUTH", "attestation refused: \(Redaction.sasSignatures(in: reason))")
+        if case .refused(_, let reason, let requirement) = attestation {
+            recorder.note(.attestationRefused(requirement: requirement, reason: Redaction.text(reason)))
         }
         let fault = service.fault(for: Self.faultTarget(of: route.kind), registrationID: route.identity.registrationID)
         if case .dropConnection? = fault {
             // HTTP has no acknowledgement of its own: before or after it, the request goes unanswered.
-            recorder.note("FAULT", "connection dropped instead of answering")
+            recorder.note(.fault(.connectionDropped("instead of answering")))
+            recorder.note(.closed(.fault(reason: "connection dropped instead of answering")))
             closing = true
             context.close(promise: nil)
             return
@@ -98,11 +107,13 @@ final class HTTPSExchangeHandler: ChannelInboundHandler {
         let response: ServiceResponse
         switch fault {
         case .respond(let status, let retryAfter, let errorCode, let body)?:
+            recorder.note(.fault(.responseOverridden(status: status)))
             response = service.faultResponse(status: status, retryAfter: retryAfter, errorCode: errorCode, body: body)
         case .modify(let modification)?:
+            recorder.note(.fault(.responseModified("\(modification)")))
             response = modification.apply(to: service.handle(request, attestation: attestation))
         case .withholdAcknowledgement?, .refuseConnection?, .refuseSubscription?:
-            recorder.note("FAULT", "\(fault.map { "\($0)" } ?? "") has no HTTPS counterpart; answered normally")
+            recorder.note(.fault(.notApplicable(fault.map { "\($0)" } ?? "")))
             response = service.handle(request, attestation: attestation)
         case .delay?, .noResponse?, .dropConnection?, nil:
             response = service.handle(request, attestation: attestation)
@@ -110,7 +121,7 @@ final class HTTPSExchangeHandler: ChannelInboundHandler {
         recorder.exchange(request, response)
         if case .noResponse? = fault {
             // Later requests on this connection wait behind the unanswered one, as on a real server.
-            recorder.note("FAULT", "response \(response.status) withheld")
+            recorder.note(.fault(.responseWithheld(status: response.status)))
             return
         }
         let reply = HTTPSReply.answer(response, route: route, authority: Self.authority(of: head, context: context), requestID: Self.requestID())
@@ -123,7 +134,7 @@ final class HTTPSExchangeHandler: ChannelInboundHandler {
 
     /// Sends after the fault plan's delay (no wall time on a virtual clock).
     private func sendLater(_ reply: HTTPSReply, after duration: Duration, request: HTTPRequestHead, context: ChannelHandlerContext) {
-        recorder.note("FAULT", "answer delayed by \(duration)")
+        recorder.note(.fault(.responseDelayed(seconds: duration.seconds)))
         let wait = service.clock.realDelay(forAnswerAfter: duration)
         guard wait > .zero else {
             send(reply, request: request, keepAlive: request.isKeepAlive, context: context)
@@ -149,27 +160,27 @@ final class HTTPSExchangeHandler: ChannelInboundHandler {
     private static func checkBody(_ body: [UInt8], of route: HTTPSRoute) throws(HTTPSRefusal) {
         guard route.kind != .poll else { return }
         guard (try? JSONText.decode(JSONValue.self, from: body, what: "body")) != nil else {
-            throw HTTPSRefusal(.bodyNotJSON, "the \(route.kind.rawValue) body (\(body.count) bytes) is not JSON", requirement: "DPS-HTTP-BODY-001")
+            throw HTTPSRefusal(.bodyNotJSON, "the \(route.kind.rawValue) body (\(body.count) bytes) is not JSON", requirement: .dpsHttpBody001)
         }
         let registration: DeviceRegistration
         do {
             registration = try JSONText.decode(DeviceRegistration.self, from: body, what: "\(route.kind.rawValue) body")
         } catch {
-            throw HTTPSRefusal(.bodyNotRegistration, "\(error)", requirement: "DPS-HTTP-BODY-001")
+            throw HTTPSRefusal(.bodyNotRegistration, "\(error)", requirement: .dpsHttpBody001)
         }
         if route.kind == .statusLookup, registration.csr != nil {
-            throw HTTPSRefusal(.csrInStatusLookup, "the status lookup body contains csr", requirement: "DPS-HTTP-LOOKUP-001")
+            throw HTTPSRefusal(.csrInStatusLookup, "the status lookup body contains csr", requirement: .dpsHttpLookup001)
         }
     }
 
     private func refuse(_ refusal: HTTPSRefusal, request: HTTPRequestHead, keepAlive: Bool, context: ChannelHandlerContext) {
-        recorder.refused(request.method.rawValue, request.uri, refusal)
+        recorder.refused(refusal)
         send(HTTPSReply.refusal(refusal, at: service.clock.now(), requestID: Self.requestID()), request: request, keepAlive: keepAlive, context: context)
     }
 
     private func send(_ reply: HTTPSReply, request: HTTPRequestHead, keepAlive: Bool, context: ChannelHandlerContext) {
         let head = reply.head(version: request.version, keepAlive: keepAlive)
-        recorder.response(reply, head: head, to: request.uri)
+        recorder.response(reply, head: head, answering: answering, number: requestCount)
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         // A response to HEAD has no body (RFC 9110 §9.3.2), though it names the body's length.
         if !reply.body.isEmpty && request.method != .HEAD {

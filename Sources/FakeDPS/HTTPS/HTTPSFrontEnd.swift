@@ -31,5 +31,5 @@ enum HTTPSFrontEnd {
 /// Size limits of the HTTPS front end.
 enum HTTPSLimits {
     /// DPS's maximum message size is 96 KB (DOC-LIMITS); a larger body is answered 413.
-    static let maximumBodySize = 96 * 1024
+    static let maximumBodySize = DPSLimits.maximumMessageBytes
 }

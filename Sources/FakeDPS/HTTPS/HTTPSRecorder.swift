@@ -5,45 +5,37 @@ import NIOHTTP1
 import X509
 
 /// Writes one connection's HTTPS traffic into the run's transcript (transport `.https`) and the
-/// log, secrets removed: the `sig=` of an `Authorization` SAS token (and of any token in a body)
-/// is replaced before anything is recorded. Requests and responses are recorded as HTTP/1.1 text
-/// re-serialised from the decoded message (header names, case and order as received).
+/// log as typed events: each request becomes an `HTTPRequestRecord` with its DPS route, each
+/// response an `HTTPResponseRecord`, both with their `DPSExchange`. Secrets are redacted where the
+/// records are made (`Authorization` keeps a SAS token without its signature).
 struct HTTPSRecorder: Sendable {
     let transcript: Transcript
     let clock: any DPSClock
     let connection: String
     let logger: Logger
 
-    func request(_ message: HTTPRequestMessage, clientCertificates: Int) {
-        let head = message.head
-        let authorization = head.headers.first(name: "authorization").map(Self.redactedAuthorization)
-        let credentials = (authorization.map { "Authorization: \($0)" } ?? "no Authorization")
-            + (clientCertificates > 0 ? ", client certificate chain of \(clientCertificates)" : "")
-        let summary = "\(head.method.rawValue) \(head.uri) (\(message.body.count) bytes) \(credentials)"
-        let raw = Self.text(startLine: "\(head.method.rawValue) \(head.uri) \(head.version)", headers: head.headers, body: message.body)
-        let body = message.body.isEmpty ? nil : String(decoding: Self.redacted(message.body), as: UTF8.self)
-        append(WireEvent(time: clock.now(), connection: connection, transport: .https, direction: .toService,
-                         kind: head.method.rawValue, summary: summary, topic: head.uri, payload: body, raw: raw))
-        logger.debug("\(connection) -> \(summary)")
+    /// The pairing ID of the `number`-th request on this connection: HTTP/1.1 answers in request
+    /// order, so it stands in for MQTT's `$rid`.
+    func requestID(_ number: Int) -> String { "\(connection)/\(number)" }
+
+    /// Records a request; `number` counts the requests of this connection from 1.
+    func request(_ message: HTTPRequestMessage, number: Int) {
+        append(requestEvent(message.head, body: message.body, bodySize: message.body.count, number: number))
     }
 
     /// A request refused at its head because its body is too large; the body is not kept.
-    func oversizedRequest(_ head: HTTPRequestHead, size: Int) {
-        let summary = "\(head.method.rawValue) \(head.uri) (\(size) bytes, over the limit; body discarded)"
-        let raw = Self.text(startLine: "\(head.method.rawValue) \(head.uri) \(head.version)", headers: head.headers, body: [])
-        append(WireEvent(time: clock.now(), connection: connection, transport: .https, direction: .toService,
-                         kind: head.method.rawValue, summary: summary, topic: head.uri, raw: raw))
+    func oversizedRequest(_ head: HTTPRequestHead, size: Int, number: Int) {
+        append(requestEvent(head, body: [], bodySize: size, number: number))
     }
 
-    func response(_ reply: HTTPSReply, head: HTTPResponseHead, to target: String) {
-        let retry = head.headers.first(name: "retry-after").map { " retry-after=\($0)" } ?? ""
-        let code = head.headers.first(name: "x-ms-error-code").map { " x-ms-error-code=\($0)" } ?? ""
-        let summary = "\(head.status.code) \(head.status.reasonPhrase)\(retry)\(code) (\(reply.body.count) bytes)"
-        let raw = Self.text(startLine: "\(head.version) \(head.status.code) \(head.status.reasonPhrase)", headers: head.headers, body: reply.body)
-        let body = reply.body.isEmpty ? nil : String(decoding: Self.redacted(reply.body), as: UTF8.self)
+    func response(_ reply: HTTPSReply, head: HTTPResponseHead, answering kind: DeviceRequestKind?, number: Int) {
+        let headers = head.headers.map { (name: $0.name, value: $0.value) }
+        let record = HTTPResponseRecord(status: Int(head.status.code), reason: head.status.reasonPhrase, headers: headers, body: reply.body)
+        let exchange = DPSExchange.response(to: kind, requestID: requestID(number), status: Int(head.status.code),
+                                            retryAfter: head.headers.first(name: "retry-after"), body: reply.body)
+        let raw = Self.text(startLine: "\(head.version) \(head.status.code) \(head.status.reasonPhrase)", headers: record.headers, body: reply.body)
         append(WireEvent(time: clock.now(), connection: connection, transport: .https, direction: .toDevice,
-                         kind: "RESPONSE", summary: summary, topic: target, status: Int(head.status.code), payload: body, raw: raw))
-        logger.debug("\(connection) <- \(summary)")
+                         content: .httpResponse(record), exchange: exchange, raw: raw))
     }
 
     /// One log line per exchange the service answered (`serve` prints these), in the MQTT front
@@ -54,53 +46,46 @@ struct HTTPSRecorder: Sendable {
         logger.info("\(connection) \(request.identity.registrationID) \(request.kind.rawValue)\(operation) -> \(response.status)\(retry)")
     }
 
-    /// One log line for a request the front end refused itself.
-    func refused(_ method: String, _ target: String, _ refusal: HTTPSRefusal) {
-        logger.info("\(connection) \(method) \(Redaction.sasSignatures(in: target)) -> \(refusal.status) \(refusal.code.rawValue)")
-        append(WireEvent(time: clock.now(), connection: connection, transport: .https, direction: .local,
-                         kind: "REFUSE", summary: refusal.description, topic: target, status: refusal.status))
+    /// A request the front end refused itself.
+    func refused(_ refusal: HTTPSRefusal) {
+        note(.refused(status: refusal.status, requirement: refusal.requirement, reason: refusal.reason))
     }
 
-    /// What the device presented in the TLS handshake, once per connection: the number of
-    /// certificates and the leaf's subject (public data; the key never leaves the device).
+    /// What the device presented in the TLS handshake, once per connection (public data).
     func clientCertificates(_ chain: [[UInt8]]) {
-        guard let leaf = chain.first else { return }
-        let subject = (try? Certificate(derEncoded: leaf)).map { $0.subject.description } ?? "unparsable certificate"
-        note("TLS", "client certificate chain of \(chain.count), leaf subject \(subject)")
+        guard !chain.isEmpty else { return }
         CertificateEvents.record(chain, connection: connection, into: transcript, at: clock.now())
     }
 
-    func note(_ kind: String, _ text: String) {
-        logger.info("\(connection) \(kind) \(text)")
-        append(WireEvent(time: clock.now(), connection: connection, transport: .https, direction: .local, kind: kind, summary: text))
+    func note(_ note: WireNote) {
+        let event = WireEvent.note(note, time: clock.now(), connection: connection, transport: .https)
+        logger.info("\(connection) \(event.label) \(event.summary)")
+        append(event)
+    }
+
+    private func requestEvent(_ head: HTTPRequestHead, body: [UInt8], bodySize: Int, number: Int) -> WireEvent {
+        let headers = head.headers.map { (name: $0.name, value: $0.value) }
+        let version = "\(head.version)"
+        let record = HTTPRequestRecord(method: head.method.rawValue, target: head.uri, version: version, headers: headers, body: body, bodySize: bodySize)
+        var exchange: DPSExchange?
+        if let route = record.route {
+            exchange = .request(route.kind, requestID: requestID(number), registrationID: route.registrationID, operationID: route.operationID)
+        }
+        let raw = Self.text(startLine: "\(record.method) \(record.target) \(version)", headers: record.headers, body: body)
+        logger.debug("\(connection) -> \(record.method) \(record.target) (\(bodySize) bytes)")
+        return WireEvent(time: clock.now(), connection: connection, transport: .https, direction: .toService,
+                         content: .httpRequest(record), exchange: exchange, raw: raw)
     }
 
     private func append(_ event: WireEvent) {
         transcript.append(event)
     }
 
-    /// An HTTP/1.1 message as text, the `Authorization` value redacted.
-    static func text(startLine: String, headers: HTTPHeaders, body: [UInt8]) -> [UInt8] {
+    /// An HTTP/1.1 message as text, from the already-redacted header records.
+    static func text(startLine: String, headers: [HTTPFieldRecord], body: [UInt8]) -> [UInt8] {
         var text = startLine + "\r\n"
-        for (name, value) in headers {
-            let shown = name.lowercased() == "authorization" ? redactedAuthorization(value) : value
-            text += "\(name): \(shown)\r\n"
-        }
+        for field in headers { text += "\(field.name): \(field.value)\r\n" }
         text += "\r\n"
-        return Array(text.utf8) + redacted(body)
-    }
-
-    /// A SAS token keeps everything but its signature; any other credential is removed whole.
-    static func redactedAuthorization(_ value: String) -> String {
-        value.contains("sig=") ? Redaction.sasSignatures(in: value) : "REDACTED (\(value.utf8.count) characters)"
-    }
-
-    /// `body` with SAS signatures replaced; bytes without a `sig=` are kept exactly.
-    static func redacted(_ body: [UInt8]) -> [UInt8] {
-        let marker = Array("sig=".utf8)
-        guard body.count >= marker.count, (0...(body.count - marker.count)).contains(where: { body[$0..<$0 + marker.count].elementsEqual(marker) }) else {
-            return body
-        }
-        return Array(Redaction.sasSignatures(in: String(decoding: body, as: UTF8.self)).utf8)
+        return Array(text.utf8) + Redaction.bytes(body)
     }
 }

@@ -1,3 +1,5 @@
+import DPSCore
+
 /// A request the HTTPS front end answers itself, before the service sees it: a route, method,
 /// query or body the DPS device API does not accept. Each refusal has a stable `code`, the HTTP
 /// status and six-digit `errorCode` it is answered with, and a `reason` for the transcript.
@@ -26,11 +28,11 @@ struct HTTPSRefusal: Error, Hashable, Sendable, CustomStringConvertible {
 
     let code: Code
     let reason: String
-    let requirement: String?
+    let requirement: RequirementID?
     /// The method the path answers to, for the `Allow` header of a 405.
     let allowedMethod: String?
 
-    init(_ code: Code, _ reason: String, requirement: String?, allowedMethod: String? = nil) {
+    init(_ code: Code, _ reason: String, requirement: RequirementID?, allowedMethod: String? = nil) {
         self.code = code
         self.reason = reason
         self.requirement = requirement

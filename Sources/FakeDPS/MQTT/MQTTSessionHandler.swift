@@ -15,7 +15,7 @@ final class MQTTSessionHandler: ChannelInboundHandler {
         case closed
     }
 
-    static let undeliveredRequirement = "DPS-MQTT-SUB-002"
+    static let undeliveredRequirement = RequirementID.dpsMqttSub002
     private let service: ProvisioningService
     private let recorder: WireRecorder
     private let connection: ConnectionInfo
@@ -34,16 +34,16 @@ final class MQTTSessionHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let framed = unwrapInboundIn(data)
-        recorder.inbound(framed.packet, raw: framed.raw)
+        recorder.inbound(framed.packet, raw: framed.raw, registrationID: registrationID)
         switch (state, framed.packet) {
         case (.closed, _):
             return
         case (.awaitingConnect, .connect(let connect)):
             handleConnect(connect, context: context)
         case (.awaitingConnect, let other):
-            close(context, reason: "first packet was \(other.packetType.name), not CONNECT", requirement: "MQTT-3.1.1-3.1.0-1")
+            close(context, .violation(RequirementID(mqttRule: MQTTRule.connectFirst.id) ?? .harness, reason: "first packet was \(other.packetType.name), not CONNECT"))
         case (.connected, .connect):
-            close(context, reason: "second CONNECT on one connection", requirement: "MQTT-3.1.1-3.1.0-2")
+            close(context, .violation(RequirementID(mqttRule: MQTTRule.secondConnect.id) ?? .harness, reason: "second CONNECT on one connection"))
         case (.connected(let identity, let attestation), .publish(let publish)):
             handlePublish(publish, identity: identity, attestation: attestation, context: context)
         case (.connected(let identity, _), .subscribe(let subscribe)):
@@ -56,11 +56,11 @@ final class MQTTSessionHandler: ChannelInboundHandler {
         case (.connected, .pingReq):
             send(.pingResp, context: context)
         case (.connected, .disconnect):
-            recorder.note("CLOSE", "device sent DISCONNECT")
+            recorder.note(.closed(.deviceDisconnected))
             state = .closed
             context.close(promise: nil)
         case (.connected, let other):
-            close(context, reason: "unexpected \(other.packetType.name) from a device", requirement: "DPS-MQTT-PKT-001")
+            close(context, .violation(.dpsMqttPkt001, reason: "unexpected \(other.packetType.name) from a device"))
         }
     }
 
@@ -74,7 +74,7 @@ final class MQTTSessionHandler: ChannelInboundHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read {
-            close(context, reason: "no packet within 1.5 times the keepalive", requirement: "MQTT-3.1.1-3.1.2-24")
+            close(context, .violation(RequirementID(mqttRule: MQTTRule.keepAliveExpired.id) ?? .harness, reason: "no packet within 1.5 times the keepalive"))
             return
         }
         context.fireUserInboundEventTriggered(event)
@@ -91,16 +91,16 @@ final class MQTTSessionHandler: ChannelInboundHandler {
                 default: break
                 }
             }
-            close(context, reason: "malformed packet: \(malformed.error.reason)", requirement: malformed.error.requirementID)
+            close(context, .violation(RequirementID(mqttRule: malformed.error.requirementID) ?? .harness, reason: "malformed packet: \(malformed.error.reason)"))
         } else {
             let text = error is NIOSSLError ? "TLS: \(error)" : "\(error)"
-            close(context, reason: "connection error: \(text)", requirement: nil)
+            close(context, .error(text))
         }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         if case .connected(let identity, _) = state { subscribers.remove(identity.registrationID, channel: context.channel) }
-        if case .closed = state {} else { recorder.note("CLOSE", "connection closed by the device") }
+        if case .closed = state {} else { recorder.note(.closed(.peerClosed)) }
         state = .closed
         context.fireChannelInactive()
     }
@@ -110,35 +110,36 @@ final class MQTTSessionHandler: ChannelInboundHandler {
         do {
             username = try MQTTUsername(parsing: connect.userName ?? "")
         } catch let error as DPSCoreError {
-            refuse(.badUserNameOrPassword, context: context, reason: error.description)
+            refuse(.badUserNameOrPassword, context: context, reason: error.reason, requirement: error.requirement)
             return
         } catch {
-            refuse(.badUserNameOrPassword, context: context, reason: "\(error)")
+            refuse(.badUserNameOrPassword, context: context, reason: "\(error)", requirement: nil)
             return
         }
         if service.configuration.requireClientIDMatch, connect.clientIdentifier != username.registrationID {
             refuse(.identifierRejected, context: context,
-                   reason: "client id '\(connect.clientIdentifier)' differs from the registration ID '\(username.registrationID)' [DPS-MQTT-CONN-001]")
+                   reason: "client id '\(connect.clientIdentifier)' differs from the registration ID '\(username.registrationID)'", requirement: .dpsMqttConn001)
             return
         }
         let identity = DeviceIdentity(idScope: username.idScope, registrationID: username.registrationID, apiVersion: username.apiVersion)
         recorder.presentedCertificates(connection.peerCertificates())
         let password = connect.password.map { String(decoding: $0, as: UTF8.self) }
         let attestation = service.attest(identity, credentials: DeviceCredentials(sasToken: password, clientCertificateChain: connection.peerCertificates()))
-        if case .refused(_, let reason) = attestation {
-            recorder.note("AUTH", "attestation refused: \(Redaction.sasSignatures(in: reason))")
+        if case .refused(_, let reason, _) = attestation {
+            recorder.note(.attestationRefused(requirement: attestation.violatedRequirement, reason: Redaction.text(reason)))
             if service.configuration.mqttAuthFailure == .connackNotAuthorized {
-                refuse(.notAuthorized, context: context, reason: reason)
+                refuse(.notAuthorized, context: context, reason: reason, requirement: attestation.violatedRequirement)
                 return
             }
         }
         let fault = service.fault(for: .connect, registrationID: identity.registrationID)
         switch fault {
         case .refuseConnection(let code)?:
-            refuse(MQTTConnectReturnCode(rawValue: code), context: context, reason: "fault plan")
+            recorder.note(.fault(.connectionRefused(returnCode: Int(code))))
+            refuse(MQTTConnectReturnCode(rawValue: code), context: context, reason: "fault plan", requirement: nil)
             return
         case .dropConnection?:
-            close(context, reason: "fault plan: connection dropped after CONNECT", requirement: nil)
+            close(context, .fault(reason: "connection dropped after CONNECT"))
             return
         default:
             break
@@ -147,7 +148,7 @@ final class MQTTSessionHandler: ChannelInboundHandler {
         enforceKeepAlive(seconds: connect.keepAliveSeconds, context: context)
         recorder.log("CONNECT \(identity.registrationID) accepted (api-version \(identity.apiVersion))")
         if case .withholdAcknowledgement? = fault {
-            recorder.note("FAULT", "CONNACK withheld")
+            recorder.note(.fault(.acknowledgementWithheld(.connAck)))
             return
         }
         // DPS keeps no session state whatever the CleanSession flag (pitfall H).
@@ -157,10 +158,11 @@ final class MQTTSessionHandler: ChannelInboundHandler {
     private func handleSubscribe(_ subscribe: MQTTSubscribe, identity: DeviceIdentity, context: ChannelHandlerContext) {
         let fault = service.fault(for: .subscribe, registrationID: identity.registrationID)
         if case .dropConnection? = fault {
-            close(context, reason: "fault plan: connection dropped on SUBSCRIBE", requirement: nil)
+            close(context, .fault(reason: "connection dropped on SUBSCRIBE"))
             return
         }
         if case .refuseSubscription? = fault {
+            recorder.note(.fault(.subscriptionRefused))
             send(.subAck(MQTTSubAck(packetIdentifier: subscribe.packetIdentifier, returnCodes: subscribe.subscriptions.map { _ in .failure })), context: context)
             return
         }
@@ -173,7 +175,7 @@ final class MQTTSessionHandler: ChannelInboundHandler {
             return .granted(min(subscription.requestedQoS, .atLeastOnce))
         }
         if case .withholdAcknowledgement? = fault {
-            recorder.note("FAULT", "SUBACK withheld")
+            recorder.note(.fault(.acknowledgementWithheld(.subAck)))
             return
         }
         sendLater(.subAck(MQTTSubAck(packetIdentifier: subscribe.packetIdentifier, returnCodes: codes)), fault: fault, context: context)
@@ -181,17 +183,17 @@ final class MQTTSessionHandler: ChannelInboundHandler {
 
     private func handlePublish(_ publish: MQTTPublish, identity: DeviceIdentity, attestation: AttestationOutcome, context: ChannelHandlerContext) {
         guard publish.payload.count <= MQTTLimits.maximumMessageSize else {
-            close(context, reason: "message of \(publish.payload.count) bytes exceeds the DPS limit of \(MQTTLimits.maximumMessageSize)", requirement: "DPS-MQTT-SIZE-001")
+            close(context, .violation(.dpsMqttSize001, reason: "message of \(publish.payload.count) bytes exceeds the DPS limit of \(MQTTLimits.maximumMessageSize)"))
             return
         }
         let topic: DeviceRequestTopic
         do {
             topic = try DeviceRequestTopic(parsing: publish.topicName)
         } catch let error as DPSCoreError {
-            close(context, reason: error.reason, requirement: error.requirement)
+            close(context, error.requirement.map { .violation($0, reason: error.reason) } ?? .error(error.reason))
             return
         } catch {
-            close(context, reason: "\(error)", requirement: nil)
+            close(context, .error("\(error)"))
             return
         }
         let request: DeviceRequest
@@ -204,26 +206,28 @@ final class MQTTSessionHandler: ChannelInboundHandler {
         }
         let fault = service.fault(for: request.kind == .register ? .register : .poll, registrationID: identity.registrationID)
         if case .dropConnection(afterAcknowledging: false)? = fault {
-            close(context, reason: "fault plan: connection dropped before PUBACK", requirement: nil)
+            close(context, .fault(reason: "connection dropped before PUBACK"))
             return
         }
         if publish.qos == .atLeastOnce, let id = publish.packetIdentifier {
             if case .withholdAcknowledgement? = fault {
-                recorder.note("FAULT", "PUBACK withheld")
+                recorder.note(.fault(.acknowledgementWithheld(.pubAck)))
             } else {
                 send(.pubAck(packetIdentifier: id), context: context)
             }
         }
         if case .dropConnection(afterAcknowledging: true)? = fault {
-            close(context, reason: "fault plan: connection dropped after PUBACK", requirement: nil)
+            close(context, .fault(reason: "connection dropped after PUBACK"))
             return
         }
         var requestIDFirst = true
         var response: ServiceResponse
         switch fault {
         case .respond(let status, let retryAfter, let errorCode, let body)?:
+            recorder.note(.fault(.responseOverridden(status: status)))
             response = service.faultResponse(status: status, retryAfter: retryAfter, errorCode: errorCode, body: body)
         case .modify(let modification)?:
+            recorder.note(.fault(.responseModified("\(modification)")))
             response = modification.apply(to: service.handle(request, attestation: attestation))
             requestIDFirst = !modification.requestIDLast
         default:
@@ -231,7 +235,7 @@ final class MQTTSessionHandler: ChannelInboundHandler {
         }
         recorder.exchange(request, response)
         if case .noResponse? = fault {
-            recorder.note("FAULT", "response \(response.status) withheld")
+            recorder.note(.fault(.responseWithheld(status: response.status)))
             return
         }
         // A device that subscribed on an earlier connection and re-sends after a reconnect without
@@ -239,12 +243,12 @@ final class MQTTSessionHandler: ChannelInboundHandler {
         let topicName = DPSTopic.response(status: response.status, rawRequestID: topic.rawRequestID,
                                           retryAfter: response.retryAfter, requestIDFirst: requestIDFirst)
         if !subscribed, subscribers.deliver(topic: topicName, payload: response.body, to: identity.registrationID, except: context.channel) {
-            recorder.note("ROUTE", "response \(response.status) delivered on the device's subscribed connection")
+            recorder.note(.routed(status: response.status, toConnection: nil))
             return
         }
         guard subscribed || (publish.dup && service.hasSubscribed(identity.registrationID)) else {
             // Like any broker, nothing is delivered without a subscription (DPS-MQTT-SUB-002).
-            recorder.note("DROP", "response \(response.status) not delivered: the device has not subscribed to \(DPSTopic.responseFilter) [\(Self.undeliveredRequirement)]")
+            recorder.note(.undelivered(status: response.status, requirement: Self.undeliveredRequirement))
             return
         }
         let reply = MQTTPublish(topicName: topicName, payload: response.body, qos: .atLeastOnce, packetIdentifier: takePacketIdentifier())
@@ -258,7 +262,7 @@ final class MQTTSessionHandler: ChannelInboundHandler {
             return
         }
         let wait = service.clock.realDelay(forAnswerAfter: duration)
-        recorder.note("FAULT", "answer delayed by \(duration)")
+        recorder.note(.fault(.responseDelayed(seconds: duration.seconds)))
         guard wait > .zero else {
             send(packet, context: context)
             return
@@ -275,8 +279,8 @@ final class MQTTSessionHandler: ChannelInboundHandler {
         return nextPacketIdentifier
     }
 
-    private func refuse(_ code: MQTTConnectReturnCode, context: ChannelHandlerContext, reason: String) {
-        recorder.note("REFUSE", "CONNACK \(code.rawValue): \(Redaction.sasSignatures(in: reason))")
+    private func refuse(_ code: MQTTConnectReturnCode, context: ChannelHandlerContext, reason: String, requirement: RequirementID?) {
+        recorder.note(.refused(status: Int(code.rawValue), requirement: requirement, reason: Redaction.text(reason)))
         send(.connAck(MQTTConnAck(sessionPresent: false, returnCode: code)), context: context)
         state = .closed
         context.close(promise: nil)
@@ -284,19 +288,25 @@ final class MQTTSessionHandler: ChannelInboundHandler {
 
     private func send(_ packet: MQTTPacket, context: ChannelHandlerContext) {
         guard let bytes = try? packet.encode() else {
-            close(context, reason: "could not encode \(packet.packetType.name)", requirement: nil)
+            close(context, .error("could not encode \(packet.packetType.name)"))
             return
         }
         recorder.outbound(packet, raw: bytes)
         context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes)), promise: nil)
     }
 
-    private func close(_ context: ChannelHandlerContext, reason: String, requirement: String?) {
+    private func close(_ context: ChannelHandlerContext, _ cause: CloseCause) {
         guard !isClosed else { return }
         if case .connected(let identity, _) = state { subscribers.remove(identity.registrationID, channel: context.channel) }
-        recorder.note("CLOSE", requirement.map { "\(reason) [\($0)]" } ?? reason)
+        recorder.note(.closed(cause))
         state = .closed
         context.close(promise: nil)
+    }
+
+    /// The registration ID the connection attested as, once CONNECT was accepted.
+    private var registrationID: String? {
+        if case .connected(let identity, _) = state { return identity.registrationID }
+        return nil
     }
 
     private var isClosed: Bool {

@@ -23,25 +23,27 @@ final class ConnectionInfo: Sendable {
     }
 }
 
-/// Writes one connection's MQTT traffic into the run's transcript and the log, secrets removed:
-/// CONNECT passwords are replaced before anything is recorded.
+/// Writes one connection's MQTT traffic into the run's transcript and the log as typed events:
+/// each packet becomes an `MQTTPacketRecord` (the password redacted where the record is made), and
+/// register, poll and response PUBLISHes get their `DPSExchange` here, once.
 struct WireRecorder: Sendable {
     let transcript: Transcript
     let clock: any DPSClock
     let connection: String
     let logger: Logger
 
-    func inbound(_ packet: MQTTPacket, raw: [UInt8]) {
-        record(packet, raw: raw, direction: .toService)
+    func inbound(_ packet: MQTTPacket, raw: [UInt8], registrationID: String? = nil) {
+        record(packet, raw: raw, direction: .toService, registrationID: registrationID)
     }
 
     func outbound(_ packet: MQTTPacket, raw: [UInt8]) {
-        record(packet, raw: raw, direction: .toDevice)
+        record(packet, raw: raw, direction: .toDevice, registrationID: nil)
     }
 
     func malformed(_ malformed: MalformedPacket) {
+        let requirement = RequirementID(mqttRule: malformed.error.requirementID)
         transcript.append(WireEvent(time: clock.now(), connection: connection, transport: .mqtt, direction: .toService,
-                                    kind: "MALFORMED", summary: "\(malformed.error.code.rawValue): \(malformed.error.reason) [\(malformed.error.requirementID)]",
+                                    content: .note(.malformed(requirement: requirement, reason: "\(malformed.error.code.rawValue): \(malformed.error.reason)")),
                                     raw: malformed.leadingBytes))
     }
 
@@ -61,64 +63,79 @@ struct WireRecorder: Sendable {
         CertificateEvents.record(chain, connection: connection, into: transcript, at: clock.now())
     }
 
-    func note(_ kind: String, _ text: String) {
-        logger.info("\(connection) \(kind) \(text)")
-        transcript.append(WireEvent(time: clock.now(), connection: connection, transport: .mqtt, direction: .local, kind: kind, summary: text))
+    func note(_ note: WireNote) {
+        let event = WireEvent.note(note, time: clock.now(), connection: connection, transport: .mqtt)
+        logger.info("\(connection) \(event.label) \(event.summary)")
+        transcript.append(event)
     }
 
-    private func record(_ packet: MQTTPacket, raw: [UInt8], direction: WireEvent.Direction) {
-        var event = WireEvent(time: clock.now(), connection: connection, transport: .mqtt, direction: direction,
-                              kind: packet.packetType.name, summary: Self.summary(of: packet), raw: raw)
-        switch packet {
-        case .connect(var connect):
-            if connect.password != nil {
-                connect.password = Array("REDACTED".utf8)
-                event.raw = Data((try? MQTTPacket.connect(connect).encode()) ?? [])
-            }
-            event.topic = connect.userName
-        case .publish(let publish):
-            event.topic = publish.topicName
-            event.payload = Redaction.sasSignatures(in: String(decoding: publish.payload, as: UTF8.self))
-            if let status = try? ResponseTopic(parsing: publish.topicName).status { event.status = status }
-        case .connAck(let ack):
-            event.status = Int(ack.returnCode.rawValue)
-        default:
-            break
+    private func record(_ packet: MQTTPacket, raw: [UInt8], direction: WireEvent.Direction, registrationID: String?) {
+        var bytes = raw
+        if case .connect(var connect) = packet, let password = connect.password {
+            // The raw CONNECT carries the redacted credential, never the password itself.
+            connect.password = Array(RedactedCredential(String(decoding: password, as: UTF8.self)).text.utf8)
+            bytes = (try? MQTTPacket.connect(connect).encode()) ?? []
+        } else {
+            bytes = Redaction.bytes(raw)
         }
+        let event = WireEvent(time: clock.now(), connection: connection, transport: .mqtt, direction: direction,
+                              content: .mqtt(Self.record(of: packet)), exchange: Self.exchange(of: packet, registrationID: registrationID), raw: bytes)
         logger.debug("\(connection) \(direction == .toService ? "->" : "<-") \(event.summary)")
         transcript.append(event)
     }
 
-    static func summary(of packet: MQTTPacket) -> String {
+    /// The typed record of a decoded packet.
+    static func record(of packet: MQTTPacket) -> MQTTPacketRecord {
         switch packet {
         case .connect(let connect):
-            let password = connect.password == nil ? "no password" : "password REDACTED"
-            return "CONNECT clientId=\(connect.clientIdentifier) username=\(connect.userName ?? "-") \(password) cleanSession=\(connect.cleanSession ? 1 : 0) keepAlive=\(connect.keepAliveSeconds)"
-        case .connAck(let ack):
-            return "CONNACK rc=\(ack.returnCode.rawValue) sessionPresent=\(ack.sessionPresent ? 1 : 0)"
+            .connect(MQTTConnectRecord(clientID: connect.clientIdentifier, username: connect.userName, password: connect.password,
+                                       cleanSession: connect.cleanSession, keepAliveSeconds: Int(connect.keepAliveSeconds)))
+        case .connAck(let ack): .connAck(returnCode: Int(ack.returnCode.rawValue), sessionPresent: ack.sessionPresent)
         case .publish(let publish):
-            let id = publish.packetIdentifier.map { " id=\($0)" } ?? ""
-            return "PUBLISH qos=\(publish.qos.rawValue)\(id)\(publish.dup ? " dup" : "") \(publish.topicName) (\(publish.payload.count) bytes)"
+            .publish(MQTTPublishRecord(topic: publish.topicName, qos: Int(publish.qos.rawValue), duplicate: publish.dup, retain: publish.retain,
+                                       packetID: publish.packetIdentifier.map(Int.init), payload: publish.payload))
+        case .pubAck(let id): .pubAck(packetID: Int(id))
+        case .pubRec(let id): .qos2Flow(.pubRec, packetID: Int(id))
+        case .pubRel(let id): .qos2Flow(.pubRel, packetID: Int(id))
+        case .pubComp(let id): .qos2Flow(.pubComp, packetID: Int(id))
         case .subscribe(let subscribe):
-            return "SUBSCRIBE id=\(subscribe.packetIdentifier) " + subscribe.subscriptions.map { "\($0.topicFilter) qos=\($0.requestedQoS.rawValue)" }.joined(separator: ", ")
-        case .subAck(let ack):
-            return "SUBACK id=\(ack.packetIdentifier) " + ack.returnCodes.map { String(format: "0x%02x", $0.rawValue) }.joined(separator: ",")
-        case .pubAck(let id): return "PUBACK id=\(id)"
-        case .unsubscribe(let unsubscribe): return "UNSUBSCRIBE id=\(unsubscribe.packetIdentifier) \(unsubscribe.topicFilters.joined(separator: ","))"
-        default: return packet.packetType.name
+            .subscribe(packetID: Int(subscribe.packetIdentifier),
+                       filters: subscribe.subscriptions.map { MQTTSubscriptionRecord(filter: $0.topicFilter, qos: Int($0.requestedQoS.rawValue)) })
+        case .subAck(let ack): .subAck(packetID: Int(ack.packetIdentifier), returnCodes: ack.returnCodes.map { Int($0.rawValue) })
+        case .unsubscribe(let unsubscribe): .unsubscribe(packetID: Int(unsubscribe.packetIdentifier), filters: unsubscribe.topicFilters)
+        case .unsubAck(let id): .unsubAck(packetID: Int(id))
+        case .pingReq: .pingReq
+        case .pingResp: .pingResp
+        case .disconnect: .disconnect
+        }
+    }
+
+    /// The DPS request or response a PUBLISH carries, from its topic (DPSCore's topic grammar).
+    static func exchange(of packet: MQTTPacket, registrationID: String?) -> DPSExchange? {
+        guard case .publish(let publish) = packet else { return nil }
+        if let response = try? ResponseTopic(parsing: publish.topicName) {
+            return .response(to: nil, requestID: response.rawRequestID, status: response.status, retryAfter: response.retryAfterText, body: publish.payload)
+        }
+        switch try? DeviceRequestTopic(parsing: publish.topicName) {
+        case .register(let rid, _)?:
+            return .request(.register, requestID: rid, registrationID: registrationID, duplicate: publish.dup)
+        case .poll(let rid, let operation, _)?:
+            return .request(.poll, requestID: rid, registrationID: registrationID, operationID: operation, duplicate: publish.dup)
+        case nil:
+            return nil
         }
     }
 }
 
-/// Client certificates as transcript events: one `CERTIFICATE` event per certificate of the chain
-/// a device presented (leaf first), with its DER as the raw bytes. Certificates are public data;
-/// DICE checks read them from here.
+/// Client certificates as transcript events: one event per certificate of the chain a device
+/// presented (leaf first), with its DER as the raw bytes. Certificates are public data; DICE
+/// checks read them from here.
 enum CertificateEvents {
     static func record(_ chain: [[UInt8]], connection: String, into transcript: Transcript, at time: Date) {
         for (index, der) in chain.enumerated() {
-            let subject = (try? PresentedChain(der: [der])).flatMap { CertificateFacts.commonName($0.leaf.subject) } ?? "unparsed"
-            transcript.append(WireEvent(time: time, connection: connection, transport: .tls, direction: .toService, kind: "CERTIFICATE",
-                                        summary: "certificate \(index) CN=\(subject) sha256=\(CertificateFacts.sha256Thumbprint(der))", raw: der))
+            let subject = (try? PresentedChain(der: [der])).flatMap { CertificateFacts.commonName($0.leaf.subject) }
+            let record = PresentedCertificateRecord(index: index, subjectCommonName: subject, sha256: CertificateFacts.sha256Thumbprint(der))
+            transcript.append(WireEvent(time: time, connection: connection, transport: .tls, direction: .toService, content: .certificate(record), raw: der))
         }
     }
 }

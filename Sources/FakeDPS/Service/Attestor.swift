@@ -12,8 +12,8 @@ struct Attestor: Sendable {
     enum Failure: Error {
         /// 404201: nothing enrolled for the device.
         case notFound(String)
-        /// 401002: enrolled, but the proof does not hold.
-        case unauthorized(String)
+        /// 401002: enrolled, but the proof does not hold; the rule the credentials broke, if one.
+        case unauthorized(String, RequirementID? = nil)
     }
 
     func attest(_ identity: DeviceIdentity, credentials: DeviceCredentials, now: Date) throws(Failure) -> EnrollmentMatch {
@@ -32,14 +32,16 @@ struct Attestor: Sendable {
         do {
             token = try SASToken(parsing: tokenText)
         } catch {
-            throw .unauthorized(String(describing: error))
+            let refusal = error as? DPSCoreError
+            throw .unauthorized(refusal?.reason ?? "\(error)", refusal?.requirement ?? .dpsAuthSas001)
         }
         let verifier = SASVerifier(clockSkew: configuration.sasClockSkew)
         func verify(_ keys: [String]) throws(Failure) {
             do {
                 try verifier.verify(token, idScope: identity.idScope, registrationID: identity.registrationID, keysBase64: keys, now: now)
             } catch {
-                throw .unauthorized(String(describing: error))
+                let refusal = error as? DPSCoreError
+                throw .unauthorized(refusal?.reason ?? "\(error)", refusal?.requirement)
             }
         }
         if let individual = configuration.enrollments.individual(for: identity.registrationID) {
@@ -59,9 +61,16 @@ struct Attestor: Sendable {
                 try verify(derived)
                 return EnrollmentMatch(group: group, registrationID: identity.registrationID)
             } catch {
-                lastFailure = error
+                // Signed with the group key itself instead of the key derived from it (DPS-AUTH-DERIVE-001).
+                let groupKeys = [primary] + (secondary.map { [$0] } ?? [])
+                if (try? verifier.verify(token, idScope: identity.idScope, registrationID: identity.registrationID, keysBase64: groupKeys, now: now)) != nil {
+                    lastFailure = .unauthorized("the token is signed with the enrollment group's key, not the device key derived from it", .dpsAuthDerive001)
+                } else {
+                    lastFailure = error
+                }
             }
         }
+        if let lastFailure, case .unauthorized(_, .dpsAuthDerive001?) = lastFailure { throw lastFailure }
         if let lastFailure, configuration.enrollments.groups.count == 1 { throw lastFailure }
         throw .notFound("no individual enrollment for \(identity.registrationID) and no enrollment group's derived key verifies the token")
     }

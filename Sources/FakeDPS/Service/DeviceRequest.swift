@@ -48,5 +48,12 @@ public enum AttestationOutcome: Sendable, Hashable {
     /// The device is who it claims; the enrollment it matched.
     case verified(EnrollmentMatch)
     /// The device was refused; the response that says why.
-    case refused(ServiceResponse, reason: String)
+    case refused(ServiceResponse, reason: String, requirement: RequirementID? = nil)
+
+    /// The rule the credentials broke, when the refusal names one (SAS shape, resource, expiry,
+    /// signature, derived key).
+    public var violatedRequirement: RequirementID? {
+        if case .refused(_, _, let requirement) = self { return requirement }
+        return nil
+    }
 }

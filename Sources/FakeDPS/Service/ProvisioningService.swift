@@ -31,8 +31,8 @@ public final class ProvisioningService: Sendable {
             switch error {
             case .notFound(let reason):
                 return .refused(ServiceErrors.response(DPSErrorCode.enrollmentNotFound, "Registration not found.", at: now), reason: reason)
-            case .unauthorized(let reason):
-                return .refused(ServiceErrors.response(DPSErrorCode.unauthorized, "Unauthorized.", at: now), reason: reason)
+            case .unauthorized(let reason, let requirement):
+                return .refused(ServiceErrors.response(DPSErrorCode.unauthorized, "Unauthorized.", at: now), reason: reason, requirement: requirement)
             }
         }
     }
@@ -69,7 +69,7 @@ public final class ProvisioningService: Sendable {
         }
         let match: EnrollmentMatch
         switch attestation {
-        case .refused(let response, _): return response
+        case .refused(let response, _, _): return response
         case .verified(let verified): match = verified
         }
         if let throttled = throttle(request, now: now) { return throttled }

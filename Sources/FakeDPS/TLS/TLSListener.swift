@@ -9,16 +9,20 @@ final class TLSListener: Sendable {
     let channel: any Channel
     /// The bound port (the ephemeral one chosen for port 0).
     let port: Int
+    /// Accepted connections not yet closed.
+    let connections: OpenConnections
 
-    private init(channel: any Channel) {
+    private init(channel: any Channel, connections: OpenConnections) {
         self.channel = channel
         self.port = channel.localAddress?.port ?? 0
+        self.connections = connections
     }
 
     /// Binds `host:port`; `above` adds the protocol handlers for each accepted connection.
     static func bind(group: any EventLoopGroup, host: String, port: Int, tls: NIOSSLContext, connectionPrefix: String,
                      above: @escaping @Sendable (ChannelPipeline.SynchronousOperations, ConnectionInfo) throws -> Void) async throws -> TLSListener {
         let counter = Atomic<Int>(0)
+        let connections = OpenConnections()
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -27,12 +31,13 @@ final class TLSListener: Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     let number = counter.add(1, ordering: .relaxed).newValue
                     let info = ConnectionInfo(id: "\(connectionPrefix)#\(number)")
+                    connections.track(channel)
                     let sync = channel.pipeline.syncOperations
                     try sync.addHandler(ServerTLSContext.handler(context: tls) { info.recordPeerCertificates($0) })
                     try above(sync, info)
                 }
             }
-        return TLSListener(channel: try await bootstrap.bind(host: host, port: port).get())
+        return TLSListener(channel: try await bootstrap.bind(host: host, port: port).get(), connections: connections)
     }
 
     /// Closes the listener.

@@ -7,14 +7,22 @@ import Foundation
 /// the transcript as CERTIFICATE events): comparison with the release's expected Alias
 /// certificate, and ECDSA nonce reuse.
 enum DiceChecks {
+    static let all: [any ConformanceCheck] = [
+        comparison(.aliasKey, .diceCertKey001), comparison(.deviceIdKey, .diceCertDevid001), comparison(.firmwareID, .diceCertFwid001),
+        comparison(.commonName, .diceCertCn001), comparison(.extensions, .diceCertExt001), comparison(.signature, .diceCertSig001),
+        comparison(.malformedCertificate, .diceCertDer001), comparison(.encoding, .diceCertBytes001),
+        nonce(.fixedDevKitNonce, .diceNonce001), nonce(.sharedNonce, .diceNonce002),
+    ]
+
     /// Leaf certificates the device presented, in order.
     static func presentedLeaves(_ view: TranscriptView) -> [(sequence: Int, der: [UInt8])] {
-        view.events.filter { $0.kind == "CERTIFICATE" && $0.summary.hasPrefix("certificate 0 ") }.map { ($0.sequence, Array($0.raw)) }
+        view.events.filter { $0.certificate?.isLeaf ?? false }.map { ($0.sequence, Array($0.raw)) }
     }
 
-    /// One check per mismatch kind of `DevKitCertificateComparison`.
-    static func comparison(_ kind: CertificateMismatch.Kind) -> CheckLibrary.Check {
-        { context in
+    /// One check per mismatch kind of `DevKitCertificateComparison`; the DICE module names the
+    /// requirement as text, and a test holds the two tables together.
+    static func comparison(_ kind: CertificateMismatch.Kind, _ requirement: RequirementID) -> TranscriptCheck {
+        TranscriptCheck(requirement) { context in
             guard let expected = context.scenario.expect.diceRelease else { return .skip("no firmware release to compare with (expect.diceRelease)") }
             let leaves = presentedLeaves(context.view)
             guard !leaves.isEmpty else { return .skip("the device presented no client certificate") }
@@ -36,9 +44,9 @@ enum DiceChecks {
 
     /// DICE-NONCE-001 / -002: no signature uses the fixed nonce / shares a nonce. The recovered
     /// private key is a secret: reports name only the public key it belongs to and a fingerprint.
-    static func nonce(_ kind: NonceReuseFinding.Kind) -> CheckLibrary.Check {
-        { context in
-            let recorded = context.view.events.filter { $0.kind == "CERTIFICATE" }
+    static func nonce(_ kind: NonceReuseFinding.Kind, _ requirement: RequirementID) -> TranscriptCheck {
+        TranscriptCheck(requirement) { context in
+            let recorded = context.view.events.filter { $0.certificate != nil }
             let certificates = recorded.compactMap { try? PresentedCertificate(der: Array($0.raw)) }
             guard !certificates.isEmpty else { return .skip("the device presented no certificate") }
             let expected = [kind == .fixedDevKitNonce ? "no signature made with the reference's fixed nonce k" : "no two signatures sharing a nonce"]

@@ -1,118 +1,123 @@
 import DPSCore
 import Foundation
-import MQTTWire
 
-/// The DPS exchanges in a transcript, read back from the recorded MQTT packets.
+/// The DPS exchanges of a transcript, read from the typed events (each request and response
+/// event carries the `DPSExchange` its recorder filled in; nothing is decoded again here).
 struct TranscriptView {
     struct Request {
         let event: WireEvent
         let kind: DeviceRequestKind
-        let rawRequestID: String
+        let requestID: String
         let operationID: String?
-        let dup: Bool
+        let duplicate: Bool
     }
 
     struct Response {
         let event: WireEvent
-        let status: Int
-        let rawRequestID: String
-        let retryAfter: String?
-        let operation: RegistrationOperationStatus?
+        let exchange: DPSExchange
+        var status: Int { exchange.status ?? 0 }
+        var requestID: String { exchange.requestID }
+        var retryAfter: String? { exchange.retryAfter }
+        var state: RegistrationStatus? { exchange.state }
+        var operationID: String? { exchange.operationID }
     }
 
     let events: [WireEvent]
     let requests: [Request]
     let responses: [Response]
-    let connects: [(event: WireEvent, packet: MQTTConnect)]
+    let connects: [(event: WireEvent, packet: MQTTConnectRecord)]
 
     init(events: [WireEvent]) {
         self.events = events
         var requests: [Request] = []
         var responses: [Response] = []
-        var connects: [(WireEvent, MQTTConnect)] = []
-        var pendingHTTP: [String: [Request]] = [:]
-        for event in events where event.transport == .https {
-            if event.direction == .toService, let request = Self.httpRequest(event) {
-                requests.append(request)
-                pendingHTTP[event.connection, default: []].append(request)
-            } else if event.direction == .toDevice, event.kind == "RESPONSE", let status = event.status {
-                // HTTP/1.1 answers in request order on a connection.
-                guard var queue = pendingHTTP[event.connection], !queue.isEmpty else { continue }
-                let request = queue.removeFirst()
-                pendingHTTP[event.connection] = queue
-                let body = Array((event.payload ?? "").utf8)
-                let operation = (200..<300).contains(status) ? try? JSONText.decode(RegistrationOperationStatus.self, from: body, what: "response") : nil
-                responses.append(Response(event: event, status: status, rawRequestID: request.rawRequestID,
-                                          retryAfter: Self.header("retry-after", in: event.raw), operation: operation))
-            }
-        }
-        for event in events where event.transport == .mqtt {
-            guard let packet = try? MQTTPacket.decode(Array(event.raw)) else { continue }
-            switch (event.direction, packet) {
-            case (.toService, .connect(let connect)):
-                connects.append((event, connect))
-            case (.toService, .publish(let publish)):
-                switch try? DeviceRequestTopic(parsing: publish.topicName) {
-                case .register(let rid, _)?:
-                    requests.append(Request(event: event, kind: .register, rawRequestID: rid, operationID: nil, dup: publish.dup))
-                case .poll(let rid, let operation, _)?:
-                    requests.append(Request(event: event, kind: .poll, rawRequestID: rid, operationID: operation, dup: publish.dup))
-                case nil:
-                    continue
-                }
-            case (.toDevice, .publish(let publish)):
-                guard let topic = try? ResponseTopic(parsing: publish.topicName) else { continue }
-                let operation = (200..<300).contains(topic.status)
-                    ? try? JSONText.decode(RegistrationOperationStatus.self, from: publish.payload, what: "response") : nil
-                responses.append(Response(event: event, status: topic.status, rawRequestID: topic.rawRequestID,
-                                          retryAfter: topic.retryAfterText, operation: operation))
+        var connects: [(WireEvent, MQTTConnectRecord)] = []
+        for event in events {
+            if event.direction == .toService, case .mqtt(.connect(let connect)) = event.content { connects.append((event, connect)) }
+            guard let exchange = event.exchange else { continue }
+            switch exchange.role {
+            case .request where event.direction == .toService:
+                guard let kind = exchange.kind else { continue }
+                requests.append(Request(event: event, kind: kind, requestID: exchange.requestID, operationID: exchange.operationID,
+                                        duplicate: exchange.duplicate))
+            case .response where event.direction == .toDevice:
+                responses.append(Response(event: event, exchange: exchange))
             default:
                 continue
             }
         }
-        self.requests = requests.sorted { $0.event.sequence < $1.event.sequence }
-        self.responses = responses.sorted { $0.event.sequence < $1.event.sequence }
+        self.requests = requests
+        self.responses = responses
         self.connects = connects
     }
 
-    /// A DPS request from its HTTP method and target (routes of dps-protocol.md §3); the pairing
-    /// id stands in for MQTT's `$rid`.
-    static func httpRequest(_ event: WireEvent) -> Request? {
-        guard let target = event.topic else { return nil }
-        let path = target.split(separator: "?", maxSplits: 1).first.map(String.init) ?? target
-        let segments = path.split(separator: "/").map(String.init)
-        guard segments.count >= 3, segments[1].lowercased() == "registrations" else { return nil }
-        let id = "http#\(event.sequence)"
-        switch (event.kind, segments.count) {
-        case ("PUT", 4) where segments[3].lowercased() == "register":
-            return Request(event: event, kind: .register, rawRequestID: id, operationID: nil, dup: false)
-        case ("GET", 5) where segments[3].lowercased() == "operations":
-            return Request(event: event, kind: .poll, rawRequestID: id, operationID: try? PercentEncoding.decode(segments[4]), dup: false)
-        case ("POST", 3):
-            return Request(event: event, kind: .statusLookup, rawRequestID: id, operationID: nil, dup: false)
-        default:
-            return nil
+    /// Events the device sent.
+    var deviceEvents: [WireEvent] { events.filter { $0.direction == .toService } }
+
+    /// MQTT packets the device sent, with their events.
+    var devicePackets: [(event: WireEvent, packet: MQTTPacketRecord)] {
+        events.compactMap { event in
+            guard event.direction == .toService, case .mqtt(let packet) = event.content else { return nil }
+            return (event, packet)
         }
     }
 
-    /// A header's value from a recorded HTTP message (`raw` holds its text).
-    static func header(_ name: String, in raw: Data) -> String? {
-        let text = String(decoding: raw, as: UTF8.self)
-        for line in text.split(separator: "\r\n", omittingEmptySubsequences: false) {
-            if line.isEmpty { break }
-            guard let colon = line.firstIndex(of: ":"), line[..<colon].lowercased() == name else { continue }
-            return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+    /// HTTP requests the device sent, with their events.
+    var httpRequests: [(event: WireEvent, request: HTTPRequestRecord)] {
+        events.compactMap { event in
+            guard event.direction == .toService, case .httpRequest(let request) = event.content else { return nil }
+            return (event, request)
         }
-        return nil
     }
 
-    /// Events of one kind sent by the device.
-    func deviceEvents(kind: String) -> [WireEvent] {
-        events.filter { $0.direction == .toService && $0.kind == kind }
+    /// Notes, with their events.
+    var notes: [(event: WireEvent, note: WireNote)] {
+        events.compactMap { event in event.note.map { (event, $0) } }
+    }
+
+    /// The first note that says `requirement` was broken.
+    func violation(of requirement: RequirementID) -> (event: WireEvent, note: WireNote)? {
+        notes.first { $0.note.requirement == requirement }
+    }
+
+    /// The credentials the device presented: MQTT passwords and HTTP `Authorization` values.
+    var credentials: [(event: WireEvent, credential: RedactedCredential)] {
+        events.compactMap { event in
+            guard event.direction == .toService else { return nil }
+            switch event.content {
+            case .mqtt(.connect(let connect)): return connect.password.map { (event, $0) }
+            case .httpRequest(let request):
+                return request.headers.first { $0.name.lowercased() == "authorization" }.map { (event, RedactedCredential(recorded: $0.value)) }
+            default: return nil
+            }
+        }
+    }
+
+    /// The registration IDs the device used: CONNECT client IDs and usernames, HTTPS route IDs.
+    var registrationIDsUsed: [(event: WireEvent, id: String)] {
+        events.compactMap { event in
+            guard event.direction == .toService else { return nil }
+            switch event.content {
+            case .mqtt(.connect(let connect)): return (event, connect.clientID)
+            case .httpRequest(let request): return request.route.map { (event, $0.registrationID) }
+            default: return nil
+            }
+        }
     }
 
     /// The first device request after `event`.
     func request(after event: WireEvent) -> Request? {
         requests.first { $0.event.sequence > event.sequence }
+    }
+
+    /// The register bodies the device sent (MQTT payload or HTTP body), with whether the text is whole.
+    var registerBodies: [(event: WireEvent, body: PayloadText)] {
+        requests.filter { $0.kind == .register }.compactMap { request in
+            switch request.event.content {
+            case .mqtt(.publish(let publish)): return publish.payload.map { (request.event, $0) } ?? (request.event, PayloadText([]))
+            case .httpRequest(let http): return http.body.map { (request.event, $0) } ?? (request.event, PayloadText([]))
+            default: return nil
+            }
+        }
     }
 }

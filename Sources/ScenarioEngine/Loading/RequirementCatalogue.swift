@@ -1,3 +1,4 @@
+import DPSCore
 import Foundation
 import MQTTWire
 import Verdicts
@@ -6,18 +7,22 @@ import Verdicts
 /// MQTT 3.1.1 rules MQTTWire enforces (their single source is `MQTTRule.all`).
 public struct RequirementCatalogue: Sendable {
     public static let fileName = "requirements.yaml"
-    public let requirements: [String: Requirement]
+    public let requirements: [RequirementID: Requirement]
+    /// The DPS and DICE requirements in the catalogue's order.
+    public let catalogued: [Requirement]
 
     public init(requirements: [Requirement]) {
-        var table: [String: Requirement] = [:]
+        var table: [RequirementID: Requirement] = [:]
         for requirement in requirements { table[requirement.id] = requirement }
-        for rule in MQTTRule.all where table[rule.id] == nil {
-            table[rule.id] = Requirement(id: rule.id, level: .must, statement: rule.statement, source: "OASIS MQTT 3.1.1")
+        for rule in MQTTRule.all {
+            guard let id = RequirementID(mqttRule: rule.id), table[id] == nil else { continue }
+            table[id] = Requirement(id: id, level: .must, statement: rule.statement, source: "OASIS MQTT Version 3.1.1, section \(rule.id.dropFirst(RequirementID.mqttRulePrefix.count))")
         }
         self.requirements = table
+        self.catalogued = requirements
     }
 
-    public subscript(id: String) -> Requirement? { requirements[id] }
+    public subscript(id: RequirementID) -> Requirement? { requirements[id] }
 
     /// Loads the catalogue file; each entry needs id, level, statement and source.
     public static func load(path: String) throws -> RequirementCatalogue {
@@ -40,7 +45,15 @@ public struct RequirementCatalogue: Sendable {
                 throw item.error(.invalidValue, "requirement id '\(id)' does not follow DPS-<AREA>-... or DICE-...")
             }
             guard seen.insert(id).inserted else { throw item.error(.duplicateID, "requirement '\(id)' is listed twice") }
-            requirements.append(Requirement(id: id, level: level, statement: statement, source: source))
+            // The code names IDs through RequirementID's table: an ID the code does not know is an orphan.
+            guard let known = RequirementID(known: id), !known.isMQTTRule else {
+                throw (fields["id"] ?? item).error(.unknownRequirement, "requirement '\(id)' has no entry in the code's table (RequirementID.catalogued)")
+            }
+            requirements.append(Requirement(id: known, level: level, statement: statement, source: source))
+        }
+        // And every ID the code names must be catalogued, with its statement, level and source.
+        if let missing = RequirementID.catalogued.first(where: { !seen.contains($0.rawValue) }) {
+            throw list.error(.unknownRequirement, "requirement '\(missing)' is named in the code (RequirementID.catalogued) but not catalogued here")
         }
         return RequirementCatalogue(requirements: requirements)
     }
@@ -52,7 +65,7 @@ public struct RequirementCatalogue: Sendable {
                 guard requirements[id] != nil else {
                     throw InputError(.unknownRequirement, file: scenario.source, field: "\(scenario.id).checks", "requirement '\(id)' is not in the catalogue")
                 }
-                guard CheckLibrary.checks[id] != nil else {
+                guard CheckLibrary.check(for: id) != nil else {
                     throw InputError(.unknownRequirement, file: scenario.source, field: "\(scenario.id).checks", "requirement '\(id)' has no automated check")
                 }
             }

@@ -14,10 +14,10 @@ public struct Scenario: Sendable {
     public var device: ScenarioDevice
     public var expect: ScenarioExpectation
     /// Requirement IDs checked in this case.
-    public var checks: [String]
+    public var checks: [RequirementID]
     /// Requirements this case is expected to break (a known fault, a mutant): a failure is `xfail`,
     /// a pass is reported as a failure of the expectation.
-    public var expectedFailures: Set<String> = []
+    public var expectedFailures: Set<RequirementID> = []
     /// Where it was defined, for messages.
     public var source: String
 }

@@ -88,8 +88,11 @@ public enum ScenarioLoader {
                 if !mapping.contains(where: { $0.key.string == "checks" }) { instance.checks = CheckLibrary.defaultChecks(for: transport) }
                 // A mutant is expected to break its own rule.
                 if case .mutant(let mutant) = profile {
-                    instance.expectedFailures.insert(mutant.brokenRequirement)
-                    if !instance.checks.contains(mutant.brokenRequirement) { instance.checks.append(mutant.brokenRequirement) }
+                    guard let broken = RequirementID(known: mutant.brokenRequirement) else {
+                        throw node.error(.unknownRequirement, "mutant \(mutant.rawValue) names requirement '\(mutant.brokenRequirement)', which is not catalogued")
+                    }
+                    instance.expectedFailures.insert(broken)
+                    if !instance.checks.contains(broken) { instance.checks.append(broken) }
                     // A mutant may end any way; what counts is that its fault is caught.
                     instance.expect = ScenarioExpectation(outcomes: outcomeNames.values.sorted { $0.rawValue < $1.rawValue })
                 }
@@ -117,18 +120,30 @@ public enum ScenarioLoader {
         guard let expectNode = fields["expect"] else { throw node.error(.missingField, "a scenario needs 'expect'") }
         let transports = Dictionary(uniqueKeysWithValues: ScenarioTransport.allCases.map { ($0.rawValue, $0) })
         let transport: ScenarioTransport = try fields["transport"].map { try $0.choice(transports) } ?? .mqtt
-        let checks = try fields["checks"]?.sequence().map { try $0.string() } ?? CheckLibrary.defaultChecks(for: transport)
+        let checks = try fields["checks"].map(requirementIDs) ?? CheckLibrary.defaultChecks(for: transport)
         let device = try device(deviceNode, certificates: certificates)
         var scenario = Scenario(id: id, title: try fields["title"]?.string() ?? id, suite: suite, transport: transport, service: service,
                                 device: device, expect: try expectation(expectNode, registrationID: device.registrationID), checks: checks,
                                 source: "\(file):\(node.node.mark?.line ?? 0)")
         if let xfail = fields["xfail"] {
-            scenario.expectedFailures = Set(try xfail.sequence().map { try $0.string() })
+            scenario.expectedFailures = Set(try requirementIDs(xfail))
             for id in scenario.expectedFailures where !scenario.checks.contains(id) {
                 throw xfail.error(.invalidValue, "xfail names \(id), which this scenario does not check")
             }
         }
         return scenario
+    }
+
+    /// A list of requirement IDs; an ID that names no catalogued requirement or MQTT rule is an
+    /// error at its own entry.
+    static func requirementIDs(_ node: YAMLNode) throws -> [RequirementID] {
+        try node.sequence().map { item in
+            let text = try item.string()
+            guard let id = RequirementID(known: text) else {
+                throw item.error(.unknownRequirement, "requirement '\(text)' is not in the catalogue")
+            }
+            return id
+        }
     }
 
     static func serviceConfiguration(_ node: YAMLNode?) throws -> ServiceConfiguration {

@@ -41,7 +41,7 @@ public struct ScenarioRunner: Sendable {
         let transcript = Transcript()
         func harnessError(_ message: String) -> CaseResult {
             CaseResult(id: scenario.id, title: scenario.title, suite: scenario.suite,
-                       verdicts: [Verdict(requirement: "HARNESS", outcome: .error, expected: ["the case runs"], observed: message)],
+                       verdicts: [Verdict(requirement: .harness, outcome: .error, expected: ["the case runs"], observed: message)],
                        transcript: transcript.snapshot, wallSeconds: (ContinuousClock.now - wallStart).seconds)
         }
         let server: FakeDPSServer
@@ -79,7 +79,9 @@ public struct ScenarioRunner: Sendable {
             }
         }
         let outcome = await withWallTimeout(caseTimeout) { await client.provision() }
-        await settle(transcript)
+        // The device's last close reaches the transcript when the fake's channels have closed;
+        // a device that never closes (a mutant) is given a second before the fake stops.
+        await server.awaitConnectionsClosed(within: .seconds(1))
         await server.stop()
         guard let outcome else { return harnessError("the case did not finish within \(caseTimeout) of wall time") }
 
@@ -92,11 +94,15 @@ public struct ScenarioRunner: Sendable {
                           clockSeconds: clock.now().timeIntervalSince(clockStart))
     }
 
-    private func verdict(_ id: String, context: CheckContext) -> Verdict {
-        guard let check = CheckLibrary.checks[id] else {
+    private func verdict(_ id: RequirementID, context: CheckContext) -> Verdict {
+        guard let check = CheckLibrary.check(for: id) else {
             return Verdict(requirement: id, outcome: .error, expected: ["a check for \(id)"], observed: "no automated check exists")
         }
-        let finding = check(context)
+        guard check.transports.contains(context.scenario.transport) else {
+            return Verdict(requirement: id, outcome: .skip, expected: [],
+                           observed: "a rule of \(check.transports.map(\.rawValue).sorted().joined(separator: ", ")); this case runs over \(context.scenario.transport.rawValue)")
+        }
+        let finding = check.evaluate(context)
         var outcome = finding.outcome
         var observed = finding.observed
         if context.scenario.expectedFailures.contains(id) {
@@ -141,15 +147,6 @@ public struct ScenarioRunner: Sendable {
         default:
             // A well-formed key that no enrollment holds.
             return Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
-        }
-    }
-
-    /// Gives the fake a moment to record the end of the device's connection.
-    private func settle(_ transcript: Transcript) async {
-        for _ in 0..<50 {
-            let events = transcript.snapshot
-            if let last = events.last, last.direction == .local, last.kind == "CLOSE" { return }
-            try? await Task.sleep(for: .milliseconds(20))
         }
     }
 

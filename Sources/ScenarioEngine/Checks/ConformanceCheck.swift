@@ -1,0 +1,57 @@
+import DPSCore
+import Device
+import Foundation
+import Verdicts
+
+/// What a check sees: the scenario, how the device ended, and the typed wire transcript.
+struct CheckContext {
+    let scenario: Scenario
+    let outcome: ProvisioningOutcome
+    let view: TranscriptView
+}
+
+/// A check's finding before the requirement's level is applied.
+struct Finding {
+    let outcome: VerdictOutcome
+    let expected: [String]
+    let observed: String
+    let evidence: [Int]
+
+    static func pass(_ expected: [String], _ observed: String, _ evidence: [Int] = []) -> Finding {
+        Finding(outcome: .pass, expected: expected, observed: observed, evidence: evidence)
+    }
+
+    static func fail(_ expected: [String], _ observed: String, _ evidence: [Int] = []) -> Finding {
+        Finding(outcome: .fail, expected: expected, observed: observed, evidence: evidence)
+    }
+
+    static func skip(_ why: String) -> Finding {
+        Finding(outcome: .skip, expected: [], observed: why, evidence: [])
+    }
+}
+
+/// A conformance check: the requirement it judges, where that requirement applies, and its
+/// evaluation over the typed transcript and the outcome (in the manner of swift-certificates'
+/// `VerifierPolicy` and h2spec's test cases: one rule, one value).
+protocol ConformanceCheck: Sendable {
+    var requirement: RequirementID { get }
+    /// The transports the rule exists on.
+    var transports: Set<ScenarioTransport> { get }
+    func evaluate(_ context: CheckContext) -> Finding
+}
+
+/// A check whose evaluation is a function of the context.
+struct TranscriptCheck: ConformanceCheck {
+    let requirement: RequirementID
+    let transports: Set<ScenarioTransport>
+    let rule: @Sendable (CheckContext) -> Finding
+
+    init(_ requirement: RequirementID, on transports: Set<ScenarioTransport> = Set(ScenarioTransport.allCases),
+         _ rule: @escaping @Sendable (CheckContext) -> Finding) {
+        self.requirement = requirement
+        self.transports = transports
+        self.rule = rule
+    }
+
+    func evaluate(_ context: CheckContext) -> Finding { rule(context) }
+}
