@@ -56,6 +56,7 @@ public final class HTTPSDeviceTransport: ProvisioningTransport {
         } catch {
             throw TransportError(.connectFailed, "TLS material unusable: \(error)")
         }
+        if !credentials.wireForm.verifiesServerHostname { tls.certificateVerification = .noHostnameVerification }
         var configuration = HTTPClient.Configuration()
         configuration.tlsConfiguration = tls
         configuration.redirectConfiguration = .disallow
@@ -86,8 +87,13 @@ public final class HTTPSDeviceTransport: ProvisioningTransport {
         }
         // The route grammar of DPSCore, the same the fake and the checks read (DPS-HTTP-ROUTE-001).
         let route = DPSRoute(operation: operation, idScope: identity.idScope, registrationID: identity.registrationID, apiVersion: identity.apiVersion)
-        let method = route.method
-        let path = route.target
+        // The wire-form mutants bend the method or drop the api-version.
+        let (method, path) = session.credentials.wireForm.http(route)
+        switch method {
+        case "GET": outgoing.method = .GET
+        case "POST": outgoing.method = .POST
+        default: outgoing.method = .PUT
+        }
         outgoing.url = "https://\(Self.authority(host: host, port: port))\(path)"
         // Header names and values as the C and Node SDKs send them (§3).
         outgoing.headers.add(name: "Accept", value: "application/json")

@@ -32,6 +32,8 @@ public struct TransportCredentials: Sendable, Hashable {
     /// Whether the MQTT transport subscribes to the response filter before its first publish
     /// (DPS-MQTT-SUB-001). Only the mutant `publishes-before-subscribing` turns it off.
     public var subscribesBeforePublishing: Bool
+    /// How packets and requests look on the wire: DPS's form, or one mutant's bent form.
+    public var wireForm: WireForm = .reference
     /// The client certificate is not RFC 5280-valid (a DevKit Alias certificate); a TLS library
     /// that checks certificates it loads must be told to accept it.
     public var nonstandardClientCertificate: Bool = false

@@ -158,7 +158,8 @@ struct CredentialTests {
     func unknownProfile() {
         #expect(MutantProfile.allCases.count >= 12)
         // Every rule a mutant breaks is one the reference client keeps.
-        #expect(Set(MutantProfile.allCases.map(\.brokenRequirement)).isSubset(of: Set(ReferenceClient.requirements.compactMap(RequirementID.init(known:)))))
+        let broken = MutantProfile.allCases.flatMap { $0.brokenRequirements(on: .mqtt).union($0.brokenRequirements(on: .https)) }
+        #expect(Set(broken).isSubset(of: Set(ReferenceClient.requirements)))
         let error = #expect(throws: DeviceError.self) { try DeviceProfile(parsing: "mutant:nope") }
         #expect(error?.code == .unknownProfile)
         #expect((try? DeviceProfile(parsing: "reference")) == .reference)
