@@ -30,7 +30,7 @@ public enum DeviceProfile: Sendable, Hashable {
     }
 }
 
-/// A device that breaks ONE rule, modelled on a real client's bug (dps-protocol.md §7 pitfalls).
+/// A device that breaks ONE rule, modelled on a real client's bug (known client bugs pitfalls).
 public enum MutantProfile: String, Sendable, Hashable, CaseIterable, Codable {
     /// Polls every 2 s whatever retry-after says (Node SDK before PR 555, pitfall 3).
     case ignoresRetryAfter = "ignores-retry-after"

@@ -5,7 +5,7 @@ import NIOCore
 import NIOSSL
 import Synchronization
 
-/// DPS over HTTPS (REST, port 443; dps-protocol.md §3) through async-http-client. One instance
+/// DPS over HTTPS (REST, port 443; DPS REST API, Azure/azure-rest-api-specs deviceprovisioningservices) through async-http-client. One instance
 /// is one HTTP client with its own TLS identity; `open` sets it up and connects lazily.
 ///
 /// Routes (SPEC `routes.tsp`): register `PUT /{idScope}/registrations/{id}/register`, operation
@@ -23,7 +23,7 @@ public final class HTTPSDeviceTransport: ProvisioningTransport {
     /// Numbers requests for the transcript's pairing of requests and responses.
     private let requestNumber = ConnectionCounter()
 
-    /// Longest response body read; DPS messages are at most 96 KB (DOC-LIMITS).
+    /// Longest response body read; DPS messages are at most 96 KB (Microsoft Learn DPS quotas and limits).
     static let maximumBodyBytes = 256 * 1024
 
     private struct Session: Sendable {
@@ -49,7 +49,7 @@ public final class HTTPSDeviceTransport: ProvisioningTransport {
                 tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caFile))
             }
             if let certificateFile = credentials.certificateFile, let keyFile = credentials.keyFile {
-                // The chain is sent leaf first, as the file holds it (DOC-X509 device chain requirements).
+                // The chain is sent leaf first, as the file holds it (Microsoft Learn concepts-x509-attestation device chain requirements).
                 tls.certificateChain = try NIOSSLCertificate.fromPEMFile(certificateFile).map { .certificate($0) }
                 tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: keyFile, format: .pem))
             }
@@ -95,7 +95,7 @@ public final class HTTPSDeviceTransport: ProvisioningTransport {
         default: outgoing.method = .PUT
         }
         outgoing.url = "https://\(Self.authority(host: host, port: port))\(path)"
-        // Header names and values as the C and Node SDKs send them (§3).
+        // Header names and values as the C and Node SDKs send them (DPS REST API, Azure/azure-rest-api-specs deviceprovisioningservices).
         outgoing.headers.add(name: "Accept", value: "application/json")
         outgoing.headers.add(name: "User-Agent", value: "dpsconform-device/1")
         if let body {

@@ -3,7 +3,7 @@ import Foundation
 import MosquittoClient
 import Synchronization
 
-/// MQTT over TLS through libmosquitto (DPS port 8883, §2). One instance is one connection.
+/// MQTT over TLS through libmosquitto (DPS port 8883, Microsoft Learn iot-dps-mqtt-support). One instance is one connection.
 public final class MQTTDeviceTransport: ProvisioningTransport {
     public let host: String
     public let port: Int
@@ -42,7 +42,7 @@ public final class MQTTDeviceTransport: ProvisioningTransport {
                                              lenientClientCertificate: credentials.nonstandardClientCertificate)
         let clientID = credentials.username.registrationID + form.clientIDSuffix
         wireForm.withLock { $0 = form }
-        // CleanSession 1 and keepalive 60: DPS keeps no session (DOC-MQTT, pitfall H).
+        // CleanSession 1 and keepalive 60: DPS keeps no session (Microsoft Learn iot-dps-mqtt-support, pitfall H).
         let configuration = MosquittoConfiguration(host: host, port: port, clientID: clientID,
                                                    username: credentials.usernameText, password: credentials.sasToken,
                                                    cleanSession: true, keepAliveSeconds: 60, tls: tls)

@@ -78,7 +78,7 @@ public struct TransportError: Error, Sendable, Hashable, CustomStringConvertible
 }
 
 /// The seam under the reference client: MQTT and HTTPS each implement it once, so the
-/// provisioning logic is written once (design.md "Seams that must exist"). One instance is one
+/// provisioning logic is written once (docs/architecture.md, seams). One instance is one
 /// connection; the client makes a new one to reconnect.
 public protocol ProvisioningTransport: Sendable {
     /// Connects (MQTT: TLS, CONNECT, then SUBSCRIBE to the response filter before anything is published).

@@ -9,7 +9,7 @@ public struct RunSummary: Sendable, Hashable {
     public let total: Int
     /// Whether the run fails the CI gate (a case failed or could not be checked).
     public let failed: Bool
-    /// The exit code `dpsconform run` should end with (design.md, CLI contract):
+    /// The exit code `dpsconform run` should end with (docs/architecture.md, exit codes):
     /// 1 when a check failed; otherwise 3 when a case could not be carried out (the harness
     /// could not run it); otherwise 0.
     public let exitCode: Int32

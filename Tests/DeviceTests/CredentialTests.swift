@@ -23,7 +23,7 @@ struct CredentialTests {
         return (outcome, service.opens.map(\.credentials))
     }
 
-    @Test("DPS-AUTH-SAS-004: a group key derives the device key (DOC-LEGACY known answer) and signs the encoded sr")
+    @Test("DPS-AUTH-SAS-004: a group key derives the device key (Microsoft Learn how-to-legacy-device-symm-key known answer) and signs the encoded sr")
     func groupKey() async throws {
         let registrationID = "sn-007-888-abc-mac-a1-b2-c3-d4-e5-f6"
         let (_, credentials) = await opens(
