@@ -63,9 +63,18 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
         ], swiftSettings: strict),
-        // Scenario model, loader, requirement catalogue, runner and checks.
+        // Input files: the YAML reader (located errors), InputError, enrollment
+        // and fault-plan readers, the requirement catalogue. What `serve` and `vectors` need,
+        // without the scenario runner.
+        .target(name: "Inputs", dependencies: [
+            "DPSCore", "Verdicts", "FakeDPS", "MQTTWire",
+            .product(name: "Yams", package: "Yams"),
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
+        ], swiftSettings: strict),
+        // Scenario model, scenario loader, runner and checks.
         .target(name: "ScenarioEngine", dependencies: [
-            "DPSCore", "Verdicts", "FakeDPS", "Device", "MQTTWire", "DICE",
+            "DPSCore", "Verdicts", "FakeDPS", "Device", "MQTTWire", "DICE", "Inputs",
             .product(name: "Yams", package: "Yams"),
             // Certificates for X.509 scenarios, made fresh for every run.
             .product(name: "X509", package: "swift-certificates"),
@@ -78,7 +87,7 @@ let package = Package(
         // JUnit XML, JSON and HTML reports.
         .target(name: "Reporting", dependencies: ["Verdicts", "DPSCore"], swiftSettings: strict),
         .executableTarget(name: "dpsconform", dependencies: [
-            "DPSCore", "FakeDPS", "Device", "ScenarioEngine", "Reporting", "Verdicts", "DICE", "VectorChecks",
+            "DPSCore", "FakeDPS", "Device", "Inputs", "ScenarioEngine", "Reporting", "Verdicts", "DICE", "VectorChecks",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
@@ -102,8 +111,9 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
         ], swiftSettings: strict),
-        .testTarget(name: "ScenarioEngineTests", dependencies: ["ScenarioEngine", "Verdicts", "DPSCore", "FakeDPS", "Device", "MQTTWire",
+        .testTarget(name: "ScenarioEngineTests", dependencies: ["ScenarioEngine", "Inputs", "Verdicts", "DPSCore", "FakeDPS", "Device", "MQTTWire",
                                                           .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
+        .testTarget(name: "InputsTests", dependencies: ["Inputs", "FakeDPS", "DPSCore"], swiftSettings: strict),
         .testTarget(name: "VectorChecksTests", dependencies: ["VectorChecks", "DPSCore", "DICE", "Verdicts"], swiftSettings: strict),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Verdicts", "DPSCore"], swiftSettings: strict),
         .testTarget(name: "InteropTests", dependencies: ["DPSCore"], swiftSettings: strict),

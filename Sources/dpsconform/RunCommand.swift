@@ -1,6 +1,7 @@
 import ArgumentParser
 import DPSCore
 import Foundation
+import Inputs
 import Reporting
 import ScenarioEngine
 import Verdicts

@@ -1,5 +1,6 @@
 import DPSCore
 import Foundation
+import Inputs
 @testable import ScenarioEngine
 import Testing
 

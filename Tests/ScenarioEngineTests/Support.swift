@@ -1,4 +1,5 @@
 import Foundation
+import Inputs
 @testable import ScenarioEngine
 
 /// The checkout's root: the first directory above this file holding Package.swift and Scenarios/.

@@ -2,6 +2,7 @@ import DPSCore
 import Device
 import FakeDPS
 import Foundation
+import Inputs
 
 /// Reads scenario files (YAML; format in docs/scenarios.md) into `Scenario` values.
 public enum ScenarioLoader {

@@ -2,6 +2,7 @@ import DPSCore
 import Device
 import FakeDPS
 import Foundation
+import Inputs
 import Logging
 import Verdicts
 

@@ -4,10 +4,10 @@ import Foundation
 
 /// Reads enrollments from YAML, the format documented in docs/enrollments.md. Certificate files
 /// are read relative to the enrollment file's directory.
-enum EnrollmentReader {
-    static let defaultHub = "dpsconform-hub.azure-devices.net"
+package enum EnrollmentReader {
+    package static let defaultHub = "dpsconform-hub.azure-devices.net"
 
-    static func read(_ node: YAMLNode, defaultHubs: [String] = [defaultHub], certificates: [String: ScenarioCertificate] = [:]) throws -> EnrollmentSet {
+    package static func read(_ node: YAMLNode, defaultHubs: [String] = [defaultHub], certificates: [String: ScenarioCertificate] = [:]) throws -> EnrollmentSet {
         let members = try node.mapping(allowed: ["individual", "groups"])
         var individuals: [IndividualEnrollment] = []
         var seen: Set<String> = []
@@ -30,9 +30,9 @@ enum EnrollmentReader {
         return EnrollmentSet(individuals: individuals, groups: groups)
     }
 
-    static let commonFields: Set<String> = ["symmetricKey", "x509", "iotHub", "iotHubs", "allocation", "enabled", "initialPayload", "reprovision"]
+    package static let commonFields: Set<String> = ["symmetricKey", "x509", "iotHub", "iotHubs", "allocation", "enabled", "initialPayload", "reprovision"]
 
-    static func individual(_ node: YAMLNode, defaultHubs: [String], certificates: [String: ScenarioCertificate] = [:]) throws -> IndividualEnrollment {
+    package static func individual(_ node: YAMLNode, defaultHubs: [String], certificates: [String: ScenarioCertificate] = [:]) throws -> IndividualEnrollment {
         let fields = try node.mapping(allowed: commonFields.union(["registrationId", "deviceId"]))
         guard let idNode = fields["registrationId"] else { throw node.error(.missingField, "an enrollment needs registrationId") }
         let registrationID = try idNode.string()
@@ -63,7 +63,7 @@ enum EnrollmentReader {
                                     initialPayload: try payload(fields["initialPayload"]), reprovision: try reprovision(fields["reprovision"]))
     }
 
-    static func group(_ node: YAMLNode, defaultHubs: [String], certificates: [String: ScenarioCertificate] = [:]) throws -> EnrollmentGroup {
+    package static func group(_ node: YAMLNode, defaultHubs: [String], certificates: [String: ScenarioCertificate] = [:]) throws -> EnrollmentGroup {
         let fields = try node.mapping(allowed: commonFields.union(["groupId"]))
         guard let idNode = fields["groupId"] else { throw node.error(.missingField, "an enrollment group needs groupId") }
         let attestation: GroupAttestation
@@ -87,7 +87,7 @@ enum EnrollmentReader {
     }
 
     /// A certificate the scenario made (its `certificates:` block), by name.
-    static func named(_ node: YAMLNode, in certificates: [String: ScenarioCertificate]) throws -> ScenarioCertificate {
+    package static func named(_ node: YAMLNode, in certificates: [String: ScenarioCertificate]) throws -> ScenarioCertificate {
         let name = try node.string()
         guard let certificate = certificates[name] else {
             throw node.error(.invalidValue, "no scenario certificate named '\(name)' (known: \(certificates.keys.sorted().joined(separator: ", ")))")
@@ -95,20 +95,20 @@ enum EnrollmentReader {
         return certificate
     }
 
-    static func keys(_ node: YAMLNode) throws -> (String, String?) {
+    package static func keys(_ node: YAMLNode) throws -> (String, String?) {
         let keys = try node.mapping(allowed: ["primaryKey", "secondaryKey"])
         guard let primaryNode = keys["primaryKey"] else { throw node.error(.missingField, "symmetricKey needs primaryKey") }
         return (try base64Key(primaryNode), try keys["secondaryKey"].map(base64Key))
     }
 
-    static func base64Key(_ node: YAMLNode) throws -> String {
+    package static func base64Key(_ node: YAMLNode) throws -> String {
         let text = try node.string()
         // Never echo the key itself into an error.
         guard let data = Data(base64Encoded: text), !data.isEmpty else { throw node.error(.invalidValue, "not a base64 key") }
         return text
     }
 
-    static func reference(_ fields: [String: YAMLNode], file: String, thumbprint: String, in node: YAMLNode, pem: String?) throws -> CertificateReference? {
+    package static func reference(_ fields: [String: YAMLNode], file: String, thumbprint: String, in node: YAMLNode, pem: String?) throws -> CertificateReference? {
         if let der = try certificateDER(fields, file: file, pem: pem, in: node) { return .certificate(der) }
         guard let thumbprintNode = fields[thumbprint] else { return nil }
         let text = try thumbprintNode.string()
@@ -118,7 +118,7 @@ enum EnrollmentReader {
         return .thumbprint(text)
     }
 
-    static func certificateDER(_ fields: [String: YAMLNode], file: String, pem: String?, in node: YAMLNode) throws -> [UInt8]? {
+    package static func certificateDER(_ fields: [String: YAMLNode], file: String, pem: String?, in node: YAMLNode) throws -> [UInt8]? {
         var text: String?
         var source: YAMLNode?
         if let fileNode = fields[file] {
@@ -137,7 +137,7 @@ enum EnrollmentReader {
         return der
     }
 
-    static func allocation(_ fields: [String: YAMLNode], defaultHubs: [String]) throws -> AllocationPolicy {
+    package static func allocation(_ fields: [String: YAMLNode], defaultHubs: [String]) throws -> AllocationPolicy {
         let given = ["iotHub", "iotHubs", "allocation"].filter { fields[$0] != nil }
         if given.count > 1, let node = fields[given[1]] { throw node.error(.invalidValue, "give one of iotHub, iotHubs, allocation") }
         if let hub = fields["iotHub"] { return .static(hub: try hub.string()) }
@@ -175,18 +175,18 @@ enum EnrollmentReader {
         }
     }
 
-    static func mapKeys(_ node: YAMLNode?) -> [String] {
+    package static func mapKeys(_ node: YAMLNode?) -> [String] {
         guard let node, case .mapping(let mapping) = node.node else { return [] }
         return mapping.compactMap { $0.key.string }
     }
 
-    static func payload(_ node: YAMLNode?) throws -> JSONValue? {
+    package static func payload(_ node: YAMLNode?) throws -> JSONValue? {
         guard let node else { return nil }
         let text = try node.jsonText()
         return try? JSONText.decode(JSONValue.self, from: Array(text.utf8), what: "payload")
     }
 
-    static func reprovision(_ node: YAMLNode?) throws -> ReprovisionPolicy {
+    package static func reprovision(_ node: YAMLNode?) throws -> ReprovisionPolicy {
         guard let node else { return .reprovisionAndMigrateData }
         return try node.choice(Dictionary(uniqueKeysWithValues: ReprovisionPolicy.allCases.map { ($0.rawValue, $0) }))
     }
@@ -206,8 +206,8 @@ public enum EnrollmentFile {
 }
 
 /// Finding DER certificates in PEM text.
-enum PEMBlock {
-    static func firstCertificate(in text: String) -> [UInt8]? {
+package enum PEMBlock {
+    package static func firstCertificate(in text: String) -> [UInt8]? {
         guard let begin = text.range(of: "-----BEGIN CERTIFICATE-----"),
               let end = text.range(of: "-----END CERTIFICATE-----", range: begin.upperBound..<text.endIndex) else { return nil }
         let body = text[begin.upperBound..<end.lowerBound].filter { !$0.isWhitespace }

@@ -3,12 +3,18 @@ import Yams
 
 /// A YAML node with its file and field path, read with precise errors (`file:line:col: field: ...`).
 /// Unknown keys are refused so a typo never silently turns a check off.
-struct YAMLNode {
-    let node: Node
-    let file: String
-    let path: String
+package struct YAMLNode {
+    package let node: Node
+    package let file: String
+    package let path: String
 
-    static func load(text: String, file: String) throws -> YAMLNode? {
+    package init(node: Node, file: String, path: String) {
+        self.node = node
+        self.file = file
+        self.path = path
+    }
+
+    package static func load(text: String, file: String) throws -> YAMLNode? {
         do {
             guard let node = try Yams.compose(yaml: text) else { return nil }
             return YAMLNode(node: node, file: file, path: "")
@@ -19,21 +25,21 @@ struct YAMLNode {
         }
     }
 
-    static func line(of error: YamlError) -> Int? {
+    package static func line(of error: YamlError) -> Int? {
         switch error {
         case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _): mark.line
         default: nil
         }
     }
 
-    static func problem(of error: YamlError) -> String {
+    package static func problem(of error: YamlError) -> String {
         switch error {
         case .scanner(_, let problem, _, _), .parser(_, let problem, _, _), .composer(_, let problem, _, _): problem
         default: "\(error)"
         }
     }
 
-    func error(_ code: InputError.Code, _ message: String) -> InputError {
+    package func error(_ code: InputError.Code, _ message: String) -> InputError {
         InputError(code, file: file, line: node.mark?.line, column: node.mark?.column, field: path.isEmpty ? nil : path, message)
     }
 
@@ -42,7 +48,7 @@ struct YAMLNode {
     }
 
     /// The members of a mapping, refusing keys outside `allowed`.
-    func mapping(allowed: Set<String>) throws -> [String: YAMLNode] {
+    package func mapping(allowed: Set<String>) throws -> [String: YAMLNode] {
         guard case .mapping(let mapping) = node else { throw error(.wrongType, "expected a mapping") }
         var members: [String: YAMLNode] = [:]
         for (key, value) in mapping {
@@ -57,29 +63,29 @@ struct YAMLNode {
         return members
     }
 
-    func sequence() throws -> [YAMLNode] {
+    package func sequence() throws -> [YAMLNode] {
         guard case .sequence(let sequence) = node else { throw error(.wrongType, "expected a list") }
         return sequence.enumerated().map { child($1, "[\($0)]") }
     }
 
     /// A list, or a single value taken as a one-element list.
-    func sequenceOrSingle() throws -> [YAMLNode] {
+    package func sequenceOrSingle() throws -> [YAMLNode] {
         if case .sequence = node { return try sequence() }
         return [self]
     }
 
-    func string() throws -> String {
+    package func string() throws -> String {
         guard case .scalar(let scalar) = node else { throw error(.wrongType, "expected a string") }
         return scalar.string
     }
 
-    func int(in range: ClosedRange<Int>) throws -> Int {
+    package func int(in range: ClosedRange<Int>) throws -> Int {
         guard case .scalar(let scalar) = node, let value = Int(scalar.string) else { throw error(.wrongType, "expected a whole number") }
         guard range.contains(value) else { throw error(.invalidValue, "\(value) is outside \(range.lowerBound)...\(range.upperBound)") }
         return value
     }
 
-    func bool() throws -> Bool {
+    package func bool() throws -> Bool {
         guard case .scalar(let scalar) = node else { throw error(.wrongType, "expected true or false") }
         switch scalar.string.lowercased() {
         case "true", "yes", "on": return true
@@ -89,7 +95,7 @@ struct YAMLNode {
     }
 
     /// One of `choices`, by name.
-    func choice<T>(_ choices: [String: T]) throws -> T {
+    package func choice<T>(_ choices: [String: T]) throws -> T {
         let text = try string()
         guard let value = choices[text] else {
             throw error(.invalidValue, "'\(text)' is not one of: \(choices.keys.sorted().joined(separator: ", "))")
@@ -98,7 +104,7 @@ struct YAMLNode {
     }
 
     /// The node re-emitted as JSON text (for custom payloads).
-    func jsonText() throws -> String {
+    package func jsonText() throws -> String {
         let object = try jsonObject(node)
         guard JSONSerialization.isValidJSONObject([object]),
               let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .fragmentsAllowed]) else {
