@@ -1,6 +1,7 @@
 import DPSCore
 import FakeDPS
 import Foundation
+import X509
 
 /// Reads enrollments from YAML, the format documented in docs/enrollments.md. Certificate files
 /// are read relative to the enrollment file's directory.
@@ -133,7 +134,16 @@ package enum EnrollmentReader {
             source = pemNode
         }
         guard let text, let source else { return nil }
-        guard let der = PEMBlock.firstCertificate(in: text) else { throw source.error(.invalidValue, "no PEM CERTIFICATE block found") }
+        guard let der = PEMBlock.firstCertificate(in: text) else {
+            throw source.error(.invalidValue, "no PEM CERTIFICATE block with a base64 body found")
+        }
+        // Parsed now, so that a body that is base64 but no certificate is refused here rather
+        // than never matching (or, for a group's CA, the group silently doing nothing).
+        do {
+            _ = try Certificate(derEncoded: der)
+        } catch {
+            throw source.error(.invalidValue, "the CERTIFICATE block is not an X.509 certificate (\(CertificateProblem.summary(error)))")
+        }
         return der
     }
 
@@ -200,8 +210,14 @@ public enum EnrollmentFile {
             throw InputError(.unreadableFile, file: path, "cannot read the enrollment file")
         }
         guard let text = String(data: data, encoding: .utf8) else { throw InputError(.unreadableFile, file: path, "not UTF-8 text") }
-        guard let root = try YAMLNode.load(text: text, file: path) else { return EnrollmentSet() }
-        return try EnrollmentReader.read(root, defaultHubs: defaultHubs)
+        guard let root = try YAMLNode.load(text: text, file: path) else {
+            throw InputError(.missingField, file: path, "the enrollment file is empty: give 'individual:' or 'groups:' (docs/enrollments.md)")
+        }
+        let set = try EnrollmentReader.read(root, defaultHubs: defaultHubs)
+        guard !set.individuals.isEmpty || !set.groups.isEmpty else {
+            throw root.error(.missingField, "the enrollment file enrolls nothing: give at least one 'individual:' or 'groups:' entry")
+        }
+        return set
     }
 }
 
@@ -212,5 +228,14 @@ package enum PEMBlock {
               let end = text.range(of: "-----END CERTIFICATE-----", range: begin.upperBound..<text.endIndex) else { return nil }
         let body = text[begin.upperBound..<end.lowerBound].filter { !$0.isWhitespace }
         return Data(base64Encoded: String(body)).map(Array.init)
+    }
+}
+
+/// A short reason a DER blob is not a certificate, without echoing the bytes.
+enum CertificateProblem {
+    static func summary(_ error: any Error) -> String {
+        let text = String(describing: error)
+        let line = text.split(separator: "\n").first.map(String.init) ?? text
+        return line.count > 160 ? String(line.prefix(160)) + "..." : line
     }
 }

@@ -14,33 +14,44 @@ package struct YAMLNode {
         self.path = path
     }
 
-    package static func load(text: String, file: String) throws -> YAMLNode? {
+    /// Composes `text`; aliases are bounded by `limits` (an alias bomb is an error at its line).
+    package static func load(text: String, file: String, limits: YAMLLimits = .standard) throws -> YAMLNode? {
+        let root: Node
         do {
             guard let node = try Yams.compose(yaml: text) else { return nil }
-            return YAMLNode(node: node, file: file, path: "")
+            root = node
         } catch let error as YamlError {
-            throw InputError(.yamlSyntax, file: file, line: Self.line(of: error), "YAML syntax error: \(Self.problem(of: error))")
+            throw inputError(error, file: file)
         } catch {
             throw InputError(.yamlSyntax, file: file, "YAML error: \(error)")
         }
+        try AliasBudget(limits: limits, file: file).check(root)
+        return YAMLNode(node: root, file: file, path: "")
     }
 
-    package static func line(of error: YamlError) -> Int? {
+    /// A Yams error as an InputError with its line and column, never echoing the document.
+    static func inputError(_ error: YamlError, file: String) -> InputError {
         switch error {
-        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _): mark.line
-        default: nil
-        }
-    }
-
-    package static func problem(of error: YamlError) -> String {
-        switch error {
-        case .scanner(_, let problem, _, _), .parser(_, let problem, _, _), .composer(_, let problem, _, _): problem
-        default: "\(error)"
+        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
+            return InputError(.yamlSyntax, file: file, line: mark.line, column: mark.column, "YAML syntax error: \(problem)")
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            let keys = duplicates.sorted().map { "'\($0)'" }.joined(separator: ", ")
+            return InputError(.yamlSyntax, file: file, line: context.mark.line, column: context.mark.column,
+                              "key \(keys) appears more than once in the same mapping")
+        case .reader(let problem, let offset, _, _):
+            return InputError(.yamlSyntax, file: file, "YAML reader error: \(problem)\(offset.map { " at byte \($0)" } ?? "")")
+        default:
+            return InputError(.yamlSyntax, file: file, "YAML error: \(error)")
         }
     }
 
     package func error(_ code: InputError.Code, _ message: String) -> InputError {
-        InputError(code, file: file, line: node.mark?.line, column: node.mark?.column, field: path.isEmpty ? nil : path, message)
+        site.error(code, message)
+    }
+
+    /// Where this node stands, to report a problem found after loading.
+    package var site: SourceSite {
+        SourceSite(file: file, line: node.mark?.line, column: node.mark?.column, field: path.isEmpty ? nil : path)
     }
 
     private func child(_ node: Node, _ component: String) -> YAMLNode {

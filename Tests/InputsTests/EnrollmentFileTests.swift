@@ -26,6 +26,6 @@ struct EnrollmentFileTests {
         let error = try #require(throws: InputError.self) { try EnrollmentFile.load(path: path) }
         #expect(error.code == .unknownField)
         #expect(error.file == path)
-        #expect(error.line == 2)
+        #expect(error.line == 3)
     }
 }
