@@ -57,13 +57,14 @@ let package = Package(
             "DPSCore", "MosquittoClient", "DICE",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             // P-256 key and PKCS#10 request for certificate issuance (--csr).
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
         ], swiftSettings: strict),
-        // Input files: the YAML reader (located errors), InputError, enrollment
+        // Input files: the YAML reader (located errors, bounded aliases), InputError, enrollment
         // and fault-plan readers, the requirement catalogue. What `serve` and `vectors` need,
         // without the scenario runner.
         .target(name: "Inputs", dependencies: [
