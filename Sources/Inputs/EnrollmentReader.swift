@@ -206,11 +206,7 @@ package enum EnrollmentReader {
 public enum EnrollmentFile {
     /// Loads `path`; errors name the file, line and field.
     public static func load(path: String, defaultHubs: [String] = ["dpsconform-hub.azure-devices.net"]) throws -> EnrollmentSet {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw InputError(.unreadableFile, file: path, "cannot read the enrollment file")
-        }
-        guard let text = String(data: data, encoding: .utf8) else { throw InputError(.unreadableFile, file: path, "not UTF-8 text") }
-        guard let root = try YAMLNode.load(text: text, file: path) else {
+        guard let root = try YAMLNode.load(text: try text(of: path), file: path) else {
             throw InputError(.missingField, file: path, "the enrollment file is empty: give 'individual:' or 'groups:' (docs/enrollments.md)")
         }
         let set = try EnrollmentReader.read(root, defaultHubs: defaultHubs)
@@ -219,15 +215,48 @@ public enum EnrollmentFile {
         }
         return set
     }
+
+    /// The file as UTF-8 text; the bytes read are released before the text is parsed.
+    static func text(of path: String) throws -> String {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw InputError(.unreadableFile, file: path, "cannot read the enrollment file")
+        }
+        guard let text = String(data: data, encoding: .utf8) else { throw InputError(.unreadableFile, file: path, "not UTF-8 text") }
+        return text
+    }
 }
 
 /// Finding DER certificates in PEM text.
 package enum PEMBlock {
+    static let begin = Array("-----BEGIN CERTIFICATE-----".utf8)
+    static let end = Array("-----END CERTIFICATE-----".utf8)
+
+    /// The DER bytes of the first CERTIFICATE block, if its body is base64. Works on the UTF-8
+    /// bytes (a large enrollment file holds one block per enrollment).
     package static func firstCertificate(in text: String) -> [UInt8]? {
-        guard let begin = text.range(of: "-----BEGIN CERTIFICATE-----"),
-              let end = text.range(of: "-----END CERTIFICATE-----", range: begin.upperBound..<text.endIndex) else { return nil }
-        let body = text[begin.upperBound..<end.lowerBound].filter { !$0.isWhitespace }
-        return Data(base64Encoded: String(body)).map(Array.init)
+        var text = text
+        return text.withUTF8 { bytes -> [UInt8]? in
+            guard let start = find(begin, in: bytes, from: 0),
+                  let stop = find(end, in: bytes, from: start + begin.count) else { return nil }
+            var body: [UInt8] = []
+            body.reserveCapacity(stop - start - begin.count)
+            for byte in bytes[(start + begin.count)..<stop] where !isWhitespace(byte) { body.append(byte) }
+            return Data(base64Encoded: Data(body)).map(Array.init)
+        }
+    }
+
+    private static func isWhitespace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D || byte == 0x0B || byte == 0x0C
+    }
+
+    private static func find(_ needle: [UInt8], in bytes: UnsafeBufferPointer<UInt8>, from offset: Int) -> Int? {
+        guard let first = needle.first, needle.count <= bytes.count else { return nil }
+        var index = offset
+        while index + needle.count <= bytes.count {
+            if bytes[index] == first, bytes[index..<(index + needle.count)].elementsEqual(needle) { return index }
+            index += 1
+        }
+        return nil
     }
 }
 
