@@ -16,6 +16,7 @@ package struct YAMLNode {
 
     /// Composes `text`; aliases are bounded by `limits` (an alias bomb is an error at its line).
     package static func load(text: String, file: String, limits: YAMLLimits = .standard) throws -> YAMLNode? {
+        try AliasKeyScan(file: file).check(text)
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: text) else { return nil }

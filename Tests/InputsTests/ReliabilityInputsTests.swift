@@ -47,6 +47,40 @@ struct ReliabilityInputsTests {
         #expect(result?.line != nil)
     }
 
+    @Test("an alias bomb used as a mapping key is refused before Yams hashes it, at the alias",
+          arguments: ["? *l9\n: v\n", "*l9 : v\n", "[*l9, *l8]: v\n", "flow: {*l9: v}\n"])
+    func aliasBombAsKey(key: String) throws {
+        let text = Self.aliasBomb(under: "bomb", indent: "") + key
+        let path = try temporaryInput(text, name: "requirements.yaml")
+        let result = try withDeadline(seconds: 20) { () -> InputError? in
+            do { _ = try RequirementCatalogue.load(path: path); return nil } catch let error as InputError { return error }
+        }
+        let error = try #require(result, "accepted")
+        #expect(error.code == .limitExceeded, "\(error)")
+        #expect(error.line == 12, "\(error)")
+    }
+
+    @Test("aliases as values, and alias-like text in quotes, comments and block scalars, are no keys")
+    func aliasLookalikes() throws {
+        let path = try temporaryInput("""
+            individual:
+              - registrationId: sensor-001   # *notAKey: here
+                symmetricKey: &key {primaryKey: c2VjcmV0LWtleS0wMDE=}
+                initialPayload: {a: "*x: y", b: '*y: z', c: [1, 2], d: "say \\"*q: r\\""}
+              - registrationId: sensor-002
+                symmetricKey: *key
+                initialPayload:
+                  text: |
+                    *literal: text
+                    [*a]: b
+                  more: >
+                    ? *folded
+              - {registrationId: sensor-003, symmetricKey: *key}
+            """)
+        let set = try EnrollmentFile.load(path: path)
+        #expect(set.individuals.count == 3)
+    }
+
     @Test("more alias uses than the limit are refused even when each is small")
     func manyAliases() throws {
         var text = "individual:\n"
