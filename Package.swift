@@ -93,9 +93,11 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
 
-        .testTarget(name: "DPSCoreTests", dependencies: ["DPSCore"], swiftSettings: strict),
+        // One test-support target: the checkout's root and the built tool, for every test target.
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
+        .testTarget(name: "DPSCoreTests", dependencies: ["DPSCore", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "MQTTWireTests", dependencies: ["MQTTWire"], swiftSettings: strict),
-        .testTarget(name: "DICETests", dependencies: ["DICE"], swiftSettings: strict),
+        .testTarget(name: "DICETests", dependencies: ["TestSupport", "DICE"], swiftSettings: strict),
         .testTarget(name: "MosquittoClientTests", dependencies: ["MosquittoClient"], swiftSettings: strict),
         .testTarget(name: "FakeDPSTests", dependencies: [
             "FakeDPS", "DPSCore", "MQTTWire",
@@ -107,16 +109,17 @@ let package = Package(
             .product(name: "SwiftASN1", package: "swift-asn1"),
         ], swiftSettings: strict),
         .testTarget(name: "DeviceTests", dependencies: [
+            "TestSupport",
             "Device", "FakeDPS", "DPSCore", .product(name: "Logging", package: "swift-log"),
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
         ], swiftSettings: strict),
-        .testTarget(name: "ScenarioEngineTests", dependencies: ["ScenarioEngine", "Inputs", "Verdicts", "DPSCore", "FakeDPS", "Device", "MQTTWire",
+        .testTarget(name: "ScenarioEngineTests", dependencies: ["TestSupport", "ScenarioEngine", "Inputs", "Verdicts", "DPSCore", "FakeDPS", "Device", "MQTTWire",
                                                           .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         .testTarget(name: "InputsTests", dependencies: ["Inputs", "FakeDPS", "DPSCore"], swiftSettings: strict),
-        .testTarget(name: "VectorChecksTests", dependencies: ["VectorChecks", "DPSCore", "DICE", "Verdicts"], swiftSettings: strict),
-        .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Verdicts", "DPSCore"], swiftSettings: strict),
-        .testTarget(name: "InteropTests", dependencies: ["DPSCore"], swiftSettings: strict),
+        .testTarget(name: "VectorChecksTests", dependencies: ["TestSupport", "VectorChecks", "DPSCore", "DICE", "Verdicts"], swiftSettings: strict),
+        .testTarget(name: "ReportingTests", dependencies: ["TestSupport", "Reporting", "Verdicts", "DPSCore"], swiftSettings: strict),
+        .testTarget(name: "InteropTests", dependencies: ["TestSupport", "DPSCore"], swiftSettings: strict),
     ]
 )

@@ -1,4 +1,4 @@
-/// A minimal DER writer that reproduces `RiotDerEnc.c` byte for byte (dice-riot.md §4).
+/// A minimal DER writer that reproduces `RiotDerEnc.c` byte for byte (RiotX509Bldr.c, microsoft/devkit-sdk).
 ///
 /// Hand-written because the DevKit certificates are deliberately non-standard in places
 /// (UTF8String countryName, an otherName without its `[0] EXPLICIT` wrapper) that

@@ -1,7 +1,7 @@
 import Crypto
 
 /// The MXChip AZ3166 DevKit DICE/RIoT derivation, byte-exact with `dps_cert_gen` and the
-/// DevKit firmware (dice-riot.md §2–§4).
+/// DevKit firmware (DiceCore.c, microsoft/devkit-sdk).
 public struct DevKitRIoTProfile: DiceProfile {
     public init() {}
 
@@ -11,11 +11,11 @@ public struct DevKitRIoTProfile: DiceProfile {
     /// range); a registration ID the encoder refuses yields keys but no certificates
     /// (``DevKitRIoTDerivation/certificates`` holds the `ALIAS_TBS_ENCODING_FAILED` error).
     public func derive(_ inputs: DiceInputs) throws(DICEError) -> DevKitRIoTDerivation {
-        // DICE layer (§2): CDI = DiceHash(DiceHash(UDS) || DiceHash(riot_core)).
+        // DICE layer (DiceCore.c, microsoft/devkit-sdk): CDI = DiceHash(DiceHash(UDS) || DiceHash(riot_core)).
         let udsDigest = DiceHash.digest(inputs.uds.bytes)
         let riotCoreDigest = DiceHash.digest(inputs.firmware.riotCore)
         let cdi = DiceHash.digest(udsDigest + riotCoreDigest)
-        // RIoT layer (§3): standard SHA-256 from here on.
+        // RIoT layer (RiotCore.c and RiotCrypt.c, microsoft/devkit-sdk): standard SHA-256 from here on.
         let deviceIdSeed = Array(SHA256.hash(data: cdi))
         let deviceIdKey = try RIoTKeyDerivation.deriveKeyPair(seed: deviceIdSeed, label: RIoTKeyDerivation.identityLabel)
         let fwid = Array(SHA256.hash(data: inputs.firmware.riotFw))

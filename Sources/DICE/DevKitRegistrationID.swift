@@ -1,5 +1,5 @@
 /// A registration ID as dps_cert_gen and the DevKit firmware accept it: 1 to 128 characters of
-/// `[a-z0-9-]` (TOOL `registrationIdValidated`; dice-riot.md §1 step 2).
+/// `[a-z0-9-]` (TOOL `registrationIdValidated`; dps_cert_gen, microsoft/devkit-sdk AZ3166/tools/dice_device_enrollment).
 ///
 /// IDs of 127 or 128 characters pass this validation but cannot be encoded into the Alias
 /// certificate (``certificateEncodable`` is false; derivation reports `ALIAS_TBS_ENCODING_FAILED`).

@@ -1,7 +1,7 @@
 /// The DICE-layer hash of the DevKit (`DICE/DiceSha256.c`), which is **not** standard SHA-256.
 ///
 /// `DiceSha256.c` decides byte order without `RiotTarget.h`, so every little-endian build compiles
-/// its "big-endian host" path (dice-riot.md §2): message words are loaded little-endian, the
+/// its "big-endian host" path (DiceCore.c, microsoft/devkit-sdk): message words are loaded little-endian, the
 /// 64-bit bit length is appended little-endian, and the state words are stored little-endian.
 /// The compression function, IV and round constants are standard.
 enum DiceHash {

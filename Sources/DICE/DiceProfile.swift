@@ -28,7 +28,7 @@ public protocol DiceDerivationOutput: Sendable {
 /// A way of turning UDS + firmware into device keys and certificates.
 ///
 /// Only the DevKit RIoT profile exists; a standardised one (e.g. Open Profile for DICE,
-/// dice-riot.md §9) would be a second conformer.
+/// TCG DICE specifications) would be a second conformer.
 public protocol DiceProfile: Sendable {
     associatedtype Derivation: DiceDerivationOutput
     /// Which profile this is.

@@ -1,4 +1,4 @@
-/// The two firmware regions the DevKit measures (dice-riot.md §1 step 3): riot_core, hashed by
+/// The two firmware regions the DevKit measures (dps_cert_gen, microsoft/devkit-sdk AZ3166/tools/dice_device_enrollment): riot_core, hashed by
 /// DICE into the CDI, and riot_fw, hashed by RIoT into the FWID. Nothing else is measured.
 public struct FirmwareRegions: Sendable, Hashable {
     /// Bytes of the `.riot_core` section (RiotStart and RIoTGet*).

@@ -14,7 +14,7 @@ public struct ECDSASignatureValue: Sendable, Hashable {
     }
 }
 
-/// ECDSA as the DevKit does it (`RiotCrypt_Sign` → `ECDSA_sign`, dice-riot.md §3.2): the nonce is
+/// ECDSA as the DevKit does it (`RiotCrypt_Sign` → `ECDSA_sign`, RiotCore.c and RiotCrypt.c, microsoft/devkit-sdk): the nonce is
 /// the constant k = 0x0102…1f20 because `get_random_bytes` writes `len, len-1, …, 1`.
 /// r is therefore the same for every signature; k·G and k^-1 are computed once and cached.
 public enum RIoTFixedNonce {

@@ -1,4 +1,4 @@
-/// The addresses dps_cert_gen reads from a GNU ld `.map` file (dice-riot.md §1 step 3).
+/// The addresses dps_cert_gen reads from a GNU ld `.map` file (dps_cert_gen, microsoft/devkit-sdk AZ3166/tools/dice_device_enrollment).
 ///
 /// The reading copies `findAddressInMapFile` of the tool: the file is read in `fgets` chunks of at
 /// most 127 bytes; among the chunks that contain both the search string and `0x`, the last one

@@ -1,6 +1,6 @@
 import Crypto
 
-/// A private key exposed because ECDSA nonces were fixed or reused (dice-riot.md §3.2, §8).
+/// A private key exposed because ECDSA nonces were fixed or reused (RiotCore.c and RiotCrypt.c, microsoft/devkit-sdk).
 public struct NonceReuseFinding: Sendable, Hashable, CustomStringConvertible {
     /// How the nonce was learnt.
     public enum Kind: String, Sendable, Hashable {

@@ -1,6 +1,6 @@
 import Foundation
 
-/// PEM as RIoT writes it (`DERtoPEM`, dice-riot.md §4): the whole base64 on ONE line, no
+/// PEM as RIoT writes it (`DERtoPEM`, RiotX509Bldr.c, microsoft/devkit-sdk): the whole base64 on ONE line, no
 /// 64-column wrapping, every line ending in `\n`.
 public enum OneLinePEM {
     /// PEM labels RIoT emits.

@@ -1,5 +1,5 @@
 /// Arithmetic modulo the P-256 group order n, for ECDSA signing with the RIoT fixed nonce and
-/// for recovering keys from nonce reuse (dice-riot.md §3.2, §8).
+/// for recovering keys from nonce reuse (RiotCore.c and RiotCrypt.c, microsoft/devkit-sdk).
 ///
 /// Multiplication uses Montgomery reduction (CIOS, four 64-bit limbs); inversion is Fermat's
 /// a^(n-2), valid because n is prime. All inputs are expected reduced (`< n`).

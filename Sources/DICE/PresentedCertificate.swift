@@ -94,7 +94,7 @@ public struct CertificateExtension: Sendable, Hashable {
 }
 
 /// The RIoT claim (OID 1.3.6.1.4.1.311.89.3.1) in a DevKit Alias certificate's SAN: the DeviceID
-/// public key that signed it and the FWID of the firmware that runs (dice-riot.md §4).
+/// public key that signed it and the FWID of the firmware that runs (RiotX509Bldr.c, microsoft/devkit-sdk).
 public struct RIoTCompositeDeviceID: Sendable, Hashable {
     /// The DeviceID public key, `04 || X || Y`.
     public let deviceIdPublicKey: [UInt8]

@@ -1,5 +1,5 @@
 /// Builds the two DevKit certificates and the key encodings exactly as `RiotX509Bldr.c` does
-/// (dice-riot.md §4): fixed serials and validity, names in the order CN, C, O all as UTF8String,
+/// (RiotX509Bldr.c, microsoft/devkit-sdk): fixed serials and validity, names in the order CN, C, O all as UTF8String,
 /// no NULL in the signature algorithm, one-line PEM.
 enum RIoTCertificateBuilder {
     static let issuerCommonName = "devkitdice"

@@ -14,7 +14,7 @@ public struct RIoTKeyPair: Sendable, Hashable, CustomStringConvertible {
     public var description: String { "RIoTKeyPair(public: \(hexString(publicKey)), private: <redacted>)" }
 }
 
-/// `RiotCrypt_DeriveEccKey` of the DevKit (dice-riot.md §3.1): one block of an SP 800-108-style
+/// `RiotCrypt_DeriveEccKey` of the DevKit (RiotCore.c and RiotCrypt.c, microsoft/devkit-sdk): one block of an SP 800-108-style
 /// HMAC-SHA256 counter KDF whose counter and bit length are little-endian (the
 /// `UINT32_TO_BIGENDIAN` precedence bug), read as a little-endian scalar.
 enum RIoTKeyDerivation {

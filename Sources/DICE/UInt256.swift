@@ -1,7 +1,7 @@
 /// A 256-bit unsigned integer, just enough for ECDSA arithmetic modulo the P-256 group order.
 ///
 /// Limbs are little-endian 64-bit words (`limbs.0` least significant). Written here because the
-/// DICE module may not take a big-integer dependency (helper brief; dice-riot.md §3.2, §8).
+/// DICE module may not take a big-integer dependency (helper brief; RiotCore.c and RiotCrypt.c, microsoft/devkit-sdk).
 struct UInt256: Sendable, Hashable, Comparable {
     var l0: UInt64
     var l1: UInt64
@@ -33,7 +33,7 @@ struct UInt256: Sendable, Hashable, Comparable {
         self.init(l0: word(24), l1: word(16), l2: word(8), l3: word(0))
     }
 
-    /// Reads 32 little-endian bytes (the RIoT `bigval_t` memcpy; dice-riot.md §3.1).
+    /// Reads 32 little-endian bytes (the RIoT `bigval_t` memcpy; RiotCore.c and RiotCrypt.c, microsoft/devkit-sdk).
     init(littleEndian bytes: [UInt8]) {
         self.init(lowBigEndian: bytes.reversed())
     }

@@ -2,7 +2,7 @@
 ///
 /// It is the root of every DevKit key, so it never appears in a description or an error.
 public struct UniqueDeviceSecret: Sendable, Hashable, CustomStringConvertible {
-    /// The 32 raw bytes DICE hashes (dice-riot.md §1 step 1).
+    /// The 32 raw bytes DICE hashes (dps_cert_gen, microsoft/devkit-sdk AZ3166/tools/dice_device_enrollment).
     public let bytes: [UInt8]
 
     /// Parses the 64-character hex form exactly as dps_cert_gen does: each character on its own,

@@ -1,4 +1,4 @@
-/// Six-digit extended error codes seen from DPS (dps-protocol.md §5.5). `code / 1000` is the
+/// Six-digit extended error codes seen from DPS (Microsoft Learn how-to-troubleshoot-dps, error codes). `code / 1000` is the
 /// HTTP-like status. Unknown codes are legal (pitfall 14), so this is a catalogue, not a closed set.
 public enum DPSErrorCode {
     public static let invalidRegistrationID = 400004

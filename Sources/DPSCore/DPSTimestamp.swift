@@ -1,7 +1,7 @@
 import Foundation
 
 /// DPS time stamps: ISO 8601 UTC with seven fractional digits and `Z`
-/// (e.g. `2020-04-10T03:11:13.0276997Z`, dps-protocol.md §5.3).
+/// (e.g. `2020-04-10T03:11:13.0276997Z`, identifiers as DPS issues them).
 public enum DPSTimestamp {
     public static func string(from date: Date) -> String {
         let seconds = date.timeIntervalSince1970.rounded(.down)

@@ -1,4 +1,4 @@
-/// DPS MQTT topic names (dps-protocol.md §2.3-2.6; DOC-MQTT).
+/// DPS MQTT topic names (Microsoft Learn iot-dps-mqtt-support; Microsoft Learn iot-dps-mqtt-support).
 public enum DPSTopic {
     /// The only filter a device subscribes to: `$dps/registrations/res/#`.
     public static let responseFilter = "$dps/registrations/res/#"
@@ -27,7 +27,7 @@ public enum DPSTopic {
     }
 }
 
-/// A device-to-service publish topic, parsed (the service side of §2.4-2.5).
+/// A device-to-service publish topic, parsed (the service side of Microsoft Learn iot-dps-mqtt-support).
 public enum DeviceRequestTopic: Sendable, Hashable {
     /// `$dps/registrations/PUT/iotdps-register/?$rid=...`; `rawRequestID` as sent.
     case register(rawRequestID: String, properties: TopicProperties)
@@ -62,7 +62,7 @@ public enum DeviceRequestTopic: Sendable, Hashable {
     }
 }
 
-/// A service-to-device response topic, parsed (the device side of §2.6). Accepts properties in
+/// A service-to-device response topic, parsed (the device side of Microsoft Learn iot-dps-mqtt-support). Accepts properties in
 /// any order, as the Embedded C SDK does (vector `response_topic_202_reversed_order`).
 public struct ResponseTopic: Sendable, Hashable {
     public let status: Int

@@ -1,5 +1,5 @@
 /// The MQTT CONNECT username of a DPS device:
-/// `{idScope}/registrations/{registrationId}/api-version={v}[&ClientVersion={ua}]` (§2.2).
+/// `{idScope}/registrations/{registrationId}/api-version={v}[&ClientVersion={ua}]` (Microsoft Learn iot-dps-mqtt-support).
 public struct MQTTUsername: Sendable, Hashable {
     public var idScope: String
     public var registrationID: String
@@ -60,7 +60,7 @@ public struct MQTTUsername: Sendable, Hashable {
     }
 }
 
-/// DPS api-version values (dps-protocol.md §1).
+/// DPS api-version values (Microsoft Learn iot-dps-mqtt-support and the DPS REST API).
 public enum APIVersion {
     /// The de-facto device version used by EMB, PY, NODE and CS.
     public static let deviceDefault = "2019-03-31"

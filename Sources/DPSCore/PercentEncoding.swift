@@ -4,7 +4,7 @@ public enum PercentEncoding {
     public enum HexCase: Sendable { case upper, lower }
 
     /// Encodes every byte outside RFC 3986 unreserved (`A-Z a-z 0-9 - . _ ~`), like Python's
-    /// `quote(safe="")` (dps-protocol.md §2.5, vectors `mqtt_*_topic_escaped*`).
+    /// `quote(safe="")` (Microsoft Learn iot-dps-mqtt-support, vectors `mqtt_*_topic_escaped*`).
     public static func encode(_ text: String, hexCase: HexCase = .upper) -> String {
         let digits = Array(hexCase == .upper ? "0123456789ABCDEF" : "0123456789abcdef")
         var out = ""

@@ -1,6 +1,6 @@
 /// The body of every 4xx/5xx response (SPEC models.tsp `ProvisioningServiceErrorDetails`).
 public struct ProvisioningServiceErrorDetails: Sendable, Hashable, Codable {
-    /// Six-digit extended code; `errorCode / 1000` is the HTTP-like status (dps-protocol.md §5.5).
+    /// Six-digit extended code; `errorCode / 1000` is the HTTP-like status (Microsoft Learn how-to-troubleshoot-dps, error codes).
     public var errorCode: Int?
     public var trackingId: String?
     public var message: String?

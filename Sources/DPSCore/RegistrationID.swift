@@ -1,7 +1,7 @@
-/// Registration-ID rules (dps-protocol.md §5.1). The documented rule and the stricter forms real
+/// Registration-ID rules (Microsoft Learn concepts-service). The documented rule and the stricter forms real
 /// services and SDKs have applied are all available, because the fake's strictness is a setting.
 public enum RegistrationIDPolicy: String, Sendable, Hashable, Codable, CaseIterable {
-    /// DOC-SVC: up to 128 characters of `A-Z a-z 0-9 - . _ :`, last character alphanumeric or `-`.
+    /// Microsoft Learn concepts-service: up to 128 characters of `A-Z a-z 0-9 - . _ :`, last character alphanumeric or `-`.
     case documented
     /// SPEC models.tsp wording: no special character at the start or the end either.
     case spec
@@ -44,7 +44,7 @@ public enum RegistrationIDPolicy: String, Sendable, Hashable, Codable, CaseItera
     }
 }
 
-/// ID-scope rules. The grammar is unconfirmed (§5.2); every example is `0ne` + 8 hex digits, so
+/// ID-scope rules. The grammar is unconfirmed (Microsoft Learn concepts-service); every example is `0ne` + 8 hex digits, so
 /// only what would break topics and usernames is refused.
 public enum IDScope {
     public static func validate(_ scope: String) throws {

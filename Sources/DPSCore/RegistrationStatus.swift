@@ -31,7 +31,7 @@ public enum RegistrationStatus: Sendable, Hashable {
         }
     }
 
-    /// Terminal states end polling (dps-protocol.md §2.7: assigned, failed, disabled).
+    /// Terminal states end polling (Microsoft Learn iot-dps-mqtt-support: assigned, failed, disabled).
     public var isTerminal: Bool {
         switch self {
         case .assigned, .failed, .disabled: true

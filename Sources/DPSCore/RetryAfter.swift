@@ -1,4 +1,4 @@
-/// Interpretations of the `retry-after` property / header (dps-protocol.md §2.9).
+/// Interpretations of the `retry-after` property / header (retry handling of the Azure IoT device SDKs).
 public enum RetryAfter {
     /// The service's meaning: a decimal integer number of seconds. Anything else (fractions,
     /// HTTP dates, signs, empty) is not a valid value and yields nil.

@@ -2,7 +2,7 @@ import Crypto
 import Foundation
 
 /// A DPS shared access signature token: `SharedAccessSignature sr=...&sig=...&se=...[&skn=...]`
-/// (dps-protocol.md §4.1). The string that is signed is the `sr` text exactly as it appears in the
+/// (Microsoft Learn concepts-symmetric-key-attestation). The string that is signed is the `sr` text exactly as it appears in the
 /// token, so `sr` is kept literally and never decoded and re-encoded.
 public struct SASToken: Sendable, Hashable {
     /// The `sr` text as it appears in the token.

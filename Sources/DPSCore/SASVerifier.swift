@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 
-/// How the service checks a device's SAS token (dps-protocol.md §4.1, recommendation §9.6).
+/// How the service checks a device's SAS token (Microsoft Learn concepts-symmetric-key-attestation).
 public struct SASVerifier: Sendable {
     /// Expiry tolerance; Microsoft's token parser allows 5 minutes.
     public var clockSkew: Duration
@@ -47,7 +47,7 @@ public struct SASVerifier: Sendable {
     }
 }
 
-/// Enrollment-group derived device keys (dps-protocol.md §4.2):
+/// Enrollment-group derived device keys (Microsoft Learn how-to-legacy-device-symm-key):
 /// `Base64(HMAC-SHA256(Base64Decode(groupKey), registrationId))`.
 public enum DerivedDeviceKey {
     public static func derive(groupKeyBase64: String, registrationID: String) throws -> String {

@@ -24,7 +24,7 @@ public enum DeviceRequestKind: String, Sendable, Hashable, Codable, CaseIterable
     case statusLookup
 }
 
-/// A device response, interpreted the way a careful device must (dps-protocol.md §2.6-2.7;
+/// A device response, interpreted the way a careful device must (Microsoft Learn iot-dps-mqtt-support;
 /// vectors `response_payload_parse`): 2xx bodies are a RegistrationOperationStatus, other bodies
 /// are ProvisioningServiceErrorDetails.
 public struct ProvisioningResponse: Sendable, Hashable {

@@ -3,7 +3,7 @@ import Foundation
 
 /// The MXChip DevKit's DICE identity as the device presents it: the Alias certificate (subject CN
 /// = registration ID, DICE-CERT-CN-001) and the Alias private key, derived from the UDS and the
-/// measured firmware regions exactly as `dps_cert_gen` and the firmware do (dice-riot.md §1–§4).
+/// measured firmware regions exactly as `dps_cert_gen` and the firmware do (dps_cert_gen, microsoft/devkit-sdk AZ3166/tools/dice_device_enrollment).
 enum DevKitDICEIdentity {
     /// Derives the Alias certificate and key and writes them as private PEM files.
     static func materialise(udsHex: String, firmwareFile: String, mapFile: String,

@@ -36,6 +36,48 @@ struct DeviceBehaviour: Sendable, Hashable {
     var disconnects = true
     /// Polls the operation after `assigning` instead of registering again (DPS-FLOW-POLL-001).
     var pollsOperation = true
+    /// How packets and requests look on the wire (the wire-form mutants bend one detail).
+    var wireForm: WireForm = .reference
+    /// How the SAS token is made (the credential mutants get one part wrong).
+    var token: TokenForm = .reference
+    /// What the register body holds.
+    var registerBody: RegisterBodyForm = .reference
+    /// Reconnects with a fresh token before the old one expires (DPS-AUTH-SAS-005).
+    var renewsToken = true
+    /// Stops at a terminal status (DPS-FLOW-TERM-001); the mutant polls once more.
+    var stopsAtTerminalStatus = true
+    /// Keeps the operation ID across a retriable error to a poll (DPS-FLOW-OPID-001).
+    var keepsOperationOnError = true
+    /// Backs off after 429/5xx without retry-after (DPS-FLOW-RETRY-002); the mutant waits 1 s each time.
+    var backsOff = true
+    /// Tries again after a dropped connection or an unanswered request (DPS-FLOW-RECONNECT-001).
+    var reconnects = true
+    /// Takes the etag as an opaque string (DPS-FLOW-ETAG-001).
+    var etagIsOpaque = true
+    /// Asks the registration status lookup, with a csr, before registering (the mutant only).
+    var looksUpStatusWithCSR = false
+
+    enum TokenForm: Sendable, Hashable {
+        case reference
+        /// No `se` field.
+        case withoutExpiry
+        /// `sr` names another device (and the signature is over that `sr`).
+        case forAnotherDevice
+        /// `se` an hour in the past.
+        case expired
+        /// Signed with the enrollment group's key itself, not the key derived from it.
+        case signedWithGroupKey
+    }
+
+    enum RegisterBodyForm: Sendable, Hashable {
+        case reference
+        /// The custom payload padded past the 96 KB message limit.
+        case oversized
+        /// A JSON object without `registrationId`.
+        case withoutRegistrationID
+        /// `registrationId=...` form-encoded.
+        case formEncoded
+    }
 
     init(profile: DeviceProfile) {
         guard case .mutant(let mutant) = profile else { return }
@@ -54,6 +96,30 @@ struct DeviceBehaviour: Sendable, Hashable {
         case .reRegistersInsteadOfPolling: pollsOperation = false
         case .ignoresInitialRetryAfter: waitRule = .ignoreInitialRetryAfter
         case .csdkRetryAfter: waitRule = .cSDK
+        case .clientIDNotRegistrationID: wireForm.clientIDSuffix = "-other"
+        case .usernameForAnotherDevice: wireForm.usernameDevice = "another-device"
+        case .registerTopicWithoutSlash: wireForm.registerTopicSlash = false
+        case .pollWithoutRequestID: wireForm.pollTopicRequestID = false
+        case .pollWithoutOperationID: wireForm.pollTopicOperationID = false
+        case .publishesTelemetry: wireForm.publishesTelemetry = true
+        case .publishesQoS2: wireForm.requestQoS = 2
+        case .skipsHostnameCheck: wireForm.verifiesServerHostname = false
+        case .registersWithPOST: wireForm.registerMethod = "POST"
+        case .omitsAPIVersion: wireForm.sendsAPIVersion = false
+        case .formEncodedBody: registerBody = .formEncoded
+        case .statusLookupWithCSR: looksUpStatusWithCSR = true
+        case .oversizedRegister: registerBody = .oversized
+        case .registerWithoutRegistrationID: registerBody = .withoutRegistrationID
+        case .sasWithoutExpiry: token = .withoutExpiry
+        case .sasForAnotherDevice: token = .forAnotherDevice
+        case .expiredSAS: token = .expired
+        case .signsWithGroupKey: token = .signedWithGroupKey
+        case .neverRenewsSAS: renewsToken = false
+        case .pollsAfterAssigned: stopsAtTerminalStatus = false
+        case .losesOperationOnError: keepsOperationOnError = false
+        case .retriesWithoutBackoff: backsOff = false
+        case .noReconnect: reconnects = false
+        case .parsesEtag: etagIsOpaque = false
         }
     }
 }

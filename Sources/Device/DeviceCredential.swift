@@ -4,12 +4,12 @@ import DPSCore
 public enum DeviceCredential: Sendable, Hashable {
     /// An individual enrollment's symmetric key (base64).
     case symmetricKey(String)
-    /// An enrollment group's key (base64); the device key is derived from it (§4.2).
+    /// An enrollment group's key (base64); the device key is derived from it (Microsoft Learn how-to-legacy-device-symm-key).
     case groupKey(String)
     /// A client certificate (PEM, may hold the chain, leaf first) and its private key (PEM) for TLS.
     case x509(certificateFile: String, keyFile: String)
     /// The MXChip DevKit DICE identity: the UDS (64 hex digits) and the firmware `.bin` and linker
-    /// `.map` it measures. The device presents the derived Alias certificate and key (dice-riot.md §1).
+    /// `.map` it measures. The device presents the derived Alias certificate and key (dps_cert_gen, microsoft/devkit-sdk AZ3166/tools/dice_device_enrollment).
     case diceDevKit(udsHex: String, firmwareFile: String, mapFile: String)
 
     /// The base64 key that signs SAS tokens, if this credential uses SAS.

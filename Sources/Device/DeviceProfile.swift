@@ -30,7 +30,7 @@ public enum DeviceProfile: Sendable, Hashable {
     }
 }
 
-/// A device that breaks ONE rule, modelled on a real client's bug (dps-protocol.md §7 pitfalls).
+/// A device that breaks ONE rule, modelled on a real client's bug (known client bugs pitfalls).
 public enum MutantProfile: String, Sendable, Hashable, CaseIterable, Codable {
     /// Polls every 2 s whatever retry-after says (Node SDK before PR 555, pitfall 3).
     case ignoresRetryAfter = "ignores-retry-after"
@@ -62,28 +62,111 @@ public enum MutantProfile: String, Sendable, Hashable, CaseIterable, Codable {
     /// Reads retry-after like the C SDK: values outside 1...300 and non-numbers become 1 s (pitfall B).
     case csdkRetryAfter = "csdk-retry-after"
 
-    /// The requirement the mutant breaks (Scenarios/requirements.yaml).
-    public var brokenRequirement: RequirementID {
+    // Wire-form mutants: one detail of a packet or request differs from DPS's form.
+    /// Connects with a client id other than its registration ID.
+    case clientIDNotRegistrationID = "client-id-not-registration-id"
+    /// Connects with a username naming another device.
+    case usernameForAnotherDevice = "username-for-another-device"
+    /// Publishes the register request to `.../iotdps-register?$rid=` (no '/' before '?').
+    case registerTopicWithoutSlash = "register-topic-without-slash"
+    /// Polls with a topic that has no `$rid`.
+    case pollWithoutRequestID = "poll-without-rid"
+    /// Polls with a topic that has no `operationId`.
+    case pollWithoutOperationID = "poll-without-operation-id"
+    /// Publishes a telemetry message to the DPS connection, as if it were an IoT hub.
+    case publishesTelemetry = "publishes-telemetry"
+    /// Publishes its requests at QoS 2.
+    case publishesQoS2 = "publishes-qos2"
+    /// Skips the server certificate's host-name check (the TLS library's "insecure" switch).
+    case skipsHostnameCheck = "skips-hostname-check"
+    /// Sends the register request as `POST .../register`.
+    case registersWithPOST = "registers-with-post"
+    /// Leaves `?api-version=` off its HTTPS requests.
+    case omitsAPIVersion = "omits-api-version"
+    /// Sends the register body form-encoded instead of JSON.
+    case formEncodedBody = "form-encoded-body"
+    /// Asks the registration status lookup first, with a `csr` in its body.
+    case statusLookupWithCSR = "status-lookup-with-csr"
+    /// Pads its register payload past the 96 KB message limit.
+    case oversizedRegister = "oversized-register"
+    /// Sends a register body without `registrationId`.
+    case registerWithoutRegistrationID = "register-without-registration-id"
+    // Credential mutants.
+    /// Sends a SAS token without `se`.
+    case sasWithoutExpiry = "sas-without-expiry"
+    /// Signs and sends a token whose `sr` names another device.
+    case sasForAnotherDevice = "sas-for-another-device"
+    /// Sends a token that expired an hour ago.
+    case expiredSAS = "expired-sas"
+    /// In a symmetric-key group, signs with the group key itself instead of the derived device key.
+    case signsWithGroupKey = "signs-with-group-key"
+    /// Keeps its first token past its expiry instead of reconnecting with a fresh one.
+    case neverRenewsSAS = "never-renews-sas"
+    // Flow mutants.
+    /// Polls once more after the registration reached `assigned`.
+    case pollsAfterAssigned = "polls-after-assigned"
+    /// Forgets the operation after a 429 or 5xx to a poll and polls an empty operation ID.
+    case losesOperationOnError = "loses-operation-on-error"
+    /// Retries 429 and 5xx without retry-after after a fixed 1 s, never backing off.
+    case retriesWithoutBackoff = "retries-without-backoff"
+    /// Gives up when the service drops the connection or withholds an answer.
+    case noReconnect = "no-reconnect"
+    /// Reads the etag as an RFC 9110 entity-tag and refuses an assignment whose etag is not quoted.
+    case parsesEtag = "parses-etag"
+
+    /// The requirements the mutant breaks on `transport` (Scenarios/requirements.yaml): the
+    /// scenario suite expects each to fail, and a case fails if one holds.
+    public func brokenRequirements(on transport: DeviceTransportKind) -> Set<RequirementID> {
         switch self {
-        case .ignoresRetryAfter, .ignoresInitialRetryAfter, .csdkRetryAfter: .dpsFlowRetry001
-        case .pollsEvery100ms: .dpsFlowRetry001
-        case .reusesRid: .dpsFlowRid001
-        case .publishesBeforeSubscribing: .dpsMqttSub001
-        case .questionMarkAPIVersion: .dpsMqttConn003
-        case .signsDecodedSr: .dpsAuthSas004
-        case .retries4xxForever: .dpsFlowErr001
-        case .givesUpOnFirst429: .dpsFlowTransient001
-        case .first202IsFinal: .dpsFlowPoll001
-        case .noDeadline: .dpsFlowDeadline001
-        case .neverDisconnects: .dpsMqttDisc001
-        case .reRegistersInsteadOfPolling: .dpsFlowPoll001
+        case .ignoresRetryAfter, .ignoresInitialRetryAfter, .pollsEvery100ms: [.dpsFlowRetry001]
+        // The C SDK's reading of a retry-after above 300 s is 1 s: too early, and the MAY rule.
+        case .csdkRetryAfter: [.dpsFlowRetry001, .dpsFlowRetry003]
+        case .reusesRid: [.dpsFlowRid001]
+        case .publishesBeforeSubscribing: [.dpsMqttSub001]
+        case .questionMarkAPIVersion: [.dpsMqttConn003]
+        case .signsDecodedSr: [.dpsAuthSas004]
+        case .retries4xxForever: [.dpsFlowErr001]
+        case .givesUpOnFirst429: [.dpsFlowTransient001]
+        // It stops at `assigning` and reports an assignment the service never made.
+        case .first202IsFinal: [.dpsFlowPoll001, .dpsFlowResult001]
+        case .noDeadline: [.dpsFlowDeadline001]
+        case .neverDisconnects: [.dpsMqttDisc001]
+        case .reRegistersInsteadOfPolling: [.dpsFlowPoll001]
+        case .clientIDNotRegistrationID: [.dpsMqttConn001]
+        case .usernameForAnotherDevice: [.dpsMqttConn002]
+        case .registerTopicWithoutSlash: [.dpsMqttReg002]
+        case .pollWithoutRequestID: [.dpsMqttPoll002]
+        case .pollWithoutOperationID: [.dpsMqttPoll003]
+        case .publishesTelemetry: [.dpsMqttTopic001]
+        case .publishesQoS2: [.dpsMqttPkt001]
+        case .skipsHostnameCheck: [.dpsMqttTls001]
+        case .registersWithPOST: [.dpsHttpRoute001]
+        case .omitsAPIVersion: [.dpsHttpApi001]
+        case .formEncodedBody: [.dpsHttpBody001, .dpsFlowReg001]
+        case .statusLookupWithCSR: [.dpsHttpLookup001]
+        case .oversizedRegister: transport == .mqtt ? [.dpsMqttSize001] : [.dpsHttpBody002]
+        case .registerWithoutRegistrationID: [.dpsFlowReg001]
+        case .sasWithoutExpiry: [.dpsAuthSas001]
+        case .sasForAnotherDevice: [.dpsAuthSas002]
+        case .expiredSAS: [.dpsAuthSas003]
+        case .signsWithGroupKey: [.dpsAuthDerive001]
+        case .neverRenewsSAS: [.dpsAuthSas005]
+        case .pollsAfterAssigned: [.dpsFlowTerm001]
+        case .losesOperationOnError: [.dpsFlowOpid001]
+        case .retriesWithoutBackoff: [.dpsFlowRetry002]
+        case .noReconnect: [.dpsFlowReconnect001]
+        case .parsesEtag: [.dpsFlowEtag001]
         }
     }
 
-    /// Whether the fault can show on the transport at all (some rules exist only in MQTT).
+    /// Whether the fault can show on the transport at all (some rules exist only in MQTT or HTTPS).
     public func applies(to transport: DeviceTransportKind) -> Bool {
         switch self {
-        case .reusesRid, .publishesBeforeSubscribing, .questionMarkAPIVersion, .neverDisconnects: transport == .mqtt
+        case .reusesRid, .publishesBeforeSubscribing, .questionMarkAPIVersion, .neverDisconnects, .clientIDNotRegistrationID,
+             .usernameForAnotherDevice, .registerTopicWithoutSlash, .pollWithoutRequestID, .pollWithoutOperationID, .publishesTelemetry,
+             .publishesQoS2:
+            transport == .mqtt
+        case .registersWithPOST, .omitsAPIVersion, .formEncodedBody, .statusLookupWithCSR: transport == .https
         default: true
         }
     }

@@ -6,7 +6,7 @@ import NIOHTTP1
 import NIOSSL
 import Synchronization
 
-/// DPS over HTTPS (REST, port 443; dps-protocol.md §3) through async-http-client. One instance
+/// DPS over HTTPS (REST, port 443; DPS REST API, Azure/azure-rest-api-specs deviceprovisioningservices) through async-http-client. One instance
 /// is one HTTP client with its own TLS identity; `open` sets it up and connects lazily.
 ///
 /// Routes (SPEC `routes.tsp`): register `PUT /{idScope}/registrations/{id}/register`, operation
@@ -33,7 +33,7 @@ public final class HTTPSDeviceTransport: ProvisioningTransport {
     /// How long closing a connection waits for the server's TLS close_notify.
     static let tlsShutdownTimeout: TimeAmount = .milliseconds(500)
 
-    /// Longest response body read; DPS messages are at most 96 KB (DOC-LIMITS).
+    /// Longest response body read; DPS messages are at most 96 KB (Microsoft Learn DPS quotas and limits).
     static let maximumBodyBytes = 256 * 1024
 
     private struct Session: Sendable {
@@ -62,13 +62,14 @@ public final class HTTPSDeviceTransport: ProvisioningTransport {
                 tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caFile))
             }
             if let certificateFile = credentials.certificateFile, let keyFile = credentials.keyFile {
-                // The chain is sent leaf first, as the file holds it (DOC-X509 device chain requirements).
+                // The chain is sent leaf first, as the file holds it (Microsoft Learn concepts-x509-attestation device chain requirements).
                 tls.certificateChain = try NIOSSLCertificate.fromPEMFile(certificateFile).map { .certificate($0) }
                 tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: keyFile, format: .pem))
             }
         } catch {
             throw TransportError(.connectFailed, "TLS material unusable: \(error)")
         }
+        if !credentials.wireForm.verifiesServerHostname { tls.certificateVerification = .noHostnameVerification }
         var configuration = HTTPClient.Configuration()
         configuration.tlsConfiguration = tls
         configuration.redirectConfiguration = .disallow
@@ -90,21 +91,25 @@ public final class HTTPSDeviceTransport: ProvisioningTransport {
         let identity = session.credentials.username
         var body: [UInt8]? = request.body
         let operation: DPSRoute.Operation
-        let verb: HTTPMethod
         switch request.kind {
         case .register:
-            (operation, verb) = (.register, .PUT)
+            operation = .register
         case .poll:
-            (operation, verb) = (.operationStatus(operationID: request.operationID ?? ""), .GET)
+            operation = .operationStatus(operationID: request.operationID ?? "")
             body = nil
         case .statusLookup:
-            (operation, verb) = (.statusLookup, .POST)
+            operation = .statusLookup
         }
         // The route grammar of DPSCore, the same the fake and the checks read (DPS-HTTP-ROUTE-001).
         let route = DPSRoute(operation: operation, idScope: identity.idScope, registrationID: identity.registrationID, apiVersion: identity.apiVersion)
-        let method = route.method
-        let path = route.target
-        // Header names and values as the C and Node SDKs send them (§3).
+        // The wire-form mutants bend the method or drop the api-version.
+        let (method, path) = session.credentials.wireForm.http(route)
+        let verb: HTTPMethod = switch method {
+        case "GET": .GET
+        case "POST": .POST
+        default: .PUT
+        }
+        // Header names and values as the C and Node SDKs send them (DPS REST API, Azure/azure-rest-api-specs deviceprovisioningservices).
         var headers = HTTPHeaders()
         headers.add(name: "Accept", value: "application/json")
         headers.add(name: "User-Agent", value: "dpsconform-device/1")

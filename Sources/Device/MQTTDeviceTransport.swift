@@ -3,7 +3,7 @@ import Foundation
 import MosquittoClient
 import Synchronization
 
-/// MQTT over TLS through libmosquitto (DPS port 8883, §2). One instance is one connection.
+/// MQTT over TLS through libmosquitto (DPS port 8883, Microsoft Learn iot-dps-mqtt-support). One instance is one connection.
 public final class MQTTDeviceTransport: ProvisioningTransport {
     public let host: String
     public let port: Int
@@ -15,6 +15,10 @@ public final class MQTTDeviceTransport: ProvisioningTransport {
     private let reader = Mutex<Task<Void, Never>?>(nil)
     /// Set when the subscription is still owed (only the mutant that publishes first).
     private let subscriptionOwed = Mutex(false)
+    /// The wire form of the open connection's requests, and its client id.
+    private let wireForm = Mutex(WireForm.reference)
+    private let clientIDValue = Mutex("")
+    private var clientIDText: String { clientIDValue.withLock { $0 } }
     private let name: String
 
     /// Debian's bundle of system trust anchors, used when no CA file is given.
@@ -32,10 +36,14 @@ public final class MQTTDeviceTransport: ProvisioningTransport {
 
     public func open(credentials: TransportCredentials, timeout: Duration) async throws(TransportError) {
         guard let port = UInt16(exactly: port) else { throw TransportError(.connectFailed, "port \(port) is out of range") }
+        let form = credentials.wireForm
         let tls = MosquittoConfiguration.TLS(caFile: caFile, certificateFile: credentials.certificateFile, keyFile: credentials.keyFile,
+                                             verifyHostname: form.verifiesServerHostname,
                                              lenientClientCertificate: credentials.nonstandardClientCertificate)
-        // CleanSession 1 and keepalive 60: DPS keeps no session (DOC-MQTT, pitfall H).
-        let configuration = MosquittoConfiguration(host: host, port: port, clientID: credentials.username.registrationID,
+        let clientID = credentials.username.registrationID + form.clientIDSuffix
+        wireForm.withLock { $0 = form }
+        // CleanSession 1 and keepalive 60: DPS keeps no session (Microsoft Learn iot-dps-mqtt-support, pitfall H).
+        let configuration = MosquittoConfiguration(host: host, port: port, clientID: clientID,
                                                    username: credentials.usernameText, password: credentials.sasToken,
                                                    cleanSession: true, keepAliveSeconds: 60, tls: tls)
         let client: MosquittoConnection
@@ -45,8 +53,9 @@ public final class MQTTDeviceTransport: ProvisioningTransport {
             throw TransportError(.connectFailed, "cannot set up the MQTT client: \(error.reason)")
         }
         connection.withLock { $0 = client }
+        clientIDValue.withLock { $0 = clientID }
         startReading(client)
-        record(.toService, .connect(MQTTConnectRecord(clientID: credentials.username.registrationID, username: credentials.usernameText,
+        record(.toService, .connect(MQTTConnectRecord(clientID: clientID, username: credentials.usernameText,
                                                       password: credentials.sasToken.map { Array($0.utf8) }, cleanSession: true, keepAliveSeconds: 60)))
         do {
             let code = try await client.connect(timeout: timeout)
@@ -83,19 +92,27 @@ public final class MQTTDeviceTransport: ProvisioningTransport {
 
     public func exchange(_ request: OutgoingRequest, timeout: Duration) async throws(TransportError) -> ServiceResponse {
         guard let client = connection.withLock({ $0 }) else { throw TransportError(.failed, "exchange before open") }
+        let form = wireForm.withLock { $0 }
         let topic: String
         switch request.kind {
         case .register:
-            topic = DPSTopic.register(requestID: request.requestID)
+            topic = form.registerTopic(requestID: request.requestID)
         case .poll:
-            topic = DPSTopic.poll(requestID: request.requestID, operationID: request.operationID ?? "")
+            topic = form.pollTopic(requestID: request.requestID, operationID: request.operationID ?? "")
         case .statusLookup:
             throw TransportError(.failed, "MQTT has no device registration status lookup")
         }
+        let qos = MosquittoQoS(rawValue: UInt8(form.requestQoS)) ?? .atLeastOnce
         do {
-            record(.toService, .publish(MQTTPublishRecord(topic: topic, qos: 1, duplicate: false, retain: false, packetID: nil, payload: request.body)),
+            if form.publishesTelemetry, request.kind == .register {
+                // DPS-MQTT-TOPIC-001: the mutant sends telemetry as if DPS were its IoT hub.
+                let telemetry = "devices/\(PercentEncoding.encode(clientIDText))/messages/events/"
+                record(.toService, .publish(MQTTPublishRecord(topic: telemetry, qos: 1, duplicate: false, retain: false, packetID: nil, payload: Array("{}".utf8))))
+                try await client.publish(topic: telemetry, payload: Array("{}".utf8), qos: .atLeastOnce, timeout: timeout)
+            }
+            record(.toService, .publish(MQTTPublishRecord(topic: topic, qos: Int(qos.rawValue), duplicate: false, retain: false, packetID: nil, payload: request.body)),
                    exchange: .request(request.kind, requestID: PercentEncoding.encode(request.requestID), registrationID: nil, operationID: request.operationID))
-            try await client.publish(topic: topic, payload: request.body, qos: .atLeastOnce, timeout: timeout)
+            try await client.publish(topic: topic, payload: request.body, qos: qos, timeout: timeout)
             if subscriptionOwed.withLock({ owed in defer { owed = false }; return owed }) {
                 try await subscribe(client, timeout: timeout)
             }

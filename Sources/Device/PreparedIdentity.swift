@@ -42,20 +42,40 @@ struct PreparedIdentity: Sendable {
     func credentials(settings: ProvisioningSettings, behaviour: DeviceBehaviour, expiry: Int64) throws -> TransportCredentials {
         let username = MQTTUsername(idScope: settings.endpoint.idScope, registrationID: settings.registrationID, apiVersion: settings.apiVersion)
         // DPS-MQTT-CONN-003: '/' before api-version; the mutant writes '?'.
-        let usernameText = behaviour.questionMarkUsername
+        var usernameText = behaviour.questionMarkUsername
             ? username.text.replacingOccurrences(of: "/api-version=", with: "?api-version=") : username.text
+        if let other = behaviour.wireForm.usernameDevice {
+            // DPS-MQTT-CONN-002: the mutant names another device in its username.
+            usernameText = MQTTUsername(idScope: settings.endpoint.idScope, registrationID: other, apiVersion: settings.apiVersion).text
+        }
         var token: String?
         if let signingKey {
-            let resource = SASToken.resourceText(idScope: settings.endpoint.idScope, registrationID: settings.registrationID, encoding: .upperHex)
-            // DPS-AUTH-SAS-004: the signed text is the sr exactly as sent; the mutant signs the decoded form.
-            let signed = behaviour.signsDecodedResource
-                ? SASToken.resourceText(idScope: settings.endpoint.idScope, registrationID: settings.registrationID, encoding: .raw) : resource
-            let signature = try SASToken.sign(message: SASToken.stringToSign(resource: signed, expiry: expiry), keyBase64: signingKey)
-            token = SASToken(resource: resource, signature: signature, expiry: expiry, keyName: "registration").text
+            token = try sasToken(settings: settings, behaviour: behaviour, signingKey: signingKey, expiry: expiry)
         }
         var credentials = TransportCredentials(username: username, sasToken: token, certificateFile: certificateFile, keyFile: keyFile,
                                                usernameText: usernameText, subscribesBeforePublishing: behaviour.subscribesBeforePublishing)
         if case .diceDevKit? = credential { credentials.nonstandardClientCertificate = true }
+        credentials.wireForm = behaviour.wireForm
         return credentials
+    }
+
+    /// The SAS token valid until `expiry`: `sr` the URL-encoded `{idScope}/registrations/{id}`,
+    /// signed exactly as sent (DPS-AUTH-SAS-004), bent by the credential mutants.
+    private func sasToken(settings: ProvisioningSettings, behaviour: DeviceBehaviour, signingKey: String, expiry: Int64) throws -> String {
+        let scope = settings.endpoint.idScope
+        let named = behaviour.token == .forAnotherDevice ? "another-device" : settings.registrationID
+        let resource = SASToken.resourceText(idScope: scope, registrationID: named, encoding: .upperHex)
+        // The mutant signs the decoded form of the sr it sends.
+        let signed = behaviour.signsDecodedResource ? SASToken.resourceText(idScope: scope, registrationID: named, encoding: .raw) : resource
+        let expiresAt = behaviour.token == .expired ? expiry - Int64(settings.sasTokenLifetime.seconds) - 3_600 : expiry
+        var key = signingKey
+        if behaviour.token == .signedWithGroupKey, case .groupKey(let groupKey) = settings.credential {
+            // DPS-AUTH-DERIVE-001: the mutant signs with the group key it should derive from.
+            key = groupKey
+        }
+        let signature = try SASToken.sign(message: SASToken.stringToSign(resource: signed, expiry: expiresAt), keyBase64: key)
+        // DPS-AUTH-SAS-001: the mutant leaves `se` out.
+        let fields = behaviour.token == .withoutExpiry ? ["sr", "sig", "skn"] : ["sr", "sig", "se", "skn"]
+        return SASToken(resource: resource, signature: signature, expiry: expiresAt, keyName: "registration", fieldOrder: fields).text
     }
 }

@@ -55,8 +55,8 @@ struct ProvisioningRun {
     }
 
     private mutating func loop(identity: PreparedIdentity) async -> ProvisioningOutcome {
-        let registerBody = Array(DeviceRegistration.wireText(registrationId: settings.registrationID,
-                                                             customPayloadJSON: settings.payloadJSON, csr: settings.csr).utf8)
+        let registerBody = makeRegisterBody()
+        var lookedUp = !behaviour.looksUpStatusWithCSR
         while true {
             guard elapsed < limit else {
                 // An overall deadline instead of polling forever (pitfall 5; DPS-FLOW-DEADLINE-001).
@@ -68,6 +68,14 @@ struct ProvisioningRun {
                 continue
             }
             guard let current = transport else { continue }
+            if !lookedUp {
+                // The mutant asks the status lookup first, with a csr it must not send there (DPS-HTTP-LOOKUP-001).
+                lookedUp = true
+                requests += 1
+                let body = #"{"registrationId":"\#(settings.registrationID)","csr":"MIIBszCCAVkCAQAwEjEQMA4GA1UEAwwHZGV2aWNl"}"#
+                _ = try? await current.exchange(OutgoingRequest(kind: .statusLookup, requestID: nextRequestID(), body: Array(body.utf8)),
+                                                timeout: clock.realTimeLimit(for: boundedWait(settings.responseTimeout)))
+            }
             // Poll the operation from the register response (DPS-FLOW-POLL-001); the mutant registers again.
             let request = operationID.flatMap { id in behaviour.pollsOperation ? OutgoingRequest(kind: .poll, requestID: nextRequestID(), operationID: id) : nil }
                 ?? OutgoingRequest(kind: .register, requestID: nextRequestID(), body: registerBody)
@@ -114,6 +122,12 @@ struct ProvisioningRun {
                 failures = 0
                 return await pause(assigningWait(response, after: request.kind))
             case .assigned?:
+                if !behaviour.stopsAtTerminalStatus, let current = transport, let id = status.operationId ?? operationID {
+                    // The mutant polls once more after the assignment (DPS-FLOW-TERM-001).
+                    requests += 1
+                    _ = try? await current.exchange(OutgoingRequest(kind: .poll, requestID: nextRequestID(), operationID: id),
+                                                    timeout: clock.realTimeLimit(for: boundedWait(settings.responseTimeout)))
+                }
                 return assigned(status)
             default:
                 return terminal(status)
@@ -122,6 +136,8 @@ struct ProvisioningRun {
             // Transient: retried after retry-after or a back-off (DPS-FLOW-RETRY-001/002, DPS-FLOW-TRANSIENT-001); the
             // cached operation ID is kept when the error has none (DPS-FLOW-OPID-001).
             guard behaviour.retriesThrottling else { return rejected(response) }
+            // The mutant forgets the operation it was polling (DPS-FLOW-OPID-001).
+            if !behaviour.keepsOperationOnError, request.kind == .poll { operationID = "" }
             failures += 1
             return await pause(transientWait(response))
         default:
@@ -162,6 +178,10 @@ struct ProvisioningRun {
     /// A dropped connection or an unanswered request is retried on a new connection with a new
     /// `$rid` within the deadline (DPS-FLOW-RECONNECT-001; pitfall 4, PY #797).
     private mutating func transportFailed(_ error: TransportError) async -> ProvisioningOutcome? {
+        if !behaviour.reconnects, everAnswered {
+            // The mutant gives up instead of trying again (DPS-FLOW-RECONNECT-001).
+            return finish(.connectionFailed, message: "gave up: \(error.reason)")
+        }
         if !everAnswered, error.code == .connectFailed || error.code == .refused {
             // HTTPS connects lazily: a first request that cannot connect means no connection at all.
             return finish(.connectionFailed, message: error.reason, errorCode: error.refusalCode)
@@ -177,7 +197,7 @@ struct ProvisioningRun {
     /// Reconnects with a fresh token when the current one is within the renewal margin of its
     /// expiry (DPS-AUTH-SAS-005): the old connection is closed, the next loop turn opens a new one.
     private mutating func renewTokenIfDue() async {
-        guard let expiry = tokenExpiry, let old = transport else { return }
+        guard behaviour.renewsToken, let expiry = tokenExpiry, let old = transport else { return }
         let renewAt = Double(expiry) - settings.effectiveRenewalMargin.seconds
         guard clock.now().timeIntervalSince1970 >= renewAt else { return }
         transport = nil
@@ -207,7 +227,8 @@ struct ProvisioningRun {
     private mutating func transientWait(_ response: ServiceResponse) -> Duration {
         switch behaviour.waitRule {
         case .reference, .ignoreInitialRetryAfter:
-            return settings.retry.honouredWait(retryAfter: response.retryAfter, now: clock.now()) ?? backoff()
+            // Without retry-after: back off (DPS-FLOW-RETRY-002); the mutant waits 1 s every time.
+            return settings.retry.honouredWait(retryAfter: response.retryAfter, now: clock.now()) ?? (behaviour.backsOff ? backoff() : .seconds(1))
         case .ignoreRetryAfter:
             return settings.retry.defaultPollInterval
         case .fixed(let interval):
@@ -243,6 +264,24 @@ struct ProvisioningRun {
         return nil
     }
 
+    /// The register body: a DeviceRegistration naming the device (DPS-FLOW-REG-001), or the
+    /// mutant's bent form.
+    private func makeRegisterBody() -> [UInt8] {
+        let id = settings.registrationID
+        switch behaviour.registerBody {
+        case .reference:
+            return Array(DeviceRegistration.wireText(registrationId: id, customPayloadJSON: settings.payloadJSON, csr: settings.csr).utf8)
+        case .oversized:
+            // Past the 96 KB message limit (DPS-MQTT-SIZE-001, DPS-HTTP-BODY-002).
+            let padding = #"{"padding":""# + String(repeating: "a", count: DPSLimits.maximumMessageBytes) + #""}"#
+            return Array(DeviceRegistration.wireText(registrationId: id, customPayloadJSON: padding).utf8)
+        case .withoutRegistrationID:
+            return Array("{}".utf8)
+        case .formEncoded:
+            return Array("registrationId=\(PercentEncoding.encode(id))".utf8)
+        }
+    }
+
     private func nextRequestID() -> String {
         switch behaviour.requestIDs {
         case .fresh: UUID().uuidString.lowercased()
@@ -268,6 +307,11 @@ struct ProvisioningRun {
         if outcome.assignedHub == nil || outcome.deviceId == nil {
             outcome.status = .protocolError
             outcome.message = "assigned without assignedHub and deviceId"
+        }
+        if !behaviour.etagIsOpaque, let etag = state?.etag, !(etag.hasPrefix("\"") && etag.hasSuffix("\"") && etag.count >= 2) {
+            // The mutant reads the etag as an RFC 9110 entity-tag; DPS's is opaque (DPS-FLOW-ETAG-001).
+            outcome.status = .protocolError
+            outcome.message = "etag is not a quoted entity-tag"
         }
         return outcome
     }

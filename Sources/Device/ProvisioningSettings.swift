@@ -9,19 +9,19 @@ public struct ProvisioningSettings: Sendable {
     /// Custom payload JSON text, inserted verbatim into the register body.
     public var payloadJSON: String?
     /// Base64 DER PKCS#10 request sent as `csr` (certificate issuance, api-version
-    /// 2025-07-01-preview; dps-protocol.md §6). See `CertificateSigningRequestMaterial`.
+    /// 2025-07-01-preview; Microsoft Learn concept-certificate-issuance (preview)). See `CertificateSigningRequestMaterial`.
     public var csr: String?
     /// Overall deadline for the whole provisioning (DPS-FLOW-DEADLINE-001).
     public var deadline: Duration
-    /// How long to wait for any single response (PY and NODE use 30 s, §2.9).
+    /// How long to wait for any single response (PY and NODE use 30 s, retry handling of the Azure IoT device SDKs).
     public var responseTimeout: Duration
     /// How long to wait for TCP, TLS and CONNACK.
     public var connectTimeout: Duration
-    /// Lifetime of SAS tokens (PY and NODE use one hour, §4.1).
+    /// Lifetime of SAS tokens (PY and NODE use one hour, Microsoft Learn concepts-symmetric-key-attestation).
     public var sasTokenLifetime: Duration
     /// A token is renewed (by reconnecting with a fresh one) once it has less than this left
     /// (DPS-AUTH-SAS-005; PY renews 120 s early). Capped at half the lifetime, so a short lifetime
-    /// cannot make the device reconnect in a tight loop (real-clients.md: PY with ttl ≤ 120 s).
+    /// cannot make the device reconnect in a tight loop (PY with ttl ≤ 120 s).
     public var sasRenewalMargin: Duration
     public var retry: RetryPolicy
 

@@ -32,6 +32,8 @@ public struct TransportCredentials: Sendable, Hashable {
     /// Whether the MQTT transport subscribes to the response filter before its first publish
     /// (DPS-MQTT-SUB-001). Only the mutant `publishes-before-subscribing` turns it off.
     public var subscribesBeforePublishing: Bool
+    /// How packets and requests look on the wire: DPS's form, or one mutant's bent form.
+    public var wireForm: WireForm = .reference
     /// The client certificate is not RFC 5280-valid (a DevKit Alias certificate); a TLS library
     /// that checks certificates it loads must be told to accept it.
     public var nonstandardClientCertificate: Bool = false
@@ -76,7 +78,7 @@ public struct TransportError: Error, Sendable, Hashable, CustomStringConvertible
 }
 
 /// The seam under the reference client: MQTT and HTTPS each implement it once, so the
-/// provisioning logic is written once (design.md "Seams that must exist"). One instance is one
+/// provisioning logic is written once (docs/architecture.md, seams). One instance is one
 /// connection; the client makes a new one to reconnect.
 public protocol ProvisioningTransport: Sendable {
     /// Connects (MQTT: TLS, CONNECT, then SUBSCRIBE to the response filter before anything is published).

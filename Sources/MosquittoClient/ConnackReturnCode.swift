@@ -1,6 +1,6 @@
 import CMosquitto
 
-/// The CONNACK return code of MQTT 3.1.1 §3.2.2.3: 0 accepts the connection, 1 to 5 refuse it.
+/// The CONNACK return code of MQTT 3.1.1 DPS REST API, Azure/azure-rest-api-specs deviceprovisioningservices: 0 accepts the connection, 1 to 5 refuse it.
 ///
 /// Values above 5 are reserved by the standard but kept as they arrived, so a conformance check can
 /// report exactly what a server sent.

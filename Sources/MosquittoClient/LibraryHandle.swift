@@ -33,7 +33,7 @@ final class LibraryHandle: Sendable {
             throw MosquittoError.library(libraryInitialisation, systemError: errno, context: "mosquitto_lib_init")
         }
         let retained = Unmanaged.passRetained(bridge)
-        // MQTT 3.1.1 §3.1.3.1: a zero-byte client identifier is sent when none is given.
+        // MQTT 3.1.1 DPS REST API, Azure/azure-rest-api-specs deviceprovisioningservices: a zero-byte client identifier is sent when none is given.
         let clientID: String? = configuration.clientID.isEmpty ? nil : configuration.clientID
         guard let raw = mosquitto_new(clientID, configuration.cleanSession, retained.toOpaque()) else {
             let systemError = errno

@@ -18,7 +18,7 @@ public struct MosquittoConfiguration: Sendable, Hashable, CustomStringConvertibl
     public var username: String?
     /// MQTT password, if any (absent for X.509 attestation). Never logged.
     public var password: String?
-    /// MQTT 3.1.1 §3.1.2.4 clean session flag.
+    /// MQTT 3.1.1 DPS REST API, Azure/azure-rest-api-specs deviceprovisioningservices clean session flag.
     public var cleanSession: Bool
     /// MQTT keepalive in seconds; 0 turns keepalive off. libmosquitto refuses 1...4.
     public var keepAliveSeconds: UInt16
@@ -130,13 +130,13 @@ extension MosquittoConfiguration {
         try Self.refuseNUL(host, field: "host")
         try Self.refuseNUL(clientID, field: "clientID")
         if clientID.isEmpty && !cleanSession {
-            // MQTT 3.1.1 §3.1.3.1: a zero-byte client identifier requires CleanSession = 1.
+            // MQTT 3.1.1 DPS REST API, Azure/azure-rest-api-specs deviceprovisioningservices: a zero-byte client identifier requires CleanSession = 1.
             throw MosquittoError(.invalidConfiguration, "clientID is empty but cleanSession is false")
         }
         if let username { try Self.refuseNUL(username, field: "username") }
         if let password {
             if username == nil {
-                // MQTT 3.1.1 §3.1.2.9: a password needs a user name.
+                // MQTT 3.1.1 DPS REST API, Azure/azure-rest-api-specs deviceprovisioningservices: a password needs a user name.
                 throw MosquittoError(.invalidConfiguration, "password is set without username")
             }
             if password.utf8.contains(0) {

@@ -95,7 +95,7 @@ public final class MosquittoConnection: Sendable {
         topic: String, payload: [UInt8], qos: MosquittoQoS, retain: Bool = false, timeout: Duration
     ) async throws(MosquittoError) {
         if topic.utf8.contains(0) { throw MosquittoError(.invalidArgument, "topic contains a NUL byte") }
-        // MQTT 3.1.1 §2.2.3: the remaining length field tops out at 268,435,455 bytes.
+        // MQTT 3.1.1 Microsoft Learn iot-dps-mqtt-support: the remaining length field tops out at 268,435,455 bytes.
         if payload.count > 268_435_455 {
             throw MosquittoError(.payloadTooLarge, "payload of \(payload.count) bytes exceeds MQTT's 268435455-byte packet limit")
         }
@@ -120,7 +120,7 @@ public final class MosquittoConnection: Sendable {
                                    within: timeout, claimsRequest: true)
     }
 
-    /// Sends DISCONNECT (MQTT 3.1.1 §3.14), waits for the socket to close and stops the loop thread.
+    /// Sends DISCONNECT (MQTT 3.1.1 DPS REST API, Azure/azure-rest-api-specs deviceprovisioningservices), waits for the socket to close and stops the loop thread.
     ///
     /// Never throws: the session is closed afterwards in every case. Only the first call does the work.
     /// - Returns: `true` if DISCONNECT was written before `timeout`; `false` if the session was not

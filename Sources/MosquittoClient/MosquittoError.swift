@@ -75,16 +75,16 @@ public struct MosquittoError: Error, Sendable, Hashable, CustomStringConvertible
 
 /// The reply a caller was waiting for when a deadline passed.
 public enum MosquittoAwaited: String, Sendable, Hashable, CaseIterable {
-    /// CONNACK after CONNECT (MQTT 3.1.1 §3.2).
+    /// CONNACK after CONNECT (MQTT 3.1.1 DPS REST API, Azure/azure-rest-api-specs deviceprovisioningservices).
     case connack
-    /// SUBACK after SUBSCRIBE (MQTT 3.1.1 §3.9).
+    /// SUBACK after SUBSCRIBE (MQTT 3.1.1 DPS REST API, Azure/azure-rest-api-specs deviceprovisioningservices).
     case suback
     /// A QoS 0 PUBLISH leaving through the socket (there is no acknowledgement at QoS 0).
     case publishSent
-    /// PUBACK after a QoS 1 PUBLISH (MQTT 3.1.1 §3.4).
+    /// PUBACK after a QoS 1 PUBLISH (MQTT 3.1.1 DPS REST API, Azure/azure-rest-api-specs deviceprovisioningservices).
     case puback
-    /// PUBCOMP ending a QoS 2 exchange (MQTT 3.1.1 §3.7).
+    /// PUBCOMP ending a QoS 2 exchange (MQTT 3.1.1 DPS REST API, Azure/azure-rest-api-specs deviceprovisioningservices).
     case pubcomp
-    /// DISCONNECT having been written before the socket closes (MQTT 3.1.1 §3.14).
+    /// DISCONNECT having been written before the socket closes (MQTT 3.1.1 DPS REST API, Azure/azure-rest-api-specs deviceprovisioningservices).
     case disconnect
 }

@@ -1,4 +1,4 @@
-/// MQTT delivery guarantee of a PUBLISH or a subscription (MQTT 3.1.1 §4.3).
+/// MQTT delivery guarantee of a PUBLISH or a subscription (MQTT 3.1.1 Microsoft Learn concepts-symmetric-key-attestation).
 public enum MosquittoQoS: UInt8, Sendable, Hashable, CaseIterable {
     /// QoS 0: fire and forget.
     case atMostOnce = 0

@@ -245,7 +245,7 @@ final class SessionBridge: Sendable {
 
     // MARK: Events from libmosquitto's loop thread
 
-    /// on_connect: `code` is the CONNACK return code (MQTT 3.1.1 §3.2.2.3).
+    /// on_connect: `code` is the CONNACK return code (MQTT 3.1.1 DPS REST API, Azure/azure-rest-api-specs deviceprovisioningservices).
     func connackArrived(_ code: Int32) {
         let connack = ConnackReturnCode(rawValue: UInt8(clamping: code))
         guard connack.isAccepted else {
@@ -263,7 +263,7 @@ final class SessionBridge: Sendable {
         deliver(.connack(connack), for: .connack)
     }
 
-    /// on_subscribe: one granted QoS per filter, 0x80 for a refused filter (MQTT 3.1.1 §3.9.3).
+    /// on_subscribe: one granted QoS per filter, 0x80 for a refused filter (MQTT 3.1.1 DPS REST API, Azure/azure-rest-api-specs deviceprovisioningservices).
     func subackArrived(messageID: Int32, grantedQoS: [UInt8]) {
         deliver(.suback(grantedQoS: grantedQoS), for: .suback(messageID: messageID))
     }

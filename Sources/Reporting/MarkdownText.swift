@@ -4,7 +4,7 @@ enum MarkdownText {
     private static let special: Set<Unicode.Scalar> = ["\\", "`", "*", "_", "[", "]", "<", ">", "|", "&", "#", "~", "!"]
 
     /// One line, control characters removed, Markdown punctuation backslash-escaped (CommonMark
-    /// §2.4), so device text is shown literally and cannot break out of its cell.
+    /// Microsoft Learn iot-dps-mqtt-support), so device text is shown literally and cannot break out of its cell.
     static func cell(_ text: String) -> String {
         var out = String.UnicodeScalarView()
         for scalar in text.unicodeScalars {

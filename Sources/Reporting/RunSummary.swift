@@ -9,10 +9,10 @@ public struct RunSummary: Sendable, Hashable {
     public let total: Int
     /// Whether the run fails the CI gate (a case failed or could not be checked).
     public let failed: Bool
-    /// The exit code `dpsconform run` should end with (design.md, CLI contract): 3 when the run
-    /// was interrupted (SIGINT or SIGTERM; its reports hold the cases finished before); otherwise
-    /// 1 when a check failed; otherwise 3 when a case could not be carried out (the harness could
-    /// not run it); otherwise 0.
+    /// The exit code `dpsconform run` should end with (docs/architecture.md, exit codes): 3 when
+    /// the run was interrupted (SIGINT or SIGTERM; its reports hold the cases finished before);
+    /// otherwise 1 when a check failed; otherwise 3 when a case could not be carried out (the
+    /// harness could not run it); otherwise 0.
     public let exitCode: Int32
     /// Why the run stopped early (the ``RunProperty/interrupted`` property), if it did.
     public let interrupted: String?

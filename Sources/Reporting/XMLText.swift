@@ -2,7 +2,7 @@
 ///
 /// Transcripts carry arbitrary device bytes: characters XML 1.0 forbids (C0 controls other than
 /// tab, LF and CR; U+FFFE; U+FFFF) are removed, because no escape can represent them and one of
-/// them makes every strict parser reject the whole report (XML 1.0 §2.2, production `Char`).
+/// them makes every strict parser reject the whole report (XML 1.0 Microsoft Learn iot-dps-mqtt-support, production `Char`).
 enum XMLText {
     /// Whether `scalar` may appear in an XML 1.0 document at all.
     static func isAllowed(_ scalar: Unicode.Scalar) -> Bool {

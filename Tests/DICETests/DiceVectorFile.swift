@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 import Testing
 
@@ -20,19 +21,8 @@ struct DiceVectorFile: Decodable {
 
 struct VectorRootNotFound: Error {}
 
-/// The first ancestor directory that contains both `Vectors` and `Package.swift`.
-func repositoryRoot(from filePath: String) throws -> URL {
-    var directory = URL(fileURLWithPath: filePath).deletingLastPathComponent()
-    let manager = FileManager.default
-    while directory.path != "/" {
-        if manager.fileExists(atPath: directory.appendingPathComponent("Vectors").path),
-           manager.fileExists(atPath: directory.appendingPathComponent("Package.swift").path) {
-            return directory
-        }
-        directory = directory.deletingLastPathComponent()
-    }
-    throw VectorRootNotFound()
-}
+/// The repository root (TestSupport).
+func repositoryRoot(from filePath: String) throws -> URL { Checkout.root }
 
 struct DiceVector: Decodable, Sendable, CustomTestStringConvertible {
     let id: String

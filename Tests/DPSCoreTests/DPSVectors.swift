@@ -1,3 +1,4 @@
+import TestSupport
 import DPSCore
 import Foundation
 
@@ -71,19 +72,8 @@ private struct DPSVectorFile: Decodable {
     let vectors: [DPSVector]
 }
 
-/// The checkout's root: the first directory above this file holding Package.swift and Vectors/.
-func repositoryRoot(from file: String = #filePath) -> URL {
-    var url = URL(fileURLWithPath: file).deletingLastPathComponent()
-    while url.path != "/" {
-        let manager = FileManager.default
-        if manager.fileExists(atPath: url.appendingPathComponent("Package.swift").path),
-           manager.fileExists(atPath: url.appendingPathComponent("Vectors").path) {
-            return url
-        }
-        url.deleteLastPathComponent()
-    }
-    return url
-}
+/// The checkout's root (TestSupport).
+func repositoryRoot(from file: String = #filePath) -> URL { Checkout.root }
 
 struct MissingInput: Error, CustomStringConvertible {
     let vector: String

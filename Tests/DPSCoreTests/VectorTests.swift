@@ -17,7 +17,7 @@ struct VectorTests {
 
     @Test(arguments: DPSVector.of(kind: "mqtt_client_id"))
     func clientID(vector: DPSVector) throws {
-        // The MQTT client id is the registration ID verbatim (§2.2).
+        // The MQTT client id is the registration ID verbatim (Microsoft Learn iot-dps-mqtt-support).
         let username = MQTTUsername(idScope: "0neFEEDC0DE", registrationID: try vector.string("registration_id"))
         #expect(username.registrationID == vector.expected?.stringValue)
     }

@@ -4,7 +4,7 @@ import FakeDPS
 import Foundation
 import Testing
 
-/// The HTTPS transport on its own against the fake's HTTPS front end (dps-protocol.md §3).
+/// The HTTPS transport on its own against the fake's HTTPS front end (DPS REST API, Azure/azure-rest-api-specs deviceprovisioningservices).
 @Suite("HTTPS transport against the fake", .serialized)
 struct HTTPSTransportTests {
     func credentials(_ fixture: FakeFixture, expiry: Int64) throws -> TransportCredentials {

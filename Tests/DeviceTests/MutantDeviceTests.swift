@@ -57,7 +57,7 @@ struct MutantDeviceTests {
         let (mutant, mutantOutcome) = try await Self.transcript(of: .mutant(testCase.mutant), testCase, transport: .mqtt)
         #expect(testCase.broken(mutant), "\(testCase.mutant.rawValue) not caught; outcome \(mutantOutcome.status)")
         let (reference, outcome) = try await Self.transcript(of: .reference, testCase, transport: .mqtt)
-        #expect(!testCase.broken(reference), "the reference client broke \(testCase.mutant.brokenRequirement); outcome \(outcome.status)")
+        #expect(!testCase.broken(reference), "the reference client broke \(testCase.mutant.brokenRequirements(on: .mqtt)); outcome \(outcome.status)")
     }
 
     @Test("the mutant breaks its rule on HTTPS; the reference client does not",
@@ -66,11 +66,11 @@ struct MutantDeviceTests {
         let (mutant, mutantOutcome) = try await Self.transcript(of: .mutant(testCase.mutant), testCase, transport: .https)
         #expect(testCase.broken(mutant), "\(testCase.mutant.rawValue) not caught over HTTPS; outcome \(mutantOutcome.status)")
         let (reference, outcome) = try await Self.transcript(of: .reference, testCase, transport: .https)
-        #expect(!testCase.broken(reference), "the reference client broke \(testCase.mutant.brokenRequirement) over HTTPS; outcome \(outcome.status)")
+        #expect(!testCase.broken(reference), "the reference client broke \(testCase.mutant.brokenRequirements(on: .https)) over HTTPS; outcome \(outcome.status)")
     }
 
-    @Test("every mutant has a case here")
-    func everyMutantCovered() {
-        #expect(Set(Self.cases.map(\.mutant)) == Set(MutantProfile.allCases))
+    @Test("every mutant here is a known profile, each once (the scenario suite runs them all: ScenarioEngineTests' CatalogueTests)")
+    func casesAreDistinct() {
+        #expect(Set(Self.cases.map(\.mutant)).count == Self.cases.count)
     }
 }

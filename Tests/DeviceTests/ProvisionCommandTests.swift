@@ -1,3 +1,4 @@
+import TestSupport
 import DPSCore
 import Device
 import FakeDPS
@@ -7,13 +8,8 @@ import Testing
 /// `dpsconform provision` end to end: the built tool against the fake, on real time.
 @Suite("dpsconform provision against the fake", .serialized)
 struct ProvisionCommandTests {
-    /// The built tool: $DPSCONFORM_BIN, else .build/debug/dpsconform.
-    static let binary: String? = {
-        if let path = ProcessInfo.processInfo.environment["DPSCONFORM_BIN"], FileManager.default.isExecutableFile(atPath: path) { return path }
-        guard let root = repositoryRoot() else { return nil }
-        let path = root.appendingPathComponent(".build/debug/dpsconform").path
-        return FileManager.default.isExecutableFile(atPath: path) ? path : nil
-    }()
+    /// The built tool (TestSupport).
+    static let binary: String? = BuiltTool.dpsconform?.path
 
     struct Run {
         let status: Int32

@@ -229,7 +229,7 @@ struct ReferenceClientRuleTests {
         #expect(service.abandons == 0)
     }
 
-    @Test("unreadable and incomplete answers end as protocol errors, never hang (real-clients.md: PY hangs)")
+    @Test("unreadable and incomplete answers end as protocol errors, never hang (PY hangs)")
     func protocolErrors() async {
         let nonJSON = ScriptedService(clock: VirtualClock(start: start), steps: [.respond(ServiceResponse(status: 200, body: Array("<html>".utf8)))])
         #expect(await runScripted(nonJSON).status == .protocolError)

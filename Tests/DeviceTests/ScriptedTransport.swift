@@ -102,7 +102,7 @@ final class ScriptedTransport: ProvisioningTransport {
     func abandon() async { service.closed(abandoned: true) }
 }
 
-/// Service replies in the shapes DPS sends (dps-protocol.md §2.6-2.7).
+/// Service replies in the shapes DPS sends (Microsoft Learn iot-dps-mqtt-support).
 enum Reply {
     static let operationID = "4.d0a671905ea5b2c8.42d78160-4c78-479e-8be7-61d5e55dac0d"
 

@@ -1,21 +1,11 @@
+import TestSupport
 import Crypto
 import Foundation
 import SwiftASN1
 import X509
 
-/// The repository root, found by walking up from this file to `Vectors` beside `Package.swift`.
-func repositoryRoot(from file: String = #filePath) -> URL? {
-    var directory = URL(fileURLWithPath: file).deletingLastPathComponent()
-    while directory.path != "/" {
-        let manager = FileManager.default
-        if manager.fileExists(atPath: directory.appendingPathComponent("Vectors").path),
-           manager.fileExists(atPath: directory.appendingPathComponent("Package.swift").path) {
-            return directory
-        }
-        directory = directory.deletingLastPathComponent()
-    }
-    return nil
-}
+/// The repository root (TestSupport).
+func repositoryRoot(from file: String = #filePath) -> URL? { Checkout.root }
 
 /// The first DevKit vector of Vectors/dice/dice-vectors.json (UDS from the MXChip docs, a 64 KiB
 /// counter image) with its expected Alias certificate and key.

@@ -5,7 +5,7 @@ import NIOCore
 import Testing
 
 /// HTTP/1.1 connection behaviour of the front end: keep-alive, pipelining, framing, size limit,
-/// malformed input (RFC 9112; DPS maximum message size 96 KB, DOC-LIMITS).
+/// malformed input (RFC 9112; DPS maximum message size 96 KB, Microsoft Learn DPS quotas and limits).
 @Suite("HTTPS front end: connections")
 struct HTTPSConnectionTests {
     static let registerBody = #"{"registrationId":"device-01"}"#

@@ -4,7 +4,7 @@ import Foundation
 import Testing
 
 /// The DPS operations over HTTP on an EmbeddedChannel: what the service answers, with the real
-/// service's headers (dps-protocol.md §3; DOC-HTTPS capture; OpenAPI response headers).
+/// service's headers (DPS REST API, Azure/azure-rest-api-specs deviceprovisioningservices; Microsoft Learn iot-dps-https-sym-key-support capture; OpenAPI response headers).
 @Suite("HTTPS front end: exchanges")
 struct HTTPSExchangeTests {
     @Test("register answers 202 assigning with Retry-After, Location, request id and JSON content type")

@@ -120,7 +120,7 @@ struct OpenAPIDocument {
         case ("int64", .integer): true
         case ("byte", .string(let text)): Data(base64Encoded: text) != nil
         case ("date-time", _), ("byte", _), ("int32", _): false
-        default: true  // formats the description does not use are annotations (JSON Schema draft 4 §7.1)
+        default: true  // formats the description does not use are annotations (JSON Schema draft 4 known client bugs)
         }
     }
 }

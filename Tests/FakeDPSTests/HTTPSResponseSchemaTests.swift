@@ -19,7 +19,7 @@ struct HTTPSResponseSchemaTests {
     static let lookupPath = "/{idScope}/registrations/{registrationId}"
 
     /// The fake answers a disabled enrollment with `"operationId":""`, as the Embedded C SDK's
-    /// parser test shows the real service doing (dps-protocol.md §2.7); the description gives
+    /// parser test shows the real service doing (Microsoft Learn iot-dps-mqtt-support); the description gives
     /// `operationId` minLength 1. The sources disagree; this one violation is tolerated and shown.
     static let disabledOperationID = SchemaViolation("$.operationId", .minLength, "shorter than 1")
 

@@ -2,7 +2,7 @@ import DPSCore
 @testable import FakeDPS
 import Testing
 
-/// Recognising the three DPS device operations from a method and request target (dps-protocol.md §3).
+/// Recognising the three DPS device operations from a method and request target (DPS REST API, Azure/azure-rest-api-specs deviceprovisioningservices).
 @Suite("HTTPS front end: routes")
 struct HTTPSRouteTests {
     @Test("PUT register, GET operation status and POST status lookup are recognised with their identity")

@@ -21,7 +21,7 @@ struct HTTPSSchemaCheckerTests {
         try violations(json, definition, closed: closed).map { "\($0.path) \($0.rule.rawValue)" }
     }
 
-    @Test("bodies quoted in the sources validate: the EMB parser test's 401 body and the DOC-HTTPS 202 body")
+    @Test("bodies quoted in the sources validate: the EMB parser test's 401 body and the Microsoft Learn iot-dps-https-sym-key-support 202 body")
     func knownGood() throws {
         #expect(try rules(#"{"errorCode":401002,"trackingId":"8ad0463c-6427-4479-9dfa-3e8bb7003e9b","message":"Invalid certificate.","timestampUtc":"2020-04-10T05:24:22.4718526Z"}"#,
                           "ProvisioningServiceErrorDetails") == [])

@@ -50,7 +50,7 @@ struct MQTTSessionTests {
         try session.send(.pingReq)
         #expect(try session.received().isEmpty)
         #expect(!session.isActive)
-        #expect(session.transcript.snapshot.last?.summary.contains("MQTT-3.1.1-3.1.0-1") == true)
+        #expect(session.closeViolation == RequirementID(mqttRule: MQTTRule.connectFirst.id))
     }
 
     @Test("a malformed packet closes the connection and is recorded with its rule")
@@ -177,5 +177,29 @@ struct MQTTSessionTests {
         _ = try session.received()
         try session.connect()
         #expect(!session.isActive)
+        #expect(session.closeViolation == RequirementID(mqttRule: MQTTRule.secondConnect.id))
+    }
+
+    @Test("a client silent for 1.5 keepalive periods is disconnected under MQTT-3.1.1-3.1.2-24")
+    func keepAliveExpires() async throws {
+        let session = try MQTTSession()
+        try session.connect(keepAliveSeconds: 1)
+        _ = try session.received()
+        // The idle timer reads the real clock when its scheduled check runs: let 1.5 s pass for
+        // real, then run the check by moving the channel's loop on.
+        try await Task.sleep(for: .milliseconds(1_700))
+        session.channel.embeddedEventLoop.advanceTime(by: .seconds(2))
+        #expect(!session.isActive)
+        #expect(session.closeViolation == RequirementID(mqttRule: MQTTRule.keepAliveExpired.id))
+    }
+}
+
+extension MQTTSession {
+    /// The requirement of the rule the service closed the connection for, if it did.
+    var closeViolation: RequirementID? {
+        transcript.snapshot.lazy.compactMap { event -> RequirementID? in
+            if case .closed(.violation(let requirement, _))? = event.note { return requirement }
+            return nil
+        }.first
     }
 }

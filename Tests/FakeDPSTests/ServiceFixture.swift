@@ -73,10 +73,10 @@ final class MQTTSession {
         return packets
     }
 
-    func connect(id: String = "dev-1", username: String? = nil, password: String? = nil, cleanSession: Bool = true) throws {
+    func connect(id: String = "dev-1", username: String? = nil, password: String? = nil, cleanSession: Bool = true, keepAliveSeconds: UInt16 = 60) throws {
         let user = username ?? MQTTUsername(idScope: ServiceFixture.scope, registrationID: id).text
         let pass = try password ?? ServiceFixture.token(for: id, clock: clock)
-        try send(.connect(MQTTConnect(clientIdentifier: id, cleanSession: cleanSession, keepAliveSeconds: 60,
+        try send(.connect(MQTTConnect(clientIdentifier: id, cleanSession: cleanSession, keepAliveSeconds: keepAliveSeconds,
                                       userName: user, password: Array(pass.utf8))))
     }
 

@@ -2,7 +2,7 @@ import DPSCore
 import Foundation
 import Testing
 
-/// Debian's curl speaking the DPS device REST API (dps-protocol.md §3) to `dpsconform serve`
+/// Debian's curl speaking the DPS device REST API (DPS REST API, Azure/azure-rest-api-specs deviceprovisioningservices) to `dpsconform serve`
 /// over real TLS on loopback: register, poll until assigned, status lookup, with a SAS
 /// `Authorization` header and with a TLS client certificate.
 @Suite("Interoperability: curl against the HTTPS front end of dpsconform serve", .serialized)

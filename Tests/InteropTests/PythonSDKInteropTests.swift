@@ -1,3 +1,4 @@
+import TestSupport
 import DPSCore
 import Foundation
 import Testing
@@ -140,13 +141,7 @@ enum PythonSDK {
 
     static var script: String { repositoryRoot.appendingPathComponent("ci/interop/python_sdk_provision.py").path }
 
-    static var repositoryRoot: URL {
-        var url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        while url.path != "/", !FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) {
-            url.deleteLastPathComponent()
-        }
-        return url
-    }
+    static var repositoryRoot: URL { Checkout.root }
 
     /// The driver's one JSON line as strings.
     static func outcome(_ output: String) throws -> [String: String] {

@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 
 /// `dpsconform serve` run as a child process on an ephemeral loopback port, with a fresh state
@@ -10,13 +11,8 @@ final class ServeProcess {
 
     /// The `dpsconform` executable: $DPSCONFORM_BIN, or the one built beside this test bundle.
     static func executable() throws -> URL {
-        if let path = ProcessInfo.processInfo.environment["DPSCONFORM_BIN"] { return URL(fileURLWithPath: path) }
-        let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for candidate in [bundle, bundle.deletingLastPathComponent()] {
-            let url = candidate.appendingPathComponent("dpsconform")
-            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
-        }
-        throw InteropError("dpsconform executable not found beside \(bundle.path); run 'swift build' first or set DPSCONFORM_BIN")
+        guard let url = BuiltTool.dpsconform else { throw InteropError(BuiltTool.missing) }
+        return url
     }
 
     init(enrollmentYAML: String, extraArguments: [String] = []) throws {

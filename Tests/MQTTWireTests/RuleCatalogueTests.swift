@@ -28,8 +28,11 @@ struct RuleCatalogueTests {
 
     @Test("every rule in the catalogue has a test that triggers it, and every code is exercised")
     func everyRuleTested() {
-        // 1.5.3-3 is a keeping rule, tested by KnownBytesTests.byteOrderMarkKept.
-        let tested = Set(malformedCases.map(\.requirementID) + invalidValues.map(\.requirementID) + ["MQTT-3.1.1-1.5.3-3"])
+        // 1.5.3-3 is a keeping rule, tested by KnownBytesTests.byteOrderMarkKept. The session rules
+        // (CONNECT first, a second CONNECT, keepalive) are the fake's: FakeDPSTests' MQTTSessionTests
+        // trigger each and read the rule from the recorded close.
+        let sessionRules = [MQTTRule.connectFirst, .secondConnect, .keepAliveExpired].map(\.id)
+        let tested = Set(malformedCases.map(\.requirementID) + invalidValues.map(\.requirementID) + ["MQTT-3.1.1-1.5.3-3"] + sessionRules)
         let tableIDs = Set(MQTTRule.all.map(\.id))
         #expect(tested.subtracting(["MQTT-3.1.1-4.8.0-2"]) == tableIDs.subtracting(["MQTT-3.1.1-4.8.0-2"]))
         #expect(tableIDs.contains("MQTT-3.1.1-4.8.0-2")) // tested by FrameDecoderTests.oversizeFailsFast

@@ -65,7 +65,7 @@ enum Fixture {
         recorder.append(WireEvent(time: start.addingTimeInterval(0.25), connection: "mqtt#1", transport: .mqtt,
                                   direction: .toDevice, content: .mqtt(.connAck(returnCode: 0, sessionPresent: false))))
         recorder.append(WireEvent(time: start.addingTimeInterval(0.5), connection: "mqtt#1", transport: .mqtt, direction: .toService,
-                                  content: .mqtt(.publish(MQTTPublishRecord(topic: hostileText, qos: 1, duplicate: false, retain: false, packetID: 2,
+                                  content: .mqtt(.publish(MQTTPublishRecord(topic: "$dps/registrations/PUT/iotdps-register/?$rid=1&x=<y>&" + hostileText, qos: 1, duplicate: false, retain: false, packetID: 2,
                                                                             payload: Array(("{\"payload\": \"" + hostileText + "\"}").utf8)))),
                                   raw: [0x00, 0xFF, 0x3C, 0x26, 0xC3]))
         recorder.append(WireEvent(time: start.addingTimeInterval(3.5), connection: "mqtt#1", transport: .mqtt,

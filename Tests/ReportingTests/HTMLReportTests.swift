@@ -22,7 +22,7 @@ struct HTMLReportTests {
         #expect(html.range(of: "<script", options: .caseInsensitive) == nil)
         #expect(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
         #expect(html.contains("<title>dpsconform: &lt;script&gt;x&lt;/script&gt;</title>"))
-        #expect(html.contains("PUBLISH qos=1 id=2 &lt;b&gt;Tom &amp; &quot;Jerry&quot; &#39;x&#39;&lt;/b&gt; Grüße 日本 🚀 [31mend"))
+        #expect(html.contains("PUBLISH qos=1 id=2 $dps/registrations/PUT/iotdps-register/?$rid=1&amp;x=&lt;y&gt;&amp;&lt;b&gt;Tom &amp; &quot;Jerry&quot; &#39;x&#39;&lt;/b&gt; Grüße 日本 🚀 [31mend"))
         #expect(html.contains("operationId &quot;abc&quot; &amp; &lt;none&gt;"))
         #expect(html.contains("mqtts://localhost:8883?a=1&amp;b=&lt;2&gt;"))
         #expect(!Fixture.hasForbiddenXMLCharacter(html))

@@ -36,7 +36,7 @@ struct JSONReportTests {
     @Test func summaryCountsEveryOutcome() throws {
         let json = try object(try JSONReport.encode(Fixture.mixedRun))
         #expect(json["format"] as? String == "dpsconform-report")
-        #expect(json["formatVersion"] as? Int == 1)
+        #expect(json["formatVersion"] as? Int == 2)
         let summary = try #require(json["summary"] as? [String: Any])
         let counts = try #require(summary["counts"] as? [String: Int])
         #expect(counts == ["pass": 1, "fail": 1, "error": 1, "skip": 1, "xfail": 1, "warn": 1])
@@ -84,11 +84,11 @@ struct JSONReportTests {
 
     @Test(arguments: [
         ("not json", "{"),
-        ("wrong format", #"{"format": "other", "formatVersion": 1, "run": {}}"#),
+        ("wrong format", #"{"format": "other", "formatVersion": 2, "run": {}}"#),
         ("newer version", #"{"format": "dpsconform-report", "formatVersion": 99, "run": {}}"#),
-        ("missing run", #"{"format": "dpsconform-report", "formatVersion": 1}"#),
-        ("bad date", #"{"format": "dpsconform-report", "formatVersion": 1, "run": {"name": "x", "startedAt": "yesterday", "wallSeconds": 0, "cases": [], "properties": {}}}"#),
-        ("date with junk", #"{"format": "dpsconform-report", "formatVersion": 1, "run": {"name": "x", "startedAt": "2026-01-01T00:00:00Zjunk", "wallSeconds": 0, "cases": [], "properties": {}}}"#),
+        ("missing run", #"{"format": "dpsconform-report", "formatVersion": 2}"#),
+        ("bad date", #"{"format": "dpsconform-report", "formatVersion": 2, "run": {"name": "x", "startedAt": "yesterday", "wallSeconds": 0, "cases": [], "properties": {}}}"#),
+        ("date with junk", #"{"format": "dpsconform-report", "formatVersion": 2, "run": {"name": "x", "startedAt": "2026-01-01T00:00:00Zjunk", "wallSeconds": 0, "cases": [], "properties": {}}}"#),
     ])
     func malformedInputIsATypedError(label: String, text: String) {
         let error = #expect(throws: ReportingError.self, "\(label)") {
@@ -99,7 +99,7 @@ struct JSONReportTests {
     }
 
     @Test func acceptsAZoneOffset() throws {
-        let text = #"{"format": "dpsconform-report", "formatVersion": 1, "run": {"name": "x", "startedAt": "2026-01-01T02:00:00.5+02:00", "wallSeconds": 0, "cases": [], "properties": {}}}"#
+        let text = #"{"format": "dpsconform-report", "formatVersion": 2, "run": {"name": "x", "startedAt": "2026-01-01T02:00:00.5+02:00", "wallSeconds": 0, "cases": [], "properties": {}}}"#
         let run = try JSONReport.decode(Data(text.utf8))
         #expect(run.startedAt == Date(timeIntervalSince1970: 1_767_225_600.5))
     }

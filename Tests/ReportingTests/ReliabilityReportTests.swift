@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TestSupport
 import Testing
 import Verdicts
 @testable import Reporting
@@ -62,21 +63,8 @@ struct ReliabilityReportTests {
 
     // MARK: - dpsconform run, stopped by SIGTERM
 
-    static let root: URL? = {
-        var url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        while url.path != "/" {
-            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path),
-               FileManager.default.fileExists(atPath: url.appendingPathComponent("Scenarios").path) { return url }
-            url.deleteLastPathComponent()
-        }
-        return nil
-    }()
-
-    static let binary: String? = {
-        if let path = ProcessInfo.processInfo.environment["DPSCONFORM_BIN"], FileManager.default.isExecutableFile(atPath: path) { return path }
-        guard let path = root?.appendingPathComponent(".build/debug/dpsconform").path else { return nil }
-        return FileManager.default.isExecutableFile(atPath: path) ? path : nil
-    }()
+    static let root: URL? = FileManager.default.fileExists(atPath: Checkout.url("Scenarios").path) ? Checkout.root : nil
+    static let binary: String? = BuiltTool.dpsconform?.path
 
     /// Standard output gathered as it comes.
     final class Output: Sendable {

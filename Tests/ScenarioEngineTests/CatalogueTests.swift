@@ -1,4 +1,5 @@
 import DPSCore
+import Device
 import Foundation
 import Inputs
 @testable import ScenarioEngine
@@ -48,6 +49,18 @@ struct CatalogueTests {
         let expected = Set(scenarios.flatMap(\.expectedFailures))
         let never = RequirementID.catalogued.filter { !expected.contains($0) }
         #expect(never.isEmpty, "no case expects a failure of: \(never)")
+    }
+
+    @Test("every mutant device runs in some case of the default catalogue, expecting its rules to fail")
+    func everyMutantRun() {
+        var run: Set<MutantProfile> = []
+        for scenario in scenarios {
+            guard case .mutant(let mutant) = scenario.device.profile else { continue }
+            let transport: DeviceTransportKind = scenario.transport == .mqtt ? .mqtt : .https
+            #expect(mutant.brokenRequirements(on: transport).isSubset(of: scenario.expectedFailures), "\(scenario.id)")
+            run.insert(mutant)
+        }
+        #expect(Set(MutantProfile.allCases).subtracting(run).isEmpty, "never run: \(Set(MutantProfile.allCases).subtracting(run))")
     }
 
     @Test("an unknown requirement in a scenario is refused at its own entry")

@@ -49,10 +49,12 @@ struct TranscriptScript {
 
     func subscribe(at seconds: Double = 0) {
         device(.subscribe(MQTTSubscribe(packetIdentifier: 1, subscriptions: [MQTTSubscription(topicFilter: DPSTopic.responseFilter, requestedQoS: .atLeastOnce)])), at: seconds)
+        service(.subAck(MQTTSubAck(packetIdentifier: 1, returnCodes: [.granted(.atLeastOnce)])), at: seconds)
     }
 
     func register(rid: String, at seconds: Double) {
-        device(.publish(MQTTPublish(topicName: DPSTopic.register(requestID: rid), payload: Array("{}".utf8), qos: .atLeastOnce, packetIdentifier: 2)), at: seconds)
+        device(.publish(MQTTPublish(topicName: DPSTopic.register(requestID: rid), payload: Array(#"{"registrationId":"dev-1"}"#.utf8), qos: .atLeastOnce,
+                                    packetIdentifier: 2)), at: seconds)
     }
 
     func poll(rid: String, operation: String, at seconds: Double) {

@@ -1,15 +1,10 @@
+import TestSupport
 import Foundation
 import Inputs
 @testable import ScenarioEngine
 
-/// The checkout's root: the first directory above this file holding Package.swift and Scenarios/.
-let repositoryRoot: URL = {
-    var url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    while url.path != "/", !FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) {
-        url.deleteLastPathComponent()
-    }
-    return url
-}()
+/// The checkout's root (TestSupport).
+let repositoryRoot = Checkout.root
 
 /// Writes `text` to a fresh temporary file and returns its path.
 func temporaryFile(_ text: String, name: String = "scenario.yaml") throws -> String {

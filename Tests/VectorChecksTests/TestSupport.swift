@@ -1,19 +1,9 @@
+import TestSupport
 import Foundation
 import Testing
 
-/// The checkout's root: the first directory above this file holding Package.swift and Vectors/.
-let repositoryRoot: URL = {
-    var url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    while url.path != "/" {
-        let manager = FileManager.default
-        if manager.fileExists(atPath: url.appendingPathComponent("Package.swift").path),
-           manager.fileExists(atPath: url.appendingPathComponent("Vectors").path) {
-            return url
-        }
-        url.deleteLastPathComponent()
-    }
-    return url
-}()
+/// The checkout's root (TestSupport).
+let repositoryRoot = Checkout.root
 
 let dpsVectorFile = repositoryRoot.appendingPathComponent("Vectors/dps/dps-vectors.json")
 let diceVectorFile = repositoryRoot.appendingPathComponent("Vectors/dice/dice-vectors.json")
@@ -58,13 +48,8 @@ struct ToolRun {
 /// completion, killing it after `timeout`.
 enum Tool {
     static func executable() throws -> URL {
-        if let path = ProcessInfo.processInfo.environment["DPSCONFORM_BIN"] { return URL(fileURLWithPath: path) }
-        let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for candidate in [bundle, bundle.deletingLastPathComponent()] {
-            let url = candidate.appendingPathComponent("dpsconform")
-            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
-        }
-        throw ToolMissing(description: "dpsconform executable not found beside \(bundle.path); run 'swift build' first or set DPSCONFORM_BIN")
+        guard let url = BuiltTool.dpsconform else { throw ToolMissing(description: BuiltTool.missing) }
+        return url
     }
 
     static func run(_ arguments: [String], in directory: URL? = nil, timeout: Duration = .seconds(120)) async throws -> ToolRun {

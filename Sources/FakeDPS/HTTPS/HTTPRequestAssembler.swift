@@ -16,7 +16,7 @@ enum AssembledRequest {
 }
 
 /// Collects the parts NIO's HTTP decoder produces into whole requests and enforces the message
-/// size limit (DPS maximum message size 96 KB, DOC-LIMITS) before a body is buffered: a declared
+/// size limit (DPS maximum message size 96 KB, Microsoft Learn DPS quotas and limits) before a body is buffered: a declared
 /// Content-Length over the limit is refused at the head, a chunked body when it crosses the limit.
 /// Answers `Expect: 100-continue` for bodies it will accept (curl sends it for large bodies).
 final class HTTPRequestAssembler: ChannelInboundHandler {

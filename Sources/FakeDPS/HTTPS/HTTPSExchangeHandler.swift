@@ -4,7 +4,7 @@ import NIOCore
 import NIOHTTP1
 import NIOSSL
 
-/// Answers a device's HTTPS requests (dps-protocol.md §3): recognises the operation, checks the
+/// Answers a device's HTTPS requests (DPS REST API, Azure/azure-rest-api-specs deviceprovisioningservices): recognises the operation, checks the
 /// body, attests the credentials (the `Authorization` SAS token or the TLS client certificate),
 /// asks the service, carries out the fault plan, and writes the answer with the real service's
 /// headers. HTTP is stateless:

@@ -30,6 +30,6 @@ enum HTTPSFrontEnd {
 
 /// Size limits of the HTTPS front end.
 enum HTTPSLimits {
-    /// DPS's maximum message size is 96 KB (DOC-LIMITS); a larger body is answered 413.
+    /// DPS's maximum message size is 96 KB (Microsoft Learn DPS quotas and limits); a larger body is answered 413.
     static let maximumBodySize = DPSLimits.maximumMessageBytes
 }

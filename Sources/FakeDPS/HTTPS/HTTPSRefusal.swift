@@ -4,8 +4,8 @@ import DPSCore
 /// query or body the DPS device API does not accept. Each refusal has a stable `code`, the HTTP
 /// status and six-digit `errorCode` it is answered with, and a `reason` for the transcript.
 ///
-/// The real service's six-digit codes for these cases are not documented (dps-protocol.md §5.5,
-/// §10); the fake uses `status * 1000 + 1`, like its other codes of its own choosing (`400001`).
+/// The real service's six-digit codes for these cases are not documented (Microsoft Learn how-to-troubleshoot-dps, error codes,
+/// Microsoft Learn iot-dps); the fake uses `status * 1000 + 1`, like its other codes of its own choosing (`400001`).
 struct HTTPSRefusal: Error, Hashable, Sendable, CustomStringConvertible {
     enum Code: String, Hashable, Sendable {
         /// No DPS operation at the path (404).

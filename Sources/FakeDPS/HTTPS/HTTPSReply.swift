@@ -4,7 +4,7 @@ import NIOHTTP1
 
 /// One HTTP response of the front end before it is written: status, headers in order, body.
 /// Built from the service's `ServiceResponse` or from a front-end refusal, with the headers the
-/// real service sends (dps-protocol.md §3, DOC-HTTPS capture; OpenAPI response headers).
+/// real service sends (DPS REST API, Azure/azure-rest-api-specs deviceprovisioningservices, Microsoft Learn iot-dps-https-sym-key-support capture; OpenAPI response headers).
 struct HTTPSReply {
     var status: Int
     var headers: [(name: String, value: String)]

@@ -1,7 +1,7 @@
 import DPSCore
 
 /// A device request recognised from an HTTP method and request target: the three operations of the
-/// DPS device runtime API (dps-protocol.md §3; the OpenAPI description's paths), with its path
+/// DPS device runtime API (DPS REST API, Azure/azure-rest-api-specs deviceprovisioningservices; the OpenAPI description's paths), with its path
 /// segments percent-decoded and its `api-version`.
 struct HTTPSRoute: Hashable, Sendable {
     enum Operation: Hashable, Sendable {
@@ -34,7 +34,7 @@ struct HTTPSRoute: Hashable, Sendable {
     }
 
     /// The operation's path with the identifiers encoded again (the `Location` of a 202 names the
-    /// register URL, DOC-HTTPS capture).
+    /// register URL, Microsoft Learn iot-dps-https-sym-key-support capture).
     static func registerPath(idScope: String, registrationID: String) -> String {
         DPSRoute.registerPath(idScope: idScope, registrationID: registrationID)
     }

@@ -20,7 +20,7 @@ enum MQTTFrontEnd {
 
 /// Size limits of the MQTT front end.
 enum MQTTLimits {
-    /// DPS's maximum message size is 96 KB (DOC-LIMITS).
+    /// DPS's maximum message size is 96 KB (Microsoft Learn DPS quotas and limits).
     static let maximumMessageSize = DPSLimits.maximumMessageBytes
     /// Packets carry topic and header on top of the message; anything larger is refused while framing.
     static let maximumPacketSize = maximumMessageSize + 1024

@@ -3,7 +3,7 @@ import MQTTWire
 import NIOCore
 import NIOSSL
 
-/// One device's MQTT session with the fake DPS (dps-protocol.md §2): CONNECT, SUBSCRIBE to the
+/// One device's MQTT session with the fake DPS (Microsoft Learn iot-dps-mqtt-support): CONNECT, SUBSCRIBE to the
 /// response filter, register and poll PUBLISHes answered on the response topic.
 final class MQTTSessionHandler: ChannelInboundHandler {
     typealias InboundIn = FramedPacket
@@ -167,7 +167,7 @@ final class MQTTSessionHandler: ChannelInboundHandler {
             return
         }
         let codes = subscribe.subscriptions.map { subscription -> MQTTSubAckReturnCode in
-            // Only the response filter exists on DPS; QoS 2 is granted as 1 (DOC-MQTT, §2.3).
+            // Only the response filter exists on DPS; QoS 2 is granted as 1 (Microsoft Learn iot-dps-mqtt-support, Microsoft Learn iot-dps-mqtt-support).
             guard subscription.topicFilter == DPSTopic.responseFilter else { return .failure }
             subscribed = true
             service.rememberSubscription(of: identity.registrationID)
@@ -239,7 +239,7 @@ final class MQTTSessionHandler: ChannelInboundHandler {
             return
         }
         // A device that subscribed on an earlier connection and re-sends after a reconnect without
-        // subscribing again is still answered (real-clients.md: Python SDK after a TCP drop).
+        // subscribing again is still answered (Python SDK after a TCP drop).
         let topicName = DPSTopic.response(status: response.status, rawRequestID: topic.rawRequestID,
                                           retryAfter: response.retryAfter, requestIDFirst: requestIDFirst)
         if !subscribed, subscribers.deliver(topic: topicName, payload: response.body, to: identity.registrationID, except: context.channel) {

@@ -1,6 +1,6 @@
 import DPSCore
 
-/// How the service picks the IoT hub for a device (DOC-SVC allocation policies). Geo-latency
+/// How the service picks the IoT hub for a device (Microsoft Learn concepts-service allocation policies). Geo-latency
 /// allocation has no offline meaning and is not offered.
 public enum AllocationPolicy: Sendable, Hashable {
     /// Always this hub.

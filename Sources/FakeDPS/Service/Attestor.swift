@@ -3,7 +3,7 @@ import Foundation
 import X509
 
 /// Checks a device's credentials against the enrollments, in the order DPS documents
-/// (DOC-X509 "DPS order of operations"): the individual enrollment first, then for X.509 the group
+/// (Microsoft Learn concepts-x509-attestation "DPS order of operations"): the individual enrollment first, then for X.509 the group
 /// of the first intermediate in the presented chain and on up toward the root; for SAS the
 /// symmetric-key groups whose derived key verifies the token.
 struct Attestor: Sendable {
@@ -83,7 +83,7 @@ struct Attestor: Sendable {
             throw .unauthorized("\(error)")
         }
         let leaf = chain.leaf
-        // CN must equal the registration ID (DOC-X509); a setting relaxes it (Azure/iot-identity-service PR 123).
+        // CN must equal the registration ID (Microsoft Learn concepts-x509-attestation); a setting relaxes it (Azure/iot-identity-service PR 123).
         if configuration.requireCommonNameMatch {
             let commonName = CertificateFacts.commonName(leaf.subject)
             guard commonName == identity.registrationID else {

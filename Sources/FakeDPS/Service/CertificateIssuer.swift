@@ -13,7 +13,7 @@ struct CertificateIssuer: Sendable {
     private let issuingName: DistinguishedName
     private let issuingKey: P256.Signing.PrivateKey
 
-    /// The first api-version that knows `csr` (SPEC, dps-protocol.md §6).
+    /// The first api-version that knows `csr` (SPEC, Microsoft Learn concept-certificate-issuance (preview)).
     static let firstAPIVersion = "2025-07-01-preview"
 
     init(now: Date) throws {

@@ -44,7 +44,7 @@ public enum CertificateReference: Sendable, Hashable {
 
 /// How the devices of an enrollment group prove membership.
 public enum GroupAttestation: Sendable, Hashable {
-    /// Each device signs with `HMAC(groupKey, registrationId)` (a derived key, §4.2).
+    /// Each device signs with `HMAC(groupKey, registrationId)` (a derived key, Microsoft Learn how-to-legacy-device-symm-key).
     case symmetricKey(primaryKey: String, secondaryKey: String?)
     /// The device's chain leads to this CA (root or intermediate, DER).
     case x509CA(primary: [UInt8], secondary: [UInt8]?)
@@ -57,7 +57,7 @@ public enum GroupAttestation: Sendable, Hashable {
     }
 }
 
-/// What happens when an already provisioned device registers again (DOC-SVC reprovisioning).
+/// What happens when an already provisioned device registers again (Microsoft Learn concepts-service reprovisioning).
 public enum ReprovisionPolicy: String, Sendable, Hashable, CaseIterable {
     /// Re-provision to the newly allocated hub and migrate the device data (`deviceDataMigrated`).
     case reprovisionAndMigrateData
@@ -122,7 +122,7 @@ public struct EnrollmentSet: Sendable, Hashable {
         self.groups = groups
     }
 
-    /// The individual enrollment for `registrationID`. Registration IDs are case-insensitive (DOC-SVC).
+    /// The individual enrollment for `registrationID`. Registration IDs are case-insensitive (Microsoft Learn concepts-service).
     func individual(for registrationID: String) -> IndividualEnrollment? {
         let wanted = registrationID.lowercased()
         return individuals.first { $0.registrationID.lowercased() == wanted }

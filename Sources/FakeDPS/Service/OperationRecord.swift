@@ -16,13 +16,13 @@ struct OperationRecord: Sendable {
     /// Set once the operation has finished; later polls repeat it.
     var result: DeviceRegistrationResult?
 
-    /// An operation ID shaped like the real ones: `<digit>.<16 hex>.<uuid>` (§5.3).
+    /// An operation ID shaped like the real ones: `<digit>.<16 hex>.<uuid>` (identifiers as DPS issues them).
     static func makeID() -> String {
         let hex = (0..<16).map { _ in String(Int.random(in: 0..<16), radix: 16) }.joined()
         return "4.\(hex).\(UUID().uuidString.lowercased())"
     }
 
-    /// An etag like DPS sends: base64 of a quoted GUID-like string (§2.7).
+    /// An etag like DPS sends: base64 of a quoted GUID-like string (Microsoft Learn iot-dps-mqtt-support).
     static func makeETag() -> String {
         Data("\"\(UUID().uuidString.lowercased())\"".utf8).base64EncodedString()
     }

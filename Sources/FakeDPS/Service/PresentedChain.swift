@@ -6,7 +6,7 @@ import X509
 
 /// The certificates a device presented in the TLS handshake, parsed. DevKit Alias certificates
 /// carry a non-standard SAN, so nothing here relies on the TLS library's chain verification
-/// (dice-riot.md §10): the service compares and verifies certificates itself.
+/// (DevkitDPSClient.cpp, microsoft/devkit-sdk): the service compares and verifies certificates itself.
 struct PresentedChain: Sendable {
     /// Leaf first, as the TLS layer delivered them.
     let certificates: [Certificate]

@@ -80,7 +80,7 @@ public final class ProvisioningService: Sendable {
         }
     }
 
-    /// 429 with retry-after when a limit is exceeded (DOC-LIMITS; register and poll are limited
+    /// 429 with retry-after when a limit is exceeded (Microsoft Learn DPS quotas and limits; register and poll are limited
     /// separately, azure-iot-sdk-c PR 1703).
     private func throttle(_ request: DeviceRequest, now: Date) -> ServiceResponse? {
         let device = request.identity.registrationID.lowercased()
@@ -194,7 +194,7 @@ struct ServiceState: Sendable {
     }
 
     /// Allocates the device and builds its final registration state, applying the
-    /// reprovisioning policy when it was assigned before (DOC-SVC; SPEC AssignedDeviceSubstatus).
+    /// reprovisioning policy when it was assigned before (Microsoft Learn concepts-service; SPEC AssignedDeviceSubstatus).
     mutating func complete(_ record: OperationRecord, now: Date) -> DeviceRegistrationResult {
         var result = DeviceRegistrationResult(registrationId: record.registrationID, status: .assigned)
         result.createdDateTimeUtc = DPSTimestamp.string(from: record.createdAt)

@@ -1,6 +1,6 @@
 import Foundation
 
-/// At most `count` operations per `window` (DOC-LIMITS).
+/// At most `count` operations per `window` (Microsoft Learn DPS quotas and limits).
 public struct RateLimit: Sendable, Hashable {
     public var count: Int
     public var window: Duration

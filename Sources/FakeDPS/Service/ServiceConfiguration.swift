@@ -9,24 +9,24 @@ public struct ServiceConfiguration: Sendable {
     public var assigningPolls: Int
     /// Clock time an operation stays `assigning` after register.
     public var assigningTime: Duration
-    /// `retry-after` sent with every 202 (DOC-MQTT; 3 as observed).
+    /// `retry-after` sent with every 202 (Microsoft Learn iot-dps-mqtt-support; 3 as observed).
     public var retryAfterSeconds: Int
-    /// Expiry tolerance of SAS tokens (§4.1: Microsoft's parser allows 5 minutes).
+    /// Expiry tolerance of SAS tokens (Microsoft Learn concepts-symmetric-key-attestation: Microsoft's parser allows 5 minutes).
     public var sasClockSkew: Duration
-    /// Which registration-ID rule the service applies (§5.1).
+    /// Which registration-ID rule the service applies (Microsoft Learn concepts-service).
     public var registrationIDPolicy: RegistrationIDPolicy
-    /// Whether the MQTT client id must equal the registration ID in the username (§9.1).
+    /// Whether the MQTT client id must equal the registration ID in the username (DPS behaviour).
     public var requireClientIDMatch: Bool
     /// How an attestation failure is reported on MQTT.
     public var mqttAuthFailure: MQTTAuthFailureMode
-    /// Whether an X.509 device's certificate CN must equal its registration ID (DOC-X509; some
+    /// Whether an X.509 device's certificate CN must equal its registration ID (Microsoft Learn concepts-x509-attestation; some
     /// report DPS has relaxed this, Azure/iot-identity-service PR 123).
     public var requireCommonNameMatch: Bool = true
-    /// Per-device poll limit (DOC-LIMITS: 5 per 10 s); nil turns it off.
+    /// Per-device poll limit (Microsoft Learn DPS quotas and limits: 5 per 10 s); nil turns it off.
     public var pollLimit: RateLimit? = .devicePolling
     /// Per-device register limit; registers are throttled separately from polls. Off by default.
     public var registerLimit: RateLimit?
-    /// Service-wide operation limit (DOC-LIMITS: 1,000 per minute per unit); nil turns it off.
+    /// Service-wide operation limit (Microsoft Learn DPS quotas and limits: 1,000 per minute per unit); nil turns it off.
     public var serviceLimit: RateLimit? = .serviceOperations
     /// Scripted misbehaviour; empty by default.
     public var faultPlan = FaultPlan()
@@ -50,7 +50,7 @@ public struct ServiceConfiguration: Sendable {
 }
 
 /// Where a failed attestation surfaces on MQTT. Whether real DPS refuses at CONNACK is unconfirmed
-/// (§10); the EMB parser test shows a `401` response with 401002, so that is the default.
+/// (Microsoft Learn iot-dps); the EMB parser test shows a `401` response with 401002, so that is the default.
 public enum MQTTAuthFailureMode: String, Sendable, Hashable, CaseIterable {
     /// Accept the connection and answer the register request with 401 / 401002 (default).
     case respond401

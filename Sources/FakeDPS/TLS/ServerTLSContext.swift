@@ -3,7 +3,7 @@ import NIOSSL
 
 /// The NIOSSL server context of a front end. Client certificates are requested but not required
 /// at the TLS layer (DPS X.509 attestation is checked by the service, and DevKit certificates are
-/// not RFC 5280-valid, dice-riot.md §10), so the handshake accepts whatever the device presents
+/// not RFC 5280-valid, DevkitDPSClient.cpp, microsoft/devkit-sdk), so the handshake accepts whatever the device presents
 /// and records it for the service.
 enum ServerTLSContext {
     static func make(material: TLSMaterial, versions: ServerTLSVersions = .any) throws -> NIOSSLContext {

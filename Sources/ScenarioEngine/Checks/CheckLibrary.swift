@@ -63,6 +63,20 @@ enum ResultChecks {
             && (expect.assignedHub == nil || expect.assignedHub == outcome.assignedHub)
             && (expect.deviceID == nil || expect.deviceID == outcome.deviceId)
             && (expect.errorCode == nil || expect.errorCode == outcome.errorCode)
-        return good ? .pass(expected, observed) : .fail(expected, observed)
+        guard good else { return .fail(expected, observed) }
+        // A device that reports an assignment must have been told one, with these values.
+        if outcome.status == .assigned {
+            expected.append("and the assignment the service sent")
+            let told = context.view.responses.last { $0.state != nil }
+            guard let told, told.state == .assigned else {
+                return .fail(expected, observed + "; the service's last answer was " + (told?.state?.rawValue ?? "no registration state"),
+                             told.map { [$0.event.sequence] } ?? [])
+            }
+            if told.exchange.assignedHub != outcome.assignedHub || told.exchange.deviceID != outcome.deviceId {
+                return .fail(expected, observed + "; the service sent assignedHub \(told.exchange.assignedHub ?? "none"), deviceId \(told.exchange.deviceID ?? "none")",
+                             [told.event.sequence])
+            }
+        }
+        return .pass(expected, observed)
     }
 }

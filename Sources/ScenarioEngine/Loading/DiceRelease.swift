@@ -9,10 +9,11 @@ struct DiceRelease: Sendable {
     let firmwareFile: String
     let mapFile: String
 
-    /// Reads `{uds, firmware, map}` (plus `registrationId` when `withRegistrationID`).
-    static func read(_ node: YAMLNode, withRegistrationID: Bool = false) throws -> (DiceRelease, String?) {
+    /// Reads `{uds, firmware, map}`, plus `registrationId`: required when `withRegistrationID`,
+    /// allowed when `registrationIDAllowed`.
+    static func read(_ node: YAMLNode, withRegistrationID: Bool = false, registrationIDAllowed: Bool = false) throws -> (DiceRelease, String?) {
         var allowed: Set<String> = ["uds", "firmware", "map"]
-        if withRegistrationID { allowed.insert("registrationId") }
+        if withRegistrationID || registrationIDAllowed { allowed.insert("registrationId") }
         let fields = try node.mapping(allowed: allowed)
         guard let uds = fields["uds"], let firmware = fields["firmware"], let map = fields["map"] else {
             throw node.error(.missingField, "a DICE identity needs uds, firmware (.bin) and map (.map)")
@@ -30,7 +31,7 @@ struct DiceRelease: Sendable {
         } catch {
             throw uds.error(.invalidValue, "not a 64-hex-digit UDS (\(error.code.rawValue))")
         }
-        var registrationID: String?
+        var registrationID = try fields["registrationId"]?.string()
         if withRegistrationID {
             guard let idNode = fields["registrationId"] else { throw node.error(.missingField, "a DICE certificate needs registrationId") }
             registrationID = try idNode.string()

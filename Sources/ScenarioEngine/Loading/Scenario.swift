@@ -50,6 +50,8 @@ public struct ScenarioDevice: Sendable {
     public var key: Key
     public var deadline: Duration
     public var payloadJSON: String?
+    /// Lifetime of the SAS tokens the device makes (`device.tokenLifetimeSeconds`; default one hour).
+    public var tokenLifetime: Duration = .seconds(3600)
     /// An X.509 identity instead of a key: the leaf, the chain it presents above it, and their PEMs.
     var x509: ScenarioX509Identity?
     /// A DevKit DICE identity: the device derives its Alias certificate and key itself.

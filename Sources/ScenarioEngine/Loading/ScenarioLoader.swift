@@ -89,9 +89,10 @@ public enum ScenarioLoader {
                 if !mapping.contains(where: { $0.key.string == "checks" }) { instance.checks = CheckLibrary.defaultChecks(for: transport) }
                 // A mutant is expected to break its own rule.
                 if case .mutant(let mutant) = profile {
-                    let broken = mutant.brokenRequirement
-                    instance.expectedFailures.insert(broken)
-                    if !instance.checks.contains(broken) { instance.checks.append(broken) }
+                    for broken in mutant.brokenRequirements(on: transport == .mqtt ? .mqtt : .https).sorted() {
+                        instance.expectedFailures.insert(broken)
+                        if !instance.checks.contains(broken) { instance.checks.append(broken) }
+                    }
                     // A mutant may end any way; what counts is that its fault is caught.
                     instance.expect = ScenarioExpectation(outcomes: outcomeNames.values.sorted { $0.rawValue < $1.rawValue })
                 }
@@ -197,7 +198,7 @@ public enum ScenarioLoader {
     }
 
     static func device(_ node: YAMLNode, certificates: [String: ScenarioCertificate] = [:]) throws -> ScenarioDevice {
-        let fields = try node.mapping(allowed: ["registrationId", "profile", "key", "x509", "dice", "deadlineSeconds", "payload"])
+        let fields = try node.mapping(allowed: ["registrationId", "profile", "key", "x509", "dice", "deadlineSeconds", "tokenLifetimeSeconds", "payload"])
         let dice = try fields["dice"].map { try DiceRelease.read($0).0 }
         var x509: ScenarioX509Identity?
         if let x509Node = fields["x509"] {
@@ -232,9 +233,11 @@ public enum ScenarioLoader {
                 throw profileNode.error(.invalidValue, error.reason)
             }
         }
-        return ScenarioDevice(registrationID: try idNode.string(), profile: profile, key: key,
-                              deadline: .seconds(try fields["deadlineSeconds"]?.int(in: 1...86_400) ?? 300),
-                              payloadJSON: try fields["payload"]?.jsonText(), x509: x509, dice: dice)
+        var device = ScenarioDevice(registrationID: try idNode.string(), profile: profile, key: key,
+                                    deadline: .seconds(try fields["deadlineSeconds"]?.int(in: 1...86_400) ?? 300),
+                                    payloadJSON: try fields["payload"]?.jsonText(), x509: x509, dice: dice)
+        if let lifetime = fields["tokenLifetimeSeconds"] { device.tokenLifetime = .seconds(try lifetime.int(in: 10...31_536_000)) }
+        return device
     }
 
     static let outcomeNames: [String: ProvisioningOutcome.Status] = [
@@ -250,8 +253,9 @@ public enum ScenarioLoader {
                                               assignedHub: try fields["assignedHub"]?.string(), deviceID: try fields["deviceId"]?.string(),
                                               errorCode: try fields["errorCode"]?.int(in: 100...999_999))
         if let releaseNode = fields["diceRelease"] {
-            let release = try DiceRelease.read(releaseNode).0
-            expectation.diceRelease = (release, try release.inputs(registrationID: registrationID, at: releaseNode))
+            // The release is derived for the device's registration ID unless it names another one.
+            let (release, releaseID) = try DiceRelease.read(releaseNode, registrationIDAllowed: true)
+            expectation.diceRelease = (release, try release.inputs(registrationID: releaseID ?? registrationID, at: releaseNode))
         }
         return expectation
     }

@@ -72,7 +72,7 @@ public struct ScenarioRunner: Sendable {
         }
         let settings = ProvisioningSettings(endpoint: server.endpoint(caFile: caFile), registrationID: scenario.device.registrationID,
                                             credential: credential, payloadJSON: scenario.device.payloadJSON,
-                                            deadline: scenario.device.deadline)
+                                            deadline: scenario.device.deadline, sasTokenLifetime: scenario.device.tokenLifetime)
         let endpoint = settings.endpoint
         let transport = scenario.transport
         let client = ReferenceClient(settings: settings, clock: clock, profile: scenario.device.profile) { () -> any ProvisioningTransport in
