@@ -57,15 +57,25 @@ let package = Package(
             "DPSCore", "MosquittoClient", "DICE",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             // P-256 key and PKCS#10 request for certificate issuance (--csr).
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
         ], swiftSettings: strict),
-        // Scenario model, loader, requirement catalogue, runner and checks.
+        // Input files: the YAML reader (located errors, bounded aliases), InputError, enrollment
+        // and fault-plan readers, the requirement catalogue. What `serve` and `vectors` need,
+        // without the scenario runner.
+        .target(name: "Inputs", dependencies: [
+            "DPSCore", "Verdicts", "FakeDPS", "MQTTWire",
+            .product(name: "Yams", package: "Yams"),
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
+        ], swiftSettings: strict),
+        // Scenario model, scenario loader, runner and checks.
         .target(name: "ScenarioEngine", dependencies: [
-            "DPSCore", "Verdicts", "FakeDPS", "Device", "MQTTWire", "DICE",
+            "DPSCore", "Verdicts", "FakeDPS", "Device", "MQTTWire", "DICE", "Inputs",
             .product(name: "Yams", package: "Yams"),
             // Certificates for X.509 scenarios, made fresh for every run.
             .product(name: "X509", package: "swift-certificates"),
@@ -78,7 +88,7 @@ let package = Package(
         // JUnit XML, JSON and HTML reports.
         .target(name: "Reporting", dependencies: ["Verdicts", "DPSCore"], swiftSettings: strict),
         .executableTarget(name: "dpsconform", dependencies: [
-            "DPSCore", "FakeDPS", "Device", "ScenarioEngine", "Reporting", "Verdicts", "DICE", "VectorChecks",
+            "DPSCore", "FakeDPS", "Device", "Inputs", "ScenarioEngine", "Reporting", "Verdicts", "DICE", "VectorChecks",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
@@ -105,10 +115,11 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
         ], swiftSettings: strict),
-        .testTarget(name: "ScenarioEngineTests", dependencies: ["TestSupport", "ScenarioEngine", "Verdicts", "DPSCore", "FakeDPS", "Device", "MQTTWire",
+        .testTarget(name: "ScenarioEngineTests", dependencies: ["TestSupport", "ScenarioEngine", "Inputs", "Verdicts", "DPSCore", "FakeDPS", "Device", "MQTTWire",
                                                           .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
+        .testTarget(name: "InputsTests", dependencies: ["Inputs", "FakeDPS", "DPSCore"], swiftSettings: strict),
         .testTarget(name: "VectorChecksTests", dependencies: ["TestSupport", "VectorChecks", "DPSCore", "DICE", "Verdicts"], swiftSettings: strict),
-        .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Verdicts", "DPSCore"], swiftSettings: strict),
+        .testTarget(name: "ReportingTests", dependencies: ["TestSupport", "Reporting", "Verdicts", "DPSCore"], swiftSettings: strict),
         .testTarget(name: "InteropTests", dependencies: ["TestSupport", "DPSCore"], swiftSettings: strict),
     ]
 )

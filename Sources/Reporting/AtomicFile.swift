@@ -61,4 +61,12 @@ enum AtomicFile {
         let cause = String(cString: strerror(errno))
         return ReportingError(.fileNotWritten, "\(what) for report \(target): \(cause)", path: target)
     }
+
+    /// Flushes a directory's entries (renames into it) to disk; best effort.
+    static func syncDirectory(_ path: String) {
+        let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { return }
+        _ = fsync(descriptor)
+        _ = close(descriptor)
+    }
 }

@@ -44,7 +44,11 @@ public enum HTMLReport {
         var html = "<header>\n<h1>\(HTMLText.escape(run.name))</h1>\n"
         html += "<p class=\"meta\">Started \(HTMLText.escape(ReportTimestamp.readable(run.startedAt)))"
         html += " · wall time \(SecondsText.fixed(run.wallSeconds)) s · \(VerdictText.counted(summary.total, "case")) · exit code \(summary.exitCode)</p>\n"
-        html += "<div class=\"banner \(verdict.lowercased())\">\(verdict)</div>\n<ul class=\"counts\">\n"
+        html += "<div class=\"banner \(verdict.lowercased())\">\(verdict)</div>\n"
+        if let interrupted = summary.interrupted {
+            html += "<p class=\"meta\"><strong>Interrupted:</strong> \(HTMLText.escape(interrupted)). Only the cases that finished are reported.</p>\n"
+        }
+        html += "<ul class=\"counts\">\n"
         for outcome in VerdictOutcome.allCases {
             html += "<li><span class=\"badge o-\(outcome.rawValue)\">\(VerdictText.label(outcome))</span> \(summary.count(outcome))</li>\n"
         }

@@ -9,11 +9,15 @@ public enum MarkdownSummary {
     public static func render(_ run: RunResult, maxRows: Int = 50) -> String {
         let summary = RunSummary(run)
         var lines: [String] = []
-        let banner = summary.failed ? "❌ FAIL" : "✅ PASS"
+        let banner = summary.interrupted != nil ? "⚠️ INTERRUPTED" : summary.failed ? "❌ FAIL" : "✅ PASS"
         lines.append("## dpsconform \(banner): \(MarkdownText.cell(run.name))")
         lines.append("")
         lines.append("\(VerdictText.counted(summary.total, "case")) in \(SecondsText.fixed(run.wallSeconds)) s, started "
                      + "\(ReportTimestamp.readable(run.startedAt)), exit code \(summary.exitCode).")
+        if let interrupted = summary.interrupted {
+            lines.append("")
+            lines.append("**Interrupted:** \(MarkdownText.cell(interrupted)). Only the cases that finished are reported.")
+        }
         lines.append("")
         lines.append("| " + VerdictOutcome.allCases.map(VerdictText.label).joined(separator: " | ") + " | Total |")
         lines.append("|" + String(repeating: "---:|", count: VerdictOutcome.allCases.count + 1))

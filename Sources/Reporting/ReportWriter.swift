@@ -1,4 +1,11 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Verdicts
 
 /// A report file that was written.
@@ -9,8 +16,14 @@ public struct WrittenReport: Sendable, Hashable {
     public let url: URL
 }
 
-/// Writes a run's reports into one directory (e.g. `Reports/`), creating it if needed. Each file
-/// is written atomically, so a crash or a full disk never leaves a half report behind.
+/// Writes a run's reports into one directory (e.g. `Reports/`), creating it if needed, as a set:
+/// every file is first written complete (and flushed to disk) into a hidden staging directory
+/// inside the report directory, and only then are the files moved into place, one rename(2)
+/// each, with nothing between them that can fail. A run that stops while its reports are being
+/// made (a crash, a full disk, SIGKILL) leaves the previous set untouched; the staging directory
+/// it leaves behind is removed by the next writer once its process is gone. Only a hard kill
+/// during the few microseconds of the renames could mix the sets; `dpsconform run` defers
+/// SIGINT and SIGTERM past them.
 public struct ReportWriter: Sendable {
     /// Where the files go.
     public var directory: URL
@@ -18,6 +31,9 @@ public struct ReportWriter: Sendable {
     public var fileNames: [ReportFormat: String]
     /// The requirement catalogue, shown next to requirement IDs in the HTML report.
     public var requirements: [Requirement]
+
+    /// Prefix of the staging directories, followed by the writer's process ID and a UUID.
+    public static let stagingPrefix = ".dpsconform-staging-"
 
     public init(directory: URL, fileNames: [ReportFormat: String] = [:], requirements: [Requirement] = []) {
         self.directory = directory
@@ -30,18 +46,56 @@ public struct ReportWriter: Sendable {
         directory.appendingPathComponent(fileNames[format] ?? format.defaultFileName)
     }
 
-    /// Writes `formats` of `run`, in ``ReportFormat`` order, and returns what was written. Stops at
-    /// the first file that cannot be written (files written before it stay, each complete).
+    /// Writes `formats` of `run`, in ``ReportFormat`` order, and returns what was written. Nothing
+    /// is moved into place unless every file could be made; then all of them are.
     @discardableResult
     public func write(_ run: RunResult, formats: [ReportFormat] = ReportFormat.allCases) throws(ReportingError) -> [WrittenReport] {
         try createDirectory()
-        var written: [WrittenReport] = []
+        removeAbandonedStaging()
+        let staging = directory.appendingPathComponent("\(Self.stagingPrefix)\(getpid())-\(UUID().uuidString)")
+        guard mkdir(staging.path, 0o755) == 0 else {
+            throw ReportingError(.directoryNotCreated, "cannot create staging directory \(staging.path): \(String(cString: strerror(errno)))",
+                                 path: staging.path)
+        }
+        defer { try? FileManager.default.removeItem(at: staging) }
+        var staged: [(report: WrittenReport, file: URL)] = []
         for format in ReportFormat.allCases where formats.contains(format) {
             let target = url(for: format)
-            try AtomicFile.store(try render(run, as: format), at: target)
-            written.append(WrittenReport(format: format, url: target))
+            let file = staging.appendingPathComponent(target.lastPathComponent)
+            try AtomicFile.store(try render(run, as: format), at: file)
+            staged.append((WrittenReport(format: format, url: target), file))
         }
-        return written
+        for item in staged {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: item.report.url.path, isDirectory: &isDirectory), isDirectory.boolValue {
+                throw ReportingError(.fileNotWritten, "cannot write report \(item.report.url.path): a directory is in the way", path: item.report.url.path)
+            }
+        }
+        for item in staged {
+            guard rename(item.file.path, item.report.url.path) == 0 else {
+                throw ReportingError(.fileNotWritten, "cannot move report into place \(item.report.url.path): \(String(cString: strerror(errno)))",
+                                     path: item.report.url.path)
+            }
+        }
+        AtomicFile.syncDirectory(directory.path)
+        return staged.map(\.report)
+    }
+
+    /// Staging directories of writers that are no longer running (killed while writing), and
+    /// temporary files of the single-file scheme used before report sets.
+    private func removeAbandonedStaging() {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        let reportNames = Set(ReportFormat.allCases.map { url(for: $0).lastPathComponent })
+        for name in names {
+            if name.hasPrefix(Self.stagingPrefix) {
+                let owner = name.dropFirst(Self.stagingPrefix.count).split(separator: "-").first.flatMap { Int32($0) }
+                if let owner, owner != getpid(), kill(owner, 0) == 0 || errno == EPERM { continue }
+                try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))
+            } else if name.hasPrefix("."), name.hasSuffix(".tmp"),
+                      reportNames.contains(where: { name.hasPrefix(".\($0).") }) {
+                try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))
+            }
+        }
     }
 
     /// The bytes of one report.

@@ -9,10 +9,13 @@ public struct RunSummary: Sendable, Hashable {
     public let total: Int
     /// Whether the run fails the CI gate (a case failed or could not be checked).
     public let failed: Bool
-    /// The exit code `dpsconform run` should end with (docs/architecture.md, exit codes):
-    /// 1 when a check failed; otherwise 3 when a case could not be carried out (the harness
-    /// could not run it); otherwise 0.
+    /// The exit code `dpsconform run` should end with (docs/architecture.md, exit codes): 3 when
+    /// the run was interrupted (SIGINT or SIGTERM; its reports hold the cases finished before);
+    /// otherwise 1 when a check failed; otherwise 3 when a case could not be carried out (the
+    /// harness could not run it); otherwise 0.
     public let exitCode: Int32
+    /// Why the run stopped early (the ``RunProperty/interrupted`` property), if it did.
+    public let interrupted: String?
 
     public init(_ run: RunResult) {
         var counts = Dictionary(uniqueKeysWithValues: VerdictOutcome.allCases.map { ($0, 0) })
@@ -21,8 +24,11 @@ public struct RunSummary: Sendable, Hashable {
         }
         self.counts = counts
         self.total = run.cases.count
-        self.failed = run.failed
-        if counts[.fail, default: 0] > 0 {
+        self.interrupted = run.properties[RunProperty.interrupted]
+        self.failed = run.failed || interrupted != nil
+        if interrupted != nil {
+            exitCode = 3
+        } else if counts[.fail, default: 0] > 0 {
             exitCode = 1
         } else if counts[.error, default: 0] > 0 {
             exitCode = 3
@@ -46,4 +52,11 @@ public struct RunSummary: Sendable, Hashable {
     public var passed: Int {
         count(.pass) + count(.xfail) + count(.warn)
     }
+}
+
+/// Run properties with a meaning to the reports.
+public enum RunProperty {
+    /// Present when the run was stopped before its end (SIGINT or SIGTERM): says by what and
+    /// after how many cases. The reports then hold the cases that had finished; the run exits 3.
+    public static let interrupted = "interrupted"
 }

@@ -3,7 +3,7 @@ import DPSCore
 import FakeDPS
 import Foundation
 import Logging
-import ScenarioEngine
+import Inputs
 
 /// `dpsconform serve`: the fake DPS for outside clients, until SIGINT or SIGTERM.
 struct ServeCommand: AsyncParsableCommand {

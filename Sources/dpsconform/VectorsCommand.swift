@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import Reporting
-import ScenarioEngine
+import Inputs
 import VectorChecks
 import Verdicts
 

@@ -1,6 +1,7 @@
 import DPSCore
 import Device
 import Foundation
+import Inputs
 @testable import ScenarioEngine
 import Testing
 

@@ -1,5 +1,6 @@
 import TestSupport
 import Foundation
+import Inputs
 @testable import ScenarioEngine
 
 /// The checkout's root (TestSupport).

@@ -18,21 +18,27 @@ final class OpenConnections: Sendable {
     var count: Int { channels.withLock { $0.count } }
 
     /// Waits until every connection open now has closed, or `limit` has passed; true when all closed.
+    /// `closeFuture` cannot be cancelled, so the two are raced without a task group (which would
+    /// wait for a connection that never closes, e.g. a device that lingers, however small `limit`).
     func awaitClosed(within limit: Duration) async -> Bool {
         let open = channels.withLock { Array($0.values) }
-        guard !open.isEmpty else { return true }
-        return await withTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                for channel in open { try? await channel.closeFuture.get() }
-                return true
+        guard let loop = open.first?.eventLoop else { return true }
+        let all = EventLoopFuture.andAllComplete(open.map(\.closeFuture), on: loop)
+        return await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+            let pending = Mutex<CheckedContinuation<Bool, Never>?>(continuation)
+            let finish: @Sendable (Bool) -> Void = { closed in
+                pending.withLock { waiting in
+                    defer { waiting = nil }
+                    return waiting
+                }?.resume(returning: closed)
             }
-            group.addTask {
-                try? await Task.sleep(for: limit)
-                return false
+            let timer = loop.scheduleTask(in: .nanoseconds(Int64(limit.components.seconds) * 1_000_000_000 + limit.components.attoseconds / 1_000_000_000)) {
+                finish(false)
             }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first
+            all.whenComplete { _ in
+                timer.cancel()
+                finish(true)
+            }
         }
     }
 }

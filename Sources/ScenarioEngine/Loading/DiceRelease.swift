@@ -1,5 +1,6 @@
 import DICE
 import Foundation
+import Inputs
 
 /// A DevKit DICE identity named in a scenario: a UDS and a firmware release (.bin and .map),
 /// files relative to the scenario file. The UDS is a secret; it is never echoed in errors.

@@ -2,6 +2,7 @@ import DICE
 import DPSCore
 import Device
 import FakeDPS
+import Inputs
 
 /// One scripted exchange: the service's setup, the device, and what must come out.
 public struct Scenario: Sendable {
@@ -20,6 +21,10 @@ public struct Scenario: Sendable {
     public var expectedFailures: Set<RequirementID> = []
     /// Where it was defined, for messages.
     public var source: String
+    /// Where the scenario and each of its `checks:` entries were written, for errors found after
+    /// loading (a requirement the catalogue lacks); checks not listed there point at the scenario.
+    var site: SourceSite?
+    var checkSites: [RequirementID: SourceSite] = [:]
 }
 
 public enum ScenarioTransport: String, Sendable, Hashable, CaseIterable {

@@ -1,20 +1,9 @@
 import Crypto
 import DICE
 import Foundation
+import Inputs
 import SwiftASN1
 import X509
-
-/// A certificate a scenario asked for, made when the scenario is loaded: nothing is committed
-/// and every run has its own keys.
-struct ScenarioCertificate: Sendable {
-    let name: String
-    let certificate: Certificate
-    let der: [UInt8]
-    let pem: String
-    /// PKCS#8 PEM of the private key. A secret: written only to a private file for the device.
-    let keyPEM: String
-    let isCA: Bool
-}
 
 /// Makes the `certificates:` of a scenario, in file order (an issuer must come before what it signs):
 ///

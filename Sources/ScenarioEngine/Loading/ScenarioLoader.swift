@@ -2,6 +2,7 @@ import DPSCore
 import Device
 import FakeDPS
 import Foundation
+import Inputs
 
 /// Reads scenario files (YAML; format in docs/scenarios.md) into `Scenario` values.
 public enum ScenarioLoader {
@@ -124,6 +125,10 @@ public enum ScenarioLoader {
         var scenario = Scenario(id: id, title: try fields["title"]?.string() ?? id, suite: suite, transport: transport, service: service,
                                 device: device, expect: try expectation(expectNode, registrationID: device.registrationID), checks: checks,
                                 source: "\(file):\(node.node.mark?.line ?? 0)")
+        scenario.site = node.site
+        for item in try fields["checks"]?.sequence() ?? [] {
+            if let id = RequirementID(known: try item.string()), scenario.checkSites[id] == nil { scenario.checkSites[id] = item.site }
+        }
         if let xfail = fields["xfail"] {
             scenario.expectedFailures = Set(try requirementIDs(xfail))
             for id in scenario.expectedFailures where !scenario.checks.contains(id) {

@@ -2,6 +2,7 @@ import DPSCore
 import Device
 import FakeDPS
 import Foundation
+import Inputs
 import Logging
 import Verdicts
 
@@ -20,10 +21,12 @@ public struct ScenarioRunner: Sendable {
         self.logger = logger
     }
 
-    /// Runs every scenario in order, calling `progress` after each case.
+    /// Runs every scenario in order, calling `progress` after each case. Cancelling the task
+    /// stops before the next case (the current one is cancelled too).
     public func run(_ scenarios: [Scenario], progress: @Sendable (CaseResult) -> Void = { _ in }) async -> [CaseResult] {
         var results: [CaseResult] = []
         for scenario in scenarios {
+            if Task.isCancelled { break }
             let result = await run(scenario)
             progress(result)
             results.append(result)

@@ -1,13 +1,14 @@
 import DPSCore
 import FakeDPS
 import Foundation
+import X509
 
 /// Reads enrollments from YAML, the format documented in docs/enrollments.md. Certificate files
 /// are read relative to the enrollment file's directory.
-enum EnrollmentReader {
-    static let defaultHub = "dpsconform-hub.azure-devices.net"
+package enum EnrollmentReader {
+    package static let defaultHub = "dpsconform-hub.azure-devices.net"
 
-    static func read(_ node: YAMLNode, defaultHubs: [String] = [defaultHub], certificates: [String: ScenarioCertificate] = [:]) throws -> EnrollmentSet {
+    package static func read(_ node: YAMLNode, defaultHubs: [String] = [defaultHub], certificates: [String: ScenarioCertificate] = [:]) throws -> EnrollmentSet {
         let members = try node.mapping(allowed: ["individual", "groups"])
         var individuals: [IndividualEnrollment] = []
         var seen: Set<String> = []
@@ -30,9 +31,9 @@ enum EnrollmentReader {
         return EnrollmentSet(individuals: individuals, groups: groups)
     }
 
-    static let commonFields: Set<String> = ["symmetricKey", "x509", "iotHub", "iotHubs", "allocation", "enabled", "initialPayload", "reprovision"]
+    package static let commonFields: Set<String> = ["symmetricKey", "x509", "iotHub", "iotHubs", "allocation", "enabled", "initialPayload", "reprovision"]
 
-    static func individual(_ node: YAMLNode, defaultHubs: [String], certificates: [String: ScenarioCertificate] = [:]) throws -> IndividualEnrollment {
+    package static func individual(_ node: YAMLNode, defaultHubs: [String], certificates: [String: ScenarioCertificate] = [:]) throws -> IndividualEnrollment {
         let fields = try node.mapping(allowed: commonFields.union(["registrationId", "deviceId"]))
         guard let idNode = fields["registrationId"] else { throw node.error(.missingField, "an enrollment needs registrationId") }
         let registrationID = try idNode.string()
@@ -63,7 +64,7 @@ enum EnrollmentReader {
                                     initialPayload: try payload(fields["initialPayload"]), reprovision: try reprovision(fields["reprovision"]))
     }
 
-    static func group(_ node: YAMLNode, defaultHubs: [String], certificates: [String: ScenarioCertificate] = [:]) throws -> EnrollmentGroup {
+    package static func group(_ node: YAMLNode, defaultHubs: [String], certificates: [String: ScenarioCertificate] = [:]) throws -> EnrollmentGroup {
         let fields = try node.mapping(allowed: commonFields.union(["groupId"]))
         guard let idNode = fields["groupId"] else { throw node.error(.missingField, "an enrollment group needs groupId") }
         let attestation: GroupAttestation
@@ -87,7 +88,7 @@ enum EnrollmentReader {
     }
 
     /// A certificate the scenario made (its `certificates:` block), by name.
-    static func named(_ node: YAMLNode, in certificates: [String: ScenarioCertificate]) throws -> ScenarioCertificate {
+    package static func named(_ node: YAMLNode, in certificates: [String: ScenarioCertificate]) throws -> ScenarioCertificate {
         let name = try node.string()
         guard let certificate = certificates[name] else {
             throw node.error(.invalidValue, "no scenario certificate named '\(name)' (known: \(certificates.keys.sorted().joined(separator: ", ")))")
@@ -95,20 +96,20 @@ enum EnrollmentReader {
         return certificate
     }
 
-    static func keys(_ node: YAMLNode) throws -> (String, String?) {
+    package static func keys(_ node: YAMLNode) throws -> (String, String?) {
         let keys = try node.mapping(allowed: ["primaryKey", "secondaryKey"])
         guard let primaryNode = keys["primaryKey"] else { throw node.error(.missingField, "symmetricKey needs primaryKey") }
         return (try base64Key(primaryNode), try keys["secondaryKey"].map(base64Key))
     }
 
-    static func base64Key(_ node: YAMLNode) throws -> String {
+    package static func base64Key(_ node: YAMLNode) throws -> String {
         let text = try node.string()
         // Never echo the key itself into an error.
         guard let data = Data(base64Encoded: text), !data.isEmpty else { throw node.error(.invalidValue, "not a base64 key") }
         return text
     }
 
-    static func reference(_ fields: [String: YAMLNode], file: String, thumbprint: String, in node: YAMLNode, pem: String?) throws -> CertificateReference? {
+    package static func reference(_ fields: [String: YAMLNode], file: String, thumbprint: String, in node: YAMLNode, pem: String?) throws -> CertificateReference? {
         if let der = try certificateDER(fields, file: file, pem: pem, in: node) { return .certificate(der) }
         guard let thumbprintNode = fields[thumbprint] else { return nil }
         let text = try thumbprintNode.string()
@@ -118,7 +119,7 @@ enum EnrollmentReader {
         return .thumbprint(text)
     }
 
-    static func certificateDER(_ fields: [String: YAMLNode], file: String, pem: String?, in node: YAMLNode) throws -> [UInt8]? {
+    package static func certificateDER(_ fields: [String: YAMLNode], file: String, pem: String?, in node: YAMLNode) throws -> [UInt8]? {
         var text: String?
         var source: YAMLNode?
         if let fileNode = fields[file] {
@@ -133,11 +134,20 @@ enum EnrollmentReader {
             source = pemNode
         }
         guard let text, let source else { return nil }
-        guard let der = PEMBlock.firstCertificate(in: text) else { throw source.error(.invalidValue, "no PEM CERTIFICATE block found") }
+        guard let der = PEMBlock.firstCertificate(in: text) else {
+            throw source.error(.invalidValue, "no PEM CERTIFICATE block with a base64 body found")
+        }
+        // Parsed now, so that a body that is base64 but no certificate is refused here rather
+        // than never matching (or, for a group's CA, the group silently doing nothing).
+        do {
+            _ = try Certificate(derEncoded: der)
+        } catch {
+            throw source.error(.invalidValue, "the CERTIFICATE block is not an X.509 certificate (\(CertificateProblem.summary(error)))")
+        }
         return der
     }
 
-    static func allocation(_ fields: [String: YAMLNode], defaultHubs: [String]) throws -> AllocationPolicy {
+    package static func allocation(_ fields: [String: YAMLNode], defaultHubs: [String]) throws -> AllocationPolicy {
         let given = ["iotHub", "iotHubs", "allocation"].filter { fields[$0] != nil }
         if given.count > 1, let node = fields[given[1]] { throw node.error(.invalidValue, "give one of iotHub, iotHubs, allocation") }
         if let hub = fields["iotHub"] { return .static(hub: try hub.string()) }
@@ -175,18 +185,18 @@ enum EnrollmentReader {
         }
     }
 
-    static func mapKeys(_ node: YAMLNode?) -> [String] {
+    package static func mapKeys(_ node: YAMLNode?) -> [String] {
         guard let node, case .mapping(let mapping) = node.node else { return [] }
         return mapping.compactMap { $0.key.string }
     }
 
-    static func payload(_ node: YAMLNode?) throws -> JSONValue? {
+    package static func payload(_ node: YAMLNode?) throws -> JSONValue? {
         guard let node else { return nil }
         let text = try node.jsonText()
         return try? JSONText.decode(JSONValue.self, from: Array(text.utf8), what: "payload")
     }
 
-    static func reprovision(_ node: YAMLNode?) throws -> ReprovisionPolicy {
+    package static func reprovision(_ node: YAMLNode?) throws -> ReprovisionPolicy {
         guard let node else { return .reprovisionAndMigrateData }
         return try node.choice(Dictionary(uniqueKeysWithValues: ReprovisionPolicy.allCases.map { ($0.rawValue, $0) }))
     }
@@ -196,21 +206,65 @@ enum EnrollmentReader {
 public enum EnrollmentFile {
     /// Loads `path`; errors name the file, line and field.
     public static func load(path: String, defaultHubs: [String] = ["dpsconform-hub.azure-devices.net"]) throws -> EnrollmentSet {
+        guard let root = try YAMLNode.load(text: try text(of: path), file: path) else {
+            throw InputError(.missingField, file: path, "the enrollment file is empty: give 'individual:' or 'groups:' (docs/enrollments.md)")
+        }
+        let set = try EnrollmentReader.read(root, defaultHubs: defaultHubs)
+        guard !set.individuals.isEmpty || !set.groups.isEmpty else {
+            throw root.error(.missingField, "the enrollment file enrolls nothing: give at least one 'individual:' or 'groups:' entry")
+        }
+        return set
+    }
+
+    /// The file as UTF-8 text; the bytes read are released before the text is parsed.
+    static func text(of path: String) throws -> String {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw InputError(.unreadableFile, file: path, "cannot read the enrollment file")
         }
         guard let text = String(data: data, encoding: .utf8) else { throw InputError(.unreadableFile, file: path, "not UTF-8 text") }
-        guard let root = try YAMLNode.load(text: text, file: path) else { return EnrollmentSet() }
-        return try EnrollmentReader.read(root, defaultHubs: defaultHubs)
+        return text
     }
 }
 
 /// Finding DER certificates in PEM text.
-enum PEMBlock {
-    static func firstCertificate(in text: String) -> [UInt8]? {
-        guard let begin = text.range(of: "-----BEGIN CERTIFICATE-----"),
-              let end = text.range(of: "-----END CERTIFICATE-----", range: begin.upperBound..<text.endIndex) else { return nil }
-        let body = text[begin.upperBound..<end.lowerBound].filter { !$0.isWhitespace }
-        return Data(base64Encoded: String(body)).map(Array.init)
+package enum PEMBlock {
+    static let begin = Array("-----BEGIN CERTIFICATE-----".utf8)
+    static let end = Array("-----END CERTIFICATE-----".utf8)
+
+    /// The DER bytes of the first CERTIFICATE block, if its body is base64. Works on the UTF-8
+    /// bytes (a large enrollment file holds one block per enrollment).
+    package static func firstCertificate(in text: String) -> [UInt8]? {
+        var text = text
+        return text.withUTF8 { bytes -> [UInt8]? in
+            guard let start = find(begin, in: bytes, from: 0),
+                  let stop = find(end, in: bytes, from: start + begin.count) else { return nil }
+            var body: [UInt8] = []
+            body.reserveCapacity(stop - start - begin.count)
+            for byte in bytes[(start + begin.count)..<stop] where !isWhitespace(byte) { body.append(byte) }
+            return Data(base64Encoded: Data(body)).map(Array.init)
+        }
+    }
+
+    private static func isWhitespace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D || byte == 0x0B || byte == 0x0C
+    }
+
+    private static func find(_ needle: [UInt8], in bytes: UnsafeBufferPointer<UInt8>, from offset: Int) -> Int? {
+        guard let first = needle.first, needle.count <= bytes.count else { return nil }
+        var index = offset
+        while index + needle.count <= bytes.count {
+            if bytes[index] == first, bytes[index..<(index + needle.count)].elementsEqual(needle) { return index }
+            index += 1
+        }
+        return nil
+    }
+}
+
+/// A short reason a DER blob is not a certificate, without echoing the bytes.
+enum CertificateProblem {
+    static func summary(_ error: any Error) -> String {
+        let text = String(describing: error)
+        let line = text.split(separator: "\n").first.map(String.init) ?? text
+        return line.count > 160 ? String(line.prefix(160)) + "..." : line
     }
 }

@@ -3,38 +3,56 @@ import Yams
 
 /// A YAML node with its file and field path, read with precise errors (`file:line:col: field: ...`).
 /// Unknown keys are refused so a typo never silently turns a check off.
-struct YAMLNode {
-    let node: Node
-    let file: String
-    let path: String
+package struct YAMLNode {
+    package let node: Node
+    package let file: String
+    package let path: String
 
-    static func load(text: String, file: String) throws -> YAMLNode? {
+    package init(node: Node, file: String, path: String) {
+        self.node = node
+        self.file = file
+        self.path = path
+    }
+
+    /// Composes `text`; aliases are bounded by `limits` (an alias bomb is an error at its line).
+    package static func load(text: String, file: String, limits: YAMLLimits = .standard) throws -> YAMLNode? {
+        try AliasKeyScan(file: file).check(text)
+        let root: Node
         do {
             guard let node = try Yams.compose(yaml: text) else { return nil }
-            return YAMLNode(node: node, file: file, path: "")
+            root = node
         } catch let error as YamlError {
-            throw InputError(.yamlSyntax, file: file, line: Self.line(of: error), "YAML syntax error: \(Self.problem(of: error))")
+            throw inputError(error, file: file)
         } catch {
             throw InputError(.yamlSyntax, file: file, "YAML error: \(error)")
         }
+        try AliasBudget(limits: limits, file: file).check(root)
+        return YAMLNode(node: root, file: file, path: "")
     }
 
-    static func line(of error: YamlError) -> Int? {
+    /// A Yams error as an InputError with its line and column, never echoing the document.
+    static func inputError(_ error: YamlError, file: String) -> InputError {
         switch error {
-        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _): mark.line
-        default: nil
+        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
+            return InputError(.yamlSyntax, file: file, line: mark.line, column: mark.column, "YAML syntax error: \(problem)")
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            let keys = duplicates.sorted().map { "'\($0)'" }.joined(separator: ", ")
+            return InputError(.yamlSyntax, file: file, line: context.mark.line, column: context.mark.column,
+                              "key \(keys) appears more than once in the same mapping")
+        case .reader(let problem, let offset, _, _):
+            return InputError(.yamlSyntax, file: file, "YAML reader error: \(problem)\(offset.map { " at byte \($0)" } ?? "")")
+        default:
+            return InputError(.yamlSyntax, file: file, "YAML error: \(error)")
         }
     }
 
-    static func problem(of error: YamlError) -> String {
-        switch error {
-        case .scanner(_, let problem, _, _), .parser(_, let problem, _, _), .composer(_, let problem, _, _): problem
-        default: "\(error)"
-        }
+    package func error(_ code: InputError.Code, _ message: String) -> InputError {
+        site.error(code, message)
     }
 
-    func error(_ code: InputError.Code, _ message: String) -> InputError {
-        InputError(code, file: file, line: node.mark?.line, column: node.mark?.column, field: path.isEmpty ? nil : path, message)
+    /// Where this node stands, to report a problem found after loading.
+    package var site: SourceSite {
+        SourceSite(file: file, line: node.mark?.line, column: node.mark?.column, field: path.isEmpty ? nil : path)
     }
 
     private func child(_ node: Node, _ component: String) -> YAMLNode {
@@ -42,7 +60,7 @@ struct YAMLNode {
     }
 
     /// The members of a mapping, refusing keys outside `allowed`.
-    func mapping(allowed: Set<String>) throws -> [String: YAMLNode] {
+    package func mapping(allowed: Set<String>) throws -> [String: YAMLNode] {
         guard case .mapping(let mapping) = node else { throw error(.wrongType, "expected a mapping") }
         var members: [String: YAMLNode] = [:]
         for (key, value) in mapping {
@@ -57,29 +75,29 @@ struct YAMLNode {
         return members
     }
 
-    func sequence() throws -> [YAMLNode] {
+    package func sequence() throws -> [YAMLNode] {
         guard case .sequence(let sequence) = node else { throw error(.wrongType, "expected a list") }
         return sequence.enumerated().map { child($1, "[\($0)]") }
     }
 
     /// A list, or a single value taken as a one-element list.
-    func sequenceOrSingle() throws -> [YAMLNode] {
+    package func sequenceOrSingle() throws -> [YAMLNode] {
         if case .sequence = node { return try sequence() }
         return [self]
     }
 
-    func string() throws -> String {
+    package func string() throws -> String {
         guard case .scalar(let scalar) = node else { throw error(.wrongType, "expected a string") }
         return scalar.string
     }
 
-    func int(in range: ClosedRange<Int>) throws -> Int {
+    package func int(in range: ClosedRange<Int>) throws -> Int {
         guard case .scalar(let scalar) = node, let value = Int(scalar.string) else { throw error(.wrongType, "expected a whole number") }
         guard range.contains(value) else { throw error(.invalidValue, "\(value) is outside \(range.lowerBound)...\(range.upperBound)") }
         return value
     }
 
-    func bool() throws -> Bool {
+    package func bool() throws -> Bool {
         guard case .scalar(let scalar) = node else { throw error(.wrongType, "expected true or false") }
         switch scalar.string.lowercased() {
         case "true", "yes", "on": return true
@@ -89,7 +107,7 @@ struct YAMLNode {
     }
 
     /// One of `choices`, by name.
-    func choice<T>(_ choices: [String: T]) throws -> T {
+    package func choice<T>(_ choices: [String: T]) throws -> T {
         let text = try string()
         guard let value = choices[text] else {
             throw error(.invalidValue, "'\(text)' is not one of: \(choices.keys.sorted().joined(separator: ", "))")
@@ -98,7 +116,7 @@ struct YAMLNode {
     }
 
     /// The node re-emitted as JSON text (for custom payloads).
-    func jsonText() throws -> String {
+    package func jsonText() throws -> String {
         let object = try jsonObject(node)
         guard JSONSerialization.isValidJSONObject([object]),
               let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .fragmentsAllowed]) else {

@@ -2,15 +2,15 @@ import DPSCore
 import FakeDPS
 
 /// Reads a scenario's `faults:` list into a `FaultPlan` (format in docs/scenarios.md).
-enum FaultPlanReader {
-    static let actions: Set<String> = ["respond", "modify", "delaySeconds", "noResponse", "dropConnection", "withholdAck",
+package enum FaultPlanReader {
+    package static let actions: Set<String> = ["respond", "modify", "delaySeconds", "noResponse", "dropConnection", "withholdAck",
                                        "refuseConnection", "refuseSubscription"]
 
-    static func read(_ node: YAMLNode) throws -> FaultPlan {
+    package static func read(_ node: YAMLNode) throws -> FaultPlan {
         FaultPlan(rules: try node.sequence().map(rule))
     }
 
-    static func rule(_ node: YAMLNode) throws -> FaultRule {
+    package static func rule(_ node: YAMLNode) throws -> FaultRule {
         let fields = try node.mapping(allowed: actions.union(["on", "occurrence", "registrationId"]))
         guard let onNode = fields["on"] else { throw node.error(.missingField, "a fault needs 'on' (connect, subscribe, register, poll, statusLookup)") }
         let target = try onNode.choice(Dictionary(uniqueKeysWithValues: FaultTarget.allCases.map { ($0.rawValue, $0) }))
@@ -23,7 +23,7 @@ enum FaultPlanReader {
     }
 
     /// `3` (the third), `2+` (the second and later), `1-3` (the first three).
-    static func occurrence(_ node: YAMLNode) throws -> OccurrenceSelector {
+    package static func occurrence(_ node: YAMLNode) throws -> OccurrenceSelector {
         let text = try node.string()
         if let value = Int(text), value >= 1 { return .nth(value) }
         if text.hasSuffix("+"), let value = Int(text.dropLast()), value >= 1 { return .from(value) }
@@ -32,7 +32,7 @@ enum FaultPlanReader {
         throw node.error(.invalidValue, "occurrence '\(text)' is not N, N+ or N-M (counted from 1)")
     }
 
-    static func action(_ name: String, _ node: YAMLNode) throws -> FaultAction {
+    package static func action(_ name: String, _ node: YAMLNode) throws -> FaultAction {
         switch name {
         case "respond":
             let fields = try node.mapping(allowed: ["status", "retryAfter", "errorCode", "body"])

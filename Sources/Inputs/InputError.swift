@@ -10,6 +10,8 @@ public struct InputError: Error, Sendable, Hashable, CustomStringConvertible {
         case invalidValue
         case duplicateID
         case unknownRequirement
+        /// A bound on input size was passed (YAML alias expansion, see `YAMLLimits`).
+        case limitExceeded
     }
 
     public let code: Code

@@ -1,0 +1,20 @@
+import DPSCore
+import Inputs
+
+extension RequirementCatalogue {
+    /// Checks that every scenario cites known requirements that have a check. The error points at
+    /// the `checks:` entry naming the requirement (or at the scenario, for checks it did not list).
+    public func validate(_ scenarios: [Scenario]) throws {
+        for scenario in scenarios {
+            for id in scenario.checks {
+                let site = scenario.checkSites[id] ?? scenario.site ?? SourceSite(file: scenario.source, field: "\(scenario.id).checks")
+                guard requirements[id] != nil else {
+                    throw site.error(.unknownRequirement, "requirement '\(id)' (scenario \(scenario.id)) is not in the catalogue")
+                }
+                guard CheckLibrary.check(for: id) != nil else {
+                    throw site.error(.unknownRequirement, "requirement '\(id)' (scenario \(scenario.id)) has no automated check")
+                }
+            }
+        }
+    }
+}
