@@ -46,7 +46,8 @@ struct DeviceBehaviour: Sendable, Hashable {
     var renewsToken = true
     /// Stops at a terminal status (DPS-FLOW-TERM-001); the mutant polls once more.
     var stopsAtTerminalStatus = true
-    /// Keeps the operation ID across a retriable error to a poll (DPS-FLOW-OPID-001).
+    /// Keeps the operation ID across a retriable error to a poll (DPS-FLOW-OPID-001); the mutant
+    /// polls `staleOperationID` instead.
     var keepsOperationOnError = true
     /// Backs off after 429/5xx without retry-after (DPS-FLOW-RETRY-002); the mutant waits 1 s each time.
     var backsOff = true
@@ -56,6 +57,9 @@ struct DeviceBehaviour: Sendable, Hashable {
     var etagIsOpaque = true
     /// Asks the registration status lookup, with a csr, before registering (the mutant only).
     var looksUpStatusWithCSR = false
+
+    /// The operation the mutant `loses-operation-on-error` polls after an error: one the service never returned.
+    static let staleOperationID = "4.0000000000000000.00000000-0000-0000-0000-000000000000"
 
     enum TokenForm: Sendable, Hashable {
         case reference

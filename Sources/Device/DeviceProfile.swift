@@ -105,7 +105,7 @@ public enum MutantProfile: String, Sendable, Hashable, CaseIterable, Codable {
     // Flow mutants.
     /// Polls once more after the registration reached `assigned`.
     case pollsAfterAssigned = "polls-after-assigned"
-    /// Forgets the operation after a 429 or 5xx to a poll and polls an empty operation ID.
+    /// Forgets the operation after a 429 or 5xx to a poll and polls a stale operation ID.
     case losesOperationOnError = "loses-operation-on-error"
     /// Retries 429 and 5xx without retry-after after a fixed 1 s, never backing off.
     case retriesWithoutBackoff = "retries-without-backoff"
@@ -134,11 +134,14 @@ public enum MutantProfile: String, Sendable, Hashable, CaseIterable, Codable {
         case .reRegistersInsteadOfPolling: [.dpsFlowPoll001]
         case .clientIDNotRegistrationID: [.dpsMqttConn001]
         case .usernameForAnotherDevice: [.dpsMqttConn002]
-        case .registerTopicWithoutSlash: [.dpsMqttReg002]
+        // A register topic without its '/' is also no DPS topic at all.
+        case .registerTopicWithoutSlash: [.dpsMqttReg002, .dpsMqttTopic001]
         case .pollWithoutRequestID: [.dpsMqttPoll002]
         case .pollWithoutOperationID: [.dpsMqttPoll003]
         case .publishesTelemetry: [.dpsMqttTopic001]
-        case .publishesQoS2: [.dpsMqttPkt001]
+        // DPS has no QoS 2 flow: the publish never completes, so the mutant sends the register
+        // again on a new connection after the service's 202 instead of polling.
+        case .publishesQoS2: [.dpsMqttPkt001, .dpsFlowPoll001]
         case .skipsHostnameCheck: [.dpsMqttTls001]
         case .registersWithPOST: [.dpsHttpRoute001]
         case .omitsAPIVersion: [.dpsHttpApi001]
@@ -148,11 +151,14 @@ public enum MutantProfile: String, Sendable, Hashable, CaseIterable, Codable {
         case .registerWithoutRegistrationID: [.dpsFlowReg001]
         case .sasWithoutExpiry: [.dpsAuthSas001]
         case .sasForAnotherDevice: [.dpsAuthSas002]
-        case .expiredSAS: [.dpsAuthSas003]
+        // Over MQTT the expired token also carries requests on its connection (DPS-AUTH-SAS-005).
+        case .expiredSAS: transport == .mqtt ? [.dpsAuthSas003, .dpsAuthSas005] : [.dpsAuthSas003]
         case .signsWithGroupKey: [.dpsAuthDerive001]
-        case .neverRenewsSAS: [.dpsAuthSas005]
+        // Over HTTPS every request presents the token, so the expired one is refused (DPS-AUTH-SAS-003).
+        case .neverRenewsSAS: transport == .mqtt ? [.dpsAuthSas005] : [.dpsAuthSas003]
         case .pollsAfterAssigned: [.dpsFlowTerm001]
-        case .losesOperationOnError: [.dpsFlowOpid001]
+        // The stale operation it polls is not the one the service returned.
+        case .losesOperationOnError: [.dpsFlowOpid001, .dpsFlowPoll001]
         case .retriesWithoutBackoff: [.dpsFlowRetry002]
         case .noReconnect: [.dpsFlowReconnect001]
         case .parsesEtag: [.dpsFlowEtag001]

@@ -137,7 +137,7 @@ struct ProvisioningRun {
             // cached operation ID is kept when the error has none (DPS-FLOW-OPID-001).
             guard behaviour.retriesThrottling else { return rejected(response) }
             // The mutant forgets the operation it was polling (DPS-FLOW-OPID-001).
-            if !behaviour.keepsOperationOnError, request.kind == .poll { operationID = "" }
+            if !behaviour.keepsOperationOnError, request.kind == .poll { operationID = DeviceBehaviour.staleOperationID }
             failures += 1
             return await pause(transientWait(response))
         default:
@@ -178,7 +178,7 @@ struct ProvisioningRun {
     /// A dropped connection or an unanswered request is retried on a new connection with a new
     /// `$rid` within the deadline (DPS-FLOW-RECONNECT-001; pitfall 4, PY #797).
     private mutating func transportFailed(_ error: TransportError) async -> ProvisioningOutcome? {
-        if !behaviour.reconnects, everAnswered {
+        if !behaviour.reconnects {
             // The mutant gives up instead of trying again (DPS-FLOW-RECONNECT-001).
             return finish(.connectionFailed, message: "gave up: \(error.reason)")
         }

@@ -32,6 +32,9 @@ public struct HTTPRequestRecord: Sendable, Hashable, Codable {
         let lower = name.lowercased()
         return headers.first { $0.name.lowercased() == lower }?.value
     }
+
+    /// Whether the body was read at all (a body refused at the head for its size was not).
+    public var bodyWasRead: Bool { bodySize == 0 || body != nil }
 }
 
 /// An HTTP/1.1 response as recorded.

@@ -75,7 +75,8 @@ final class HTTPSExchangeHandler: ChannelInboundHandler {
         requestCount += 1
         recorder.request(message, number: requestCount)
         let head = message.head
-        answering = nil
+        // What the request asks, by DPSCore's route grammar, even when it is refused below.
+        answering = (try? DPSRoute(method: head.method.rawValue, target: head.uri))?.kind
         let route: HTTPSRoute
         do throws(HTTPSRefusal) {
             route = try HTTPSRoute.resolve(method: head.method.rawValue, target: head.uri)

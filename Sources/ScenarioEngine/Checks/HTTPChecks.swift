@@ -33,7 +33,7 @@ enum HTTPChecks {
 
     /// DPS-HTTP-BODY-001: register and status-lookup bodies are a JSON DeviceRegistration object.
     static let registrationBody = everyRequest(.dpsHttpBody001, expected: "a JSON DeviceRegistration body on register and status lookup") { request in
-        guard let route = request.route, route.kind != .poll else { return nil }
+        guard let route = request.route, route.kind != .poll, request.bodyWasRead else { return nil }
         guard let body = request.body else { return "\(request.method) \(request.target) has no body" }
         guard !body.truncated else { return nil }
         guard (try? JSONText.decode(DeviceRegistration.self, from: body.bytes, what: "body")) != nil else {

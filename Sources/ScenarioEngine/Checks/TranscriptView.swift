@@ -115,7 +115,10 @@ struct TranscriptView {
         requests.filter { $0.kind == .register }.compactMap { request in
             switch request.event.content {
             case .mqtt(.publish(let publish)): return publish.payload.map { (request.event, $0) } ?? (request.event, PayloadText([]))
-            case .httpRequest(let http): return http.body.map { (request.event, $0) } ?? (request.event, PayloadText([]))
+            case .httpRequest(let http):
+                // A body refused at the head for its size was never read: nothing to judge.
+                guard http.bodyWasRead else { return nil }
+                return http.body.map { (request.event, $0) } ?? (request.event, PayloadText([]))
             default: return nil
             }
         }
