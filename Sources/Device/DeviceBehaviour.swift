@@ -112,6 +112,7 @@ struct DeviceBehaviour: Sendable, Hashable {
         case .omitsAPIVersion: wireForm.sendsAPIVersion = false
         case .formEncodedBody: registerBody = .formEncoded
         case .statusLookupWithCSR: looksUpStatusWithCSR = true
+        case .malformedHTTPHeader: wireForm.malformedHeader = true
         case .oversizedRegister: registerBody = .oversized
         case .registerWithoutRegistrationID: registerBody = .withoutRegistrationID
         case .sasWithoutExpiry: token = .withoutExpiry

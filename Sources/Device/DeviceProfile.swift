@@ -87,6 +87,8 @@ public enum MutantProfile: String, Sendable, Hashable, CaseIterable, Codable {
     case formEncodedBody = "form-encoded-body"
     /// Asks the registration status lookup first, with a `csr` in its body.
     case statusLookupWithCSR = "status-lookup-with-csr"
+    /// Sends its register request with a header line that has no colon.
+    case malformedHTTPHeader = "malformed-http-header"
     /// Pads its register payload past the 96 KB message limit.
     case oversizedRegister = "oversized-register"
     /// Sends a register body without `registrationId`.
@@ -147,6 +149,7 @@ public enum MutantProfile: String, Sendable, Hashable, CaseIterable, Codable {
         case .omitsAPIVersion: [.dpsHttpApi001]
         case .formEncodedBody: [.dpsHttpBody001, .dpsFlowReg001]
         case .statusLookupWithCSR: [.dpsHttpLookup001]
+        case .malformedHTTPHeader: [.dpsHttpMsg001]
         case .oversizedRegister: transport == .mqtt ? [.dpsMqttSize001] : [.dpsHttpBody002]
         case .registerWithoutRegistrationID: [.dpsFlowReg001]
         case .sasWithoutExpiry: [.dpsAuthSas001]
@@ -172,7 +175,7 @@ public enum MutantProfile: String, Sendable, Hashable, CaseIterable, Codable {
              .usernameForAnotherDevice, .registerTopicWithoutSlash, .pollWithoutRequestID, .pollWithoutOperationID, .publishesTelemetry,
              .publishesQoS2:
             transport == .mqtt
-        case .registersWithPOST, .omitsAPIVersion, .formEncodedBody, .statusLookupWithCSR: transport == .https
+        case .registersWithPOST, .omitsAPIVersion, .formEncodedBody, .statusLookupWithCSR, .malformedHTTPHeader: transport == .https
         default: true
         }
     }

@@ -39,6 +39,8 @@ public final class HTTPSDeviceTransport: ProvisioningTransport {
     private struct Session: Sendable {
         let client: HTTPClient
         let credentials: TransportCredentials
+        /// The TLS set-up, for the raw request of the malformed-message mutant.
+        let tls: TLSConfiguration
     }
 
     /// A transport to `host:port`, trusting `caFile` (nil: the system trust store).
@@ -80,7 +82,7 @@ public final class HTTPSDeviceTransport: ProvisioningTransport {
         configuration.connectionPool.retryConnectionEstablishment = false
         let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
         let previous = state.withLock { session in
-            defer { session = Session(client: client, credentials: credentials) }
+            defer { session = Session(client: client, credentials: credentials, tls: tls) }
             return session
         }
         if let previous { try? await previous.client.shutdown() }
@@ -119,11 +121,23 @@ public final class HTTPSDeviceTransport: ProvisioningTransport {
         if let token = session.credentials.sasToken {
             headers.add(name: "Authorization", value: token)
         }
-        let sent = HTTPRequestRecord(method: method, target: path, version: "HTTP/1.1",
-                                     headers: headers.map { (name: $0.name, value: $0.value) }, body: body ?? [])
+        let malformed = session.credentials.wireForm.malformedHeader && request.kind == .register
+        var recordedHeaders = headers.map { (name: $0.name, value: $0.value) }
+        if malformed { recordedHeaders.append((name: WireForm.malformedHeaderLine, value: "")) }
+        let sent = HTTPRequestRecord(method: method, target: path, version: "HTTP/1.1", headers: recordedHeaders, body: body ?? [])
         let pairing = "\(name)/\(requestNumber.next())"
         log?.record(name, .https, .toService, .httpRequest(sent),
                     exchange: sent.route.map { .request($0.kind, requestID: pairing, registrationID: $0.registrationID, operationID: $0.operationID) })
+        if malformed {
+            // DPS-HTTP-MSG-001: a header line without a colon, written byte for byte.
+            var text = "\(method) \(path) HTTP/1.1\r\nHost: \(Self.authority(host: host, port: port))\r\n"
+            for header in headers { text += "\(header.name): \(header.value)\r\n" }
+            text += "\(WireForm.malformedHeaderLine)\r\nContent-Length: \(body?.count ?? 0)\r\nConnection: close\r\n\r\n"
+            let response = try await RawHTTPSExchange.send(Array(text.utf8) + (body ?? []), host: host, port: port, tls: session.tls, timeout: timeout)
+            log?.record(name, .https, .toDevice, .httpResponse(HTTPResponseRecord(status: response.status, reason: "", headers: [], body: response.body)),
+                        exchange: .response(to: request.kind, requestID: pairing, status: response.status, retryAfter: response.retryAfter, body: response.body))
+            return response
+        }
         do {
             let outgoing = try HTTPClient.Request(url: "https://\(Self.authority(host: host, port: port))\(path)", method: verb, headers: headers,
                                                   body: body.map { .byteBuffer(ByteBuffer(bytes: $0)) })

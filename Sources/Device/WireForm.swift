@@ -23,6 +23,11 @@ public struct WireForm: Sendable, Hashable {
     public var registerMethod = "PUT"
     /// Whether HTTPS requests carry `?api-version=` (DPS-HTTP-API-001).
     public var sendsAPIVersion = true
+    /// Whether the register request carries a header line without a colon (DPS-HTTP-MSG-001: RFC 9112 section 5).
+    public var malformedHeader = false
+
+    /// The header line without a colon the malformed-message mutant writes.
+    static let malformedHeaderLine = "X-Dpsconform-Malformed header line without a colon"
 
     public static let reference = WireForm()
 

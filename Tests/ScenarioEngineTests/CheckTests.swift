@@ -187,6 +187,18 @@ struct CheckTests {
     func result() throws {
         let script = goodExchange()
         #expect(try script.finding(.dpsFlowResult001, outcome: ProvisioningOutcome(status: .timedOut)) == .fail)
-        #expect(try script.finding(.dpsFlowResult001, outcome: ProvisioningOutcome(status: .assigned)) == .pass)
+        var told = ProvisioningOutcome(status: .assigned)
+        told.assignedHub = "h"
+        told.deviceId = "dev-1"
+        #expect(try script.finding(.dpsFlowResult001, outcome: told) == .pass)
+        // An assignment the service did not send: another hub, or none at all.
+        var other = told
+        other.assignedHub = "elsewhere"
+        #expect(try script.finding(.dpsFlowResult001, outcome: other) == .fail)
+        let stillAssigning = TranscriptScript()
+        stillAssigning.connect(); stillAssigning.subscribe()
+        stillAssigning.register(rid: "1", at: 0)
+        stillAssigning.respond(status: 202, rid: "1", retryAfter: "3", body: assigning, at: 0.1)
+        #expect(try stillAssigning.finding(.dpsFlowResult001, outcome: told) == .fail)
     }
 }

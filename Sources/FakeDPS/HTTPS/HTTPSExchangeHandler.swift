@@ -175,7 +175,7 @@ final class HTTPSExchangeHandler: ChannelInboundHandler {
     }
 
     private func refuse(_ refusal: HTTPSRefusal, request: HTTPRequestHead, keepAlive: Bool, context: ChannelHandlerContext) {
-        recorder.refused(refusal)
+        recorder.refused(refusal, method: request.method.rawValue, target: request.uri)
         send(HTTPSReply.refusal(refusal, at: service.clock.now(), requestID: Self.requestID()), request: request, keepAlive: keepAlive, context: context)
     }
 

@@ -46,9 +46,11 @@ struct HTTPSRecorder: Sendable {
         logger.info("\(connection) \(request.identity.registrationID) \(request.kind.rawValue)\(operation) -> \(response.status)\(retry)")
     }
 
-    /// A request the front end refused itself.
-    func refused(_ refusal: HTTPSRefusal) {
-        note(.refused(status: refusal.status, requirement: refusal.requirement, reason: refusal.reason))
+    /// A request the front end refused itself, noted and logged in the exchange line's format.
+    func refused(_ refusal: HTTPSRefusal, method: String, target: String) {
+        logger.info("\(connection) \(method) \(Redaction.text(target)) -> \(refusal.status) (\(refusal.reason))")
+        append(WireEvent.note(.refused(status: refusal.status, requirement: refusal.requirement, reason: refusal.reason),
+                              time: clock.now(), connection: connection, transport: .https))
     }
 
     /// What the device presented in the TLS handshake, once per connection (public data).

@@ -45,7 +45,11 @@ enum ScenarioCertificates {
                 made[name] = try devKit(name, spec)
                 continue
             }
-            let fields = try spec.mapping(allowed: ["ca", "issuer", "commonName", "expired", "notYetValid", "validDays"])
+            let fields = try spec.mapping(allowed: ["ca", "issuer", "commonName", "expired", "notYetValid", "validDays", "signatureDigest"])
+            // The issuer signs with SHA-256 (ecdsa-with-SHA256), or SHA-384 where a case needs another algorithm.
+            let algorithm: Certificate.SignatureAlgorithm = try fields["signatureDigest"].map {
+                try $0.choice(["sha256": Certificate.SignatureAlgorithm.ecdsaWithSHA256, "sha384": .ecdsaWithSHA384])
+            } ?? .ecdsaWithSHA256
             let isCA = try fields["ca"]?.bool() ?? false
             let commonName = try fields["commonName"]?.string() ?? name
             let validDays = try fields["validDays"]?.int(in: 1...36_500) ?? 365
@@ -85,7 +89,7 @@ enum ScenarioCertificates {
             }
             let certificate = try Certificate(version: .v3, serialNumber: .init(), publicKey: .init(key.publicKey),
                                               notValidBefore: notBefore, notValidAfter: notAfter, issuer: issuerName, subject: subject,
-                                              signatureAlgorithm: .ecdsaWithSHA256, extensions: extensions, issuerPrivateKey: .init(issuerKey))
+                                              signatureAlgorithm: algorithm, extensions: extensions, issuerPrivateKey: .init(issuerKey))
             var serializer = DER.Serializer()
             try serializer.serialize(certificate)
             made[name] = ScenarioCertificate(name: name, certificate: certificate, der: serializer.serializedBytes,
