@@ -42,6 +42,7 @@ public struct ReferenceClient: Sendable {
         .dpsHttpBody001,          // JSON DeviceRegistration bodies
         .dpsHttpBody002,          // bodies of at most 96 KB
         .dpsHttpLookup001,        // no csr in a status lookup
+        .dpsHttpMsg001,           // well-formed HTTP/1.1 messages
         .dpsAuthSas001,           // sr, sig and se in the token
         .dpsAuthSas002,           // sr names this device
         .dpsAuthSas003,           // an unexpired token
