@@ -30,7 +30,8 @@ struct HTTPSRecorder: Sendable {
 
     func response(_ reply: HTTPSReply, head: HTTPResponseHead, answering kind: DeviceRequestKind?, number: Int) {
         let headers = head.headers.map { (name: $0.name, value: $0.value) }
-        let record = HTTPResponseRecord(status: Int(head.status.code), reason: head.status.reasonPhrase, headers: headers, body: reply.body)
+        let record = HTTPResponseRecord(status: Int(head.status.code), reason: head.status.reasonPhrase, headers: headers, body: reply.body,
+                                        textLimit: transcript.payloadTextLimit)
         let exchange = DPSExchange.response(to: kind, requestID: requestID(number), status: Int(head.status.code),
                                             retryAfter: head.headers.first(name: "retry-after"), body: reply.body)
         let raw = Self.text(startLine: "\(head.version) \(head.status.code) \(head.status.reasonPhrase)", headers: record.headers, body: reply.body)
@@ -57,8 +58,8 @@ struct HTTPSRecorder: Sendable {
         CertificateEvents.record(chain, connection: connection, into: transcript, at: clock.now())
     }
 
-    func note(_ note: WireNote) {
-        let event = WireEvent.note(note, time: clock.now(), connection: connection, transport: .https)
+    func note(_ note: WireNote, transport: WireEvent.Transport = .https) {
+        let event = WireEvent.note(note, time: clock.now(), connection: connection, transport: transport)
         logger.info("\(connection) \(event.label) \(event.summary)")
         append(event)
     }
@@ -66,7 +67,8 @@ struct HTTPSRecorder: Sendable {
     private func requestEvent(_ head: HTTPRequestHead, body: [UInt8], bodySize: Int, number: Int) -> WireEvent {
         let headers = head.headers.map { (name: $0.name, value: $0.value) }
         let version = "\(head.version)"
-        let record = HTTPRequestRecord(method: head.method.rawValue, target: head.uri, version: version, headers: headers, body: body, bodySize: bodySize)
+        let record = HTTPRequestRecord(method: head.method.rawValue, target: head.uri, version: version, headers: headers, body: body, bodySize: bodySize,
+                                       textLimit: transcript.payloadTextLimit)
         var exchange: DPSExchange?
         if let route = record.route {
             exchange = .request(route.kind, requestID: requestID(number), registrationID: route.registrationID, operationID: route.operationID)

@@ -17,6 +17,12 @@ final class OpenConnections: Sendable {
 
     var count: Int { channels.withLock { $0.count } }
 
+    /// Closes every connection still open and waits for the closes.
+    func closeAll() async {
+        let open = channels.withLock { Array($0.values) }
+        for channel in open { try? await channel.close() }
+    }
+
     /// Waits until every connection open now has closed, or `limit` has passed; true when all closed.
     func awaitClosed(within limit: Duration) async -> Bool {
         let open = channels.withLock { Array($0.values) }
