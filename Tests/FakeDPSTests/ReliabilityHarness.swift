@@ -5,6 +5,7 @@ import MQTTWire
 import NIOCore
 import NIOPosix
 import NIOSSL
+import NIOTLS
 import Synchronization
 
 /// A real fake on loopback with short deadlines, and raw clients that misbehave on purpose: the

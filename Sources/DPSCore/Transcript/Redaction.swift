@@ -79,20 +79,22 @@ public struct PayloadText: Sendable, Hashable, Codable {
     public var sha256: String?
 
     public init(_ bytes: [UInt8]) {
-        let kept = bytes.count > Self.limit ? Array(bytes.prefix(Self.limit)) : bytes
-        text = String(decoding: Redaction.bytes(kept), as: UTF8.self)
-        truncated = bytes.count > Self.limit
+        self.init(bytes, textLimit: nil)
     }
 
-    /// `bytes` as text when it is at most `textLimit` bytes (nil: `limit`), else as its digest only.
+    /// `bytes` as text when it is at most `textLimit` bytes (nil: up to `limit` of text), else
+    /// as its digest only.
     public init(_ bytes: [UInt8], textLimit: Int?) {
-        guard let textLimit, bytes.count > textLimit else {
-            self.init(bytes)
-            return
+        if let textLimit, bytes.count > textLimit {
+            text = ""
+            truncated = true
+            sha256 = SHA256.hash(data: Redaction.bytes(bytes)).map { String(format: "%02x", $0) }.joined()
+        } else {
+            let kept = bytes.count > Self.limit ? Array(bytes.prefix(Self.limit)) : bytes
+            text = String(decoding: Redaction.bytes(kept), as: UTF8.self)
+            truncated = bytes.count > Self.limit
+            sha256 = nil
         }
-        text = ""
-        truncated = true
-        sha256 = SHA256.hash(data: Redaction.bytes(bytes)).map { String(format: "%02x", $0) }.joined()
     }
 
     /// The bytes of the kept text.

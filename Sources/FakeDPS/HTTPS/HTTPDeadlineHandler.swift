@@ -1,5 +1,6 @@
 import NIOCore
 import NIOSSL
+import NIOTLS
 
 /// The deadlines of an HTTP/1.1 connection, between TLS and NIO's HTTP decoder (it sees the
 /// bytes as they arrive; the assembler and exchange handler tell it where a request stands):

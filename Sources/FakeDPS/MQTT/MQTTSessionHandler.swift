@@ -2,6 +2,7 @@ import DPSCore
 import MQTTWire
 import NIOCore
 import NIOSSL
+import NIOTLS
 
 /// One device's MQTT session with the fake DPS (dps-protocol.md §2): CONNECT, SUBSCRIBE to the
 /// response filter, register and poll PUBLISHes answered on the response topic.

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOSSL
+import NIOTLS
 
 /// Sits right above the TLS handler and gives the handshake `ConnectionLimits.tlsHandshake`
 /// from accept: a client that never sends its ClientHello, or stalls half way, gets a
