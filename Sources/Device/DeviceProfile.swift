@@ -1,3 +1,5 @@
+import DPSCore
+
 /// Which device the harness plays: the reference client, or a mutant that breaks exactly one rule
 /// the way a real client once did. Mutants exist to prove that the conformance checks catch each
 /// fault (`--device mutant:NAME`).
@@ -61,20 +63,20 @@ public enum MutantProfile: String, Sendable, Hashable, CaseIterable, Codable {
     case csdkRetryAfter = "csdk-retry-after"
 
     /// The requirement the mutant breaks (Scenarios/requirements.yaml).
-    public var brokenRequirement: String {
+    public var brokenRequirement: RequirementID {
         switch self {
-        case .ignoresRetryAfter, .ignoresInitialRetryAfter, .csdkRetryAfter: "DPS-FLOW-RETRY-001"
-        case .pollsEvery100ms: "DPS-FLOW-RETRY-001"
-        case .reusesRid: "DPS-FLOW-RID-001"
-        case .publishesBeforeSubscribing: "DPS-MQTT-SUB-001"
-        case .questionMarkAPIVersion: "DPS-MQTT-CONN-003"
-        case .signsDecodedSr: "DPS-AUTH-SAS-004"
-        case .retries4xxForever: "DPS-FLOW-ERR-001"
-        case .givesUpOnFirst429: "DPS-FLOW-TRANSIENT-001"
-        case .first202IsFinal: "DPS-FLOW-POLL-001"
-        case .noDeadline: "DPS-FLOW-DEADLINE-001"
-        case .neverDisconnects: "DPS-MQTT-DISC-001"
-        case .reRegistersInsteadOfPolling: "DPS-FLOW-POLL-001"
+        case .ignoresRetryAfter, .ignoresInitialRetryAfter, .csdkRetryAfter: .dpsFlowRetry001
+        case .pollsEvery100ms: .dpsFlowRetry001
+        case .reusesRid: .dpsFlowRid001
+        case .publishesBeforeSubscribing: .dpsMqttSub001
+        case .questionMarkAPIVersion: .dpsMqttConn003
+        case .signsDecodedSr: .dpsAuthSas004
+        case .retries4xxForever: .dpsFlowErr001
+        case .givesUpOnFirst429: .dpsFlowTransient001
+        case .first202IsFinal: .dpsFlowPoll001
+        case .noDeadline: .dpsFlowDeadline001
+        case .neverDisconnects: .dpsMqttDisc001
+        case .reRegistersInsteadOfPolling: .dpsFlowPoll001
         }
     }
 

@@ -36,6 +36,17 @@ public enum ConsoleSummary {
         return line
     }
 
+    /// The requirement-coverage line: how many catalogued requirements some case evaluated and
+    /// some case showed failing, naming the ones that fall short.
+    public static func coverageLine(for coverage: RequirementCoverage) -> String {
+        let total = coverage.catalogued.count
+        var line = "Requirements: \(total) catalogued, \(total - coverage.notEvaluated.count) evaluated, "
+            + "\(total - coverage.notShownFailing.count) shown failing"
+        if !coverage.notEvaluated.isEmpty { line += "; not evaluated: " + coverage.notEvaluated.map(\.rawValue).joined(separator: ", ") }
+        if !coverage.notShownFailing.isEmpty { line += "; never shown failing: " + coverage.notShownFailing.map(\.rawValue).joined(separator: ", ") }
+        return line
+    }
+
     /// Every case line followed by the total line.
     public static func lines(for run: RunResult) -> [String] {
         run.cases.map(line(for:)) + [totalLine(for: run)]

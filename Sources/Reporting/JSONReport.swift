@@ -7,8 +7,10 @@ import Verdicts
 public enum JSONReport {
     /// Identifies the document kind for tools that read it.
     public static let formatName = "dpsconform-report"
-    /// Bumped when the document's shape changes incompatibly.
-    public static let formatVersion = 1
+    /// Bumped when the document's shape changes incompatibly. Version 2: transcript events are
+    /// typed (see docs/transcript.md), requirement IDs are checked against the catalogue, and
+    /// the summary holds the requirement coverage.
+    public static let formatVersion = 2
 
     /// The JSON report for `run`.
     public static func encode(_ run: RunResult) throws(ReportingError) -> Data {
@@ -119,6 +121,8 @@ public enum JSONReport {
         var failed: Bool
         var exitCode: Int32
         var cases: [CaseLine]
+        /// Requirements some case evaluated, and those some case showed failing (xfail).
+        var coverage: Coverage
 
         init(_ run: RunResult) {
             let totals = RunSummary(run)
@@ -128,6 +132,14 @@ public enum JSONReport {
             failed = totals.failed
             exitCode = totals.exitCode
             cases = run.cases.map(CaseLine.init)
+            let coverage = RequirementCoverage(catalogued: [], cases: run.cases)
+            self.coverage = Coverage(evaluated: coverage.evaluated.map(\.rawValue).sorted(),
+                                     shownFailing: coverage.shownFailing.map(\.rawValue).sorted())
+        }
+
+        struct Coverage: Encodable {
+            var evaluated: [String]
+            var shownFailing: [String]
         }
 
         struct CaseLine: Encodable {

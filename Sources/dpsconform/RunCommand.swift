@@ -26,6 +26,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Wall-time limit of one case, in seconds.")
     var caseTimeout: Int = 120
 
+    @Flag(name: .long, help: "Fail the run (exit 1) unless every catalogued requirement was evaluated by some case and shown failing by some expected-failure case.")
+    var requireCoverage = false
+
     func validate() throws {
         guard (1...3600).contains(caseTimeout) else { throw ValidationError("--case-timeout must be 1...3600 seconds") }
     }
@@ -61,7 +64,12 @@ struct RunCommand: AsyncParsableCommand {
         } catch {
             throw Failure(status: ExitStatus.harnessFailed, message: "cannot write the reports: \(error)")
         }
-        let status = RunSummary(result).exitCode
+        var status = RunSummary(result).exitCode
+        if requireCoverage {
+            let coverage = RequirementCoverage(catalogued: catalogue.catalogued.map(\.id), cases: cases)
+            print(ConsoleSummary.coverageLine(for: coverage))
+            if status == 0, !coverage.notEvaluated.isEmpty || !coverage.notShownFailing.isEmpty { status = 1 }
+        }
         if status != 0 { throw ExitCode(status) }
     }
 

@@ -39,11 +39,13 @@ struct HTTPSTransportTests {
         await transport.close()
 
         let requests = await fixture.settledEvents().filter { $0.transport == .https && $0.direction == .toService }
-        #expect(requests.map(\.kind) == ["PUT", "GET", "GET", "POST"])
-        #expect(requests.first?.topic == "/0ne00TEST01/registrations/device-01/register?api-version=2019-03-31")
-        #expect(requests[1].topic == "/0ne00TEST01/registrations/device-01/operations/\(operation)?api-version=2019-03-31")
-        #expect(requests.last?.topic == "/0ne00TEST01/registrations/device-01?api-version=2019-03-31")
-        #expect(requests.allSatisfy { $0.summary.contains("Authorization: SharedAccessSignature") })
+        let messages = requests.compactMap(\.httpRequest)
+        #expect(messages.map(\.method) == ["PUT", "GET", "GET", "POST"])
+        #expect(messages.first?.target == "/0ne00TEST01/registrations/device-01/register?api-version=2019-03-31")
+        #expect(messages[1].target == "/0ne00TEST01/registrations/device-01/operations/\(operation)?api-version=2019-03-31")
+        #expect(messages.last?.target == "/0ne00TEST01/registrations/device-01?api-version=2019-03-31")
+        #expect(messages.map(\.route?.operation) == [.register, .operationStatus(operationID: operation), .operationStatus(operationID: operation), .statusLookup])
+        #expect(messages.allSatisfy { $0.headers.contains { $0.name.lowercased() == "authorization" && $0.value.hasPrefix("SharedAccessSignature ") } })
     }
 
     @Test("an untrusted server certificate is a connection failure, not an answer")

@@ -25,11 +25,11 @@ struct ReferenceClientMQTTTests {
         #expect(ContinuousClock.now - wall < .seconds(60), "virtual time must not cost wall time (a real clock needs 90 s)")
 
         try await Task.sleep(for: .milliseconds(200))
-        let kinds = fixture.server.transcript.snapshot.filter { $0.direction == .toService }.map(\.kind)
-        #expect(Array(kinds.prefix(3)) == ["CONNECT", "SUBSCRIBE", "PUBLISH"])
-        #expect(kinds.last == "DISCONNECT")
-        let publishes = fixture.server.transcript.snapshot.filter { $0.direction == .toService && $0.kind == "PUBLISH" }
-        let rids = publishes.compactMap { try? DeviceRequestTopic(parsing: $0.topic ?? "").rawRequestID }
+        let kinds = fixture.server.transcript.snapshot.filter { $0.direction == .toService }.compactMap(\.mqttPacket?.kind)
+        #expect(Array(kinds.prefix(3)) == [.connect, .subscribe, .publish])
+        #expect(kinds.last == .disconnect)
+        let publishes = fixture.server.transcript.snapshot.filter { $0.direction == .toService && $0.mqttPacket?.kind == .publish }
+        let rids = publishes.compactMap { $0.exchange?.requestID }
         #expect(Set(rids).count == rids.count, "every request has a fresh $rid")
         let times = publishes.map(\.time)
         for (earlier, later) in zip(times, times.dropFirst()) {

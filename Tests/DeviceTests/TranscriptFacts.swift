@@ -18,7 +18,8 @@ struct TranscriptFacts {
         let time: Date
         let status: Int
         let retryAfter: String?
-        let body: String
+        /// The operation ID the answer's body carries.
+        let operationID: String?
     }
 
     enum Item {
@@ -29,36 +30,20 @@ struct TranscriptFacts {
     let events: [WireEvent]
     let items: [Item]
 
+    /// Reads the DPS exchange each recorder attached to its events: nothing is parsed again here.
     init(_ events: [WireEvent]) {
         self.events = events
-        var items: [Item] = []
-        for event in events {
-            switch (event.transport, event.direction, event.kind) {
-            case (.mqtt, .toService, "PUBLISH"):
-                switch try? DeviceRequestTopic(parsing: event.topic ?? "") {
-                case .register(let rid, _)?:
-                    items.append(.request(Request(time: event.time, connection: event.connection, kind: .register, rid: rid, operationID: nil)))
-                case .poll(let rid, let operation, _)?:
-                    items.append(.request(Request(time: event.time, connection: event.connection, kind: .poll, rid: rid, operationID: operation)))
-                case nil:
-                    continue
-                }
-            case (.mqtt, .toDevice, "PUBLISH"):
-                guard let topic = try? ResponseTopic(parsing: event.topic ?? "") else { continue }
-                items.append(.answer(Answer(time: event.time, status: topic.status, retryAfter: topic.retryAfterText, body: event.payload ?? "")))
-            case (.https, .toService, let method) where ["PUT", "GET", "POST"].contains(method):
-                let path = (event.topic ?? "").split(separator: "?").first.map(String.init) ?? ""
-                let kind: DeviceRequestKind = method == "PUT" ? .register : method == "GET" ? .poll : .statusLookup
-                let operation = path.range(of: "/operations/").map { String(path[$0.upperBound...]) }
-                items.append(.request(Request(time: event.time, connection: event.connection, kind: kind, rid: nil, operationID: operation)))
-            case (.https, .toDevice, "RESPONSE"):
-                items.append(.answer(Answer(time: event.time, status: event.status ?? 0, retryAfter: Self.header("retry-after", in: event.raw),
-                                            body: event.payload ?? "")))
-            default:
-                continue
+        items = events.compactMap { event in
+            guard let exchange = event.exchange else { return nil }
+            switch exchange.role {
+            case .request:
+                guard let kind = exchange.kind else { return nil }
+                return .request(Request(time: event.time, connection: event.connection, kind: kind,
+                                        rid: event.transport == .mqtt ? exchange.requestID : nil, operationID: exchange.operationID))
+            case .response:
+                return .answer(Answer(time: event.time, status: exchange.status ?? 0, retryAfter: exchange.retryAfter, operationID: exchange.operationID))
             }
         }
-        self.items = items
     }
 
     var requests: [Request] {
@@ -91,21 +76,30 @@ struct TranscriptFacts {
     /// DPS-MQTT-SUB-001: on some connection a PUBLISH came before any SUBSCRIBE.
     var publishesBeforeSubscribing: Bool {
         var subscribed: Set<String> = []
-        for event in events where event.direction == .toService && event.transport == .mqtt {
-            if event.kind == "SUBSCRIBE" { subscribed.insert(event.connection) }
-            if event.kind == "PUBLISH", !subscribed.contains(event.connection) { return true }
+        for event in events where event.direction == .toService {
+            switch event.mqttPacket {
+            case .subscribe?: subscribed.insert(event.connection)
+            case .publish? where !subscribed.contains(event.connection): return true
+            default: continue
+            }
         }
         return false
     }
 
     /// DPS-MQTT-CONN-003: a CONNECT username with `?api-version`.
     var usesQuestionMarkUsername: Bool {
-        events.contains { $0.kind == "CONNECT" && $0.direction == .toService && ($0.topic ?? "").contains("?api-version=") }
+        events.contains { event in
+            guard event.direction == .toService, case .connect(let connect)? = event.mqttPacket else { return false }
+            return (connect.username ?? "").contains("?api-version=")
+        }
     }
 
     /// DPS-AUTH-SAS-004: the service refused the device's credentials.
     var refusedCredentials: Bool {
-        answers.contains { $0.status == 401 } || events.contains { $0.direction == .local && $0.kind == "AUTH" }
+        answers.contains { $0.status == 401 } || events.contains { event in
+            if case .attestationRefused? = event.note { return true }
+            return false
+        }
     }
 
     /// DPS-FLOW-RETRY-001: the request after a retry-after of N seconds came sooner than N.
@@ -131,7 +125,7 @@ struct TranscriptFacts {
     /// operation (or there was none at all while the run had time left).
     func leavesAssigning(pollExpected: Bool = true) -> Bool {
         followUps.contains { pair in
-            guard pair.answer.status == 202, let operation = Self.operationID(in: pair.answer.body) else { return false }
+            guard pair.answer.status == 202, let operation = pair.answer.operationID else { return false }
             guard let next = pair.next else { return pollExpected }
             return next.kind != .poll || next.operationID != operation
         }
@@ -145,25 +139,9 @@ struct TranscriptFacts {
 
     /// DPS-MQTT-DISC-001: an MQTT connection that ended without DISCONNECT.
     var endsWithoutDisconnect: Bool {
-        let connections = Set(events.filter { $0.transport == .mqtt && $0.kind == "CONNECT" }.map(\.connection))
-        let disconnected = Set(events.filter { $0.transport == .mqtt && $0.kind == "DISCONNECT" && $0.direction == .toService }.map(\.connection))
+        let connections = Set(events.filter { if case .connect? = $0.mqttPacket { true } else { false } }.map(\.connection))
+        let disconnected = Set(events.filter { $0.direction == .toService && $0.mqttPacket == .disconnect }.map(\.connection))
         return !connections.isSubset(of: disconnected)
-    }
-
-    static func operationID(in body: String) -> String? {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any] else { return nil }
-        return object["operationId"] as? String
-    }
-
-    /// A header value from raw HTTP/1.1 text.
-    static func header(_ name: String, in raw: Data) -> String? {
-        let text = String(decoding: raw, as: UTF8.self)
-        for line in text.split(separator: "\r\n").dropFirst() {
-            if line.isEmpty { break }
-            let parts = line.split(separator: ":", maxSplits: 1)
-            if parts.count == 2, parts[0].lowercased() == name { return parts[1].trimmingCharacters(in: .whitespaces) }
-        }
-        return nil
     }
 }
 

@@ -180,8 +180,10 @@ struct HTTPSExchangeTests {
         // device-01 is a symmetric-key enrollment: a certificate alone does not attest it.
         #expect(response.status == 401)
         let events = harness.transcript.snapshot
-        #expect(events.contains { $0.kind == "TLS" && $0.summary.contains("client certificate chain of 2") })
-        #expect(events.contains { $0.kind == "PUT" && $0.summary.contains("no Authorization, client certificate chain of 2") })
+        #expect(events.compactMap(\.certificate).map(\.index) == [0, 1], "both presented certificates are recorded")
+        let put = try #require(events.compactMap(\.httpRequest).first { $0.method == "PUT" })
+        #expect(!put.headers.contains { $0.name.lowercased() == "authorization" })
+        #expect(events.contains { if case .attestationRefused? = $0.note { true } else { false } })
     }
 
     @Test("one log line per exchange, in the MQTT front end's format")

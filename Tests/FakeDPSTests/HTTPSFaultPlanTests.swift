@@ -75,7 +75,7 @@ struct HTTPSFaultPlanTests {
                          + HTTPSHarness.request("GET", "/elsewhere?api-version=1"))
         #expect(try harness.responses().isEmpty)
         #expect(harness.isOpen)
-        #expect(harness.transcript.snapshot.contains { $0.kind == "FAULT" && $0.summary == "response 202 withheld" })
+        #expect(harness.transcript.snapshot.contains { $0.note == .fault(.responseWithheld(status: 202)) })
     }
 
     @Test("a dropped connection closes without an answer")

@@ -87,7 +87,7 @@ struct HTTPSRouteTests {
             #expect(error.code == .missingAPIVersion)
             #expect(error.status == 400)
             #expect(error.errorCode == 400001)
-            #expect(error.requirement == "DPS-HTTP-API-001")
+            #expect(error.requirement == .dpsHttpApi001)
         }
     }
 

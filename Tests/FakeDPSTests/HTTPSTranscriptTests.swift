@@ -12,22 +12,28 @@ struct HTTPSTranscriptTests {
         let harness = try HTTPSHarness()
         let answers = try harness.registerAndPoll()
         let events = harness.transcript.snapshot.filter { $0.direction != .local }
-        #expect(events.map(\.kind) == ["PUT", "RESPONSE", "GET", "RESPONSE", "GET", "RESPONSE"])
+        #expect(events.map { $0.httpRequest?.method ?? ($0.httpResponse != nil ? "response" : "?") } == ["PUT", "response", "GET", "response", "GET", "response"])
         #expect(events.allSatisfy { $0.transport == .https && $0.connection == "https#1" })
-        #expect(events.filter { $0.kind == "RESPONSE" }.map(\.status) == answers.map { Optional($0.status) })
+        #expect(events.compactMap(\.httpResponse).map(\.status) == answers.map(\.status))
         let put = events[0]
         #expect(put.direction == .toService)
-        #expect(put.topic == HTTPSHarness.registerPath())
-        #expect(put.payload == #"{"registrationId":"device-01"}"#)
+        let request = try #require(put.httpRequest)
+        #expect(request.target == HTTPSHarness.registerPath())
+        #expect(request.route?.operation == .register)
+        #expect(request.body?.text == #"{"registrationId":"device-01"}"#)
+        #expect(put.exchange?.kind == .register)
         #expect(String(decoding: put.raw, as: UTF8.self).hasPrefix("PUT \(HTTPSHarness.registerPath()) HTTP/1.1\r\nHost: localhost:8443\r\n"))
         let reply = events[1]
         #expect(reply.direction == .toDevice)
-        #expect(reply.topic == HTTPSHarness.registerPath())
+        #expect(reply.exchange?.requestID == put.exchange?.requestID, "the response is paired with its request")
+        #expect(reply.exchange?.kind == .register)
         let rawReply = String(decoding: reply.raw, as: UTF8.self)
         #expect(rawReply.hasPrefix("HTTP/1.1 202 Accepted\r\n"))
         #expect(rawReply.contains("\r\nRetry-After: 3\r\n"))
         #expect(rawReply.hasSuffix(answers[0].bodyText))
-        #expect(reply.summary.hasPrefix("202 Accepted retry-after=3"))
+        #expect(reply.exchange?.status == 202)
+        #expect(reply.exchange?.retryAfter == "3")
+        #expect(reply.exchange?.registrationState == "assigning")
     }
 
     @Test("the SAS signature never reaches the transcript or the log; the rest of the token does")
@@ -42,20 +48,21 @@ struct HTTPSTranscriptTests {
                                                       headers: [("Authorization", token)]))
         _ = try harness.exchange(HTTPSHarness.request("PUT", HTTPSHarness.registerPath(), body: "{}", headers: [("Authorization", "Bearer s3cr3t-value")]))
         for event in harness.transcript.snapshot {
-            let texts = [event.summary, event.payload ?? "", event.topic ?? "", String(decoding: event.raw, as: UTF8.self)]
+            // Every form the event is shown or stored in: its JSON encoding, raw bytes and display text.
+            let texts = [String(decoding: try JSONEncoder().encode(event), as: UTF8.self), String(decoding: event.raw, as: UTF8.self), event.summary]
             for text in texts {
-                #expect(!text.contains(encodedSignature) && !text.contains(signature), "signature in \(event.kind): \(text)")
-                #expect(!text.contains("s3cr3t-value"), "credential in \(event.kind): \(text)")
+                #expect(!text.contains(encodedSignature) && !text.contains(signature), "signature in event \(event.sequence): \(text)")
+                #expect(!text.contains("s3cr3t-value"), "credential in event \(event.sequence): \(text)")
             }
         }
         for line in harness.logLines.all {
             #expect(!line.contains(encodedSignature) && !line.contains("s3cr3t-value"))
         }
-        let put = try #require(harness.transcript.snapshot.first { $0.kind == "PUT" })
+        let put = try #require(harness.transcript.snapshot.first { $0.httpRequest?.method == "PUT" })
         let raw = String(decoding: put.raw, as: UTF8.self)
         #expect(raw.contains("Authorization: SharedAccessSignature sr=0ne00HTTPS1%2Fregistrations%2Fdevice-01&sig=REDACTED&se="))
-        #expect(put.summary.contains("sig=REDACTED"))
-        let other = try #require(harness.transcript.snapshot.last { $0.kind == "PUT" })
+        #expect(put.httpRequest?.headers.first { $0.name == "Authorization" }?.value.contains("sig=REDACTED") == true)
+        let other = try #require(harness.transcript.snapshot.last { $0.httpRequest?.method == "PUT" })
         #expect(String(decoding: other.raw, as: UTF8.self).contains("Authorization: REDACTED (19 characters)"))
     }
 
@@ -66,14 +73,14 @@ struct HTTPSTranscriptTests {
         _ = try harness.exchange(HTTPSHarness.request("PUT", HTTPSHarness.registerPath(), body: #"{"registrationId":"device-01"}"#,
                                                       headers: [("Authorization", try harness.token(key: HTTPSHarness.otherKey))]))
         let notes = harness.transcript.snapshot.filter { $0.direction == .local }
-        #expect(notes.contains { $0.kind == "REFUSE" && $0.status == 400 && $0.summary.contains("[DPS-HTTP-API-001]") })
-        #expect(notes.contains { $0.kind == "AUTH" && $0.summary.hasPrefix("attestation refused") })
+        #expect(notes.contains { if case .refused(400, .dpsHttpApi001?, _)? = $0.note { true } else { false } })
+        #expect(notes.contains { if case .attestationRefused? = $0.note { true } else { false } })
     }
 
     @Test("a connection closed by the device is noted")
     func closeNoted() throws {
         let harness = try HTTPSHarness()
         _ = try harness.channel.close().wait()
-        #expect(harness.transcript.snapshot.contains { $0.kind == "CLOSE" && $0.summary == "connection closed by the device" })
+        #expect(harness.transcript.snapshot.contains { $0.note == .closed(.peerClosed) })
     }
 }

@@ -32,7 +32,7 @@ struct MQTTSessionTests {
         try session.connect(username: username)
         #expect(try session.received() == [.connAck(MQTTConnAck(returnCode: .badUserNameOrPassword))])
         #expect(!session.isActive)
-        #expect(session.transcript.snapshot.contains { $0.kind == "REFUSE" })
+        #expect(session.transcript.snapshot.contains { if case .refused? = $0.note { true } else { false } })
     }
 
     @Test("protocol level 3 gets CONNACK 1 before the close (MQTT-3.1.1-3.1.2-2)")
@@ -61,8 +61,8 @@ struct MQTTSessionTests {
         // SUBSCRIBE with reserved flags 0000 instead of 0010.
         try session.send(bytes: [0x80, 0x06, 0x00, 0x01, 0x00, 0x01, 0x23, 0x01])
         #expect(!session.isActive)
-        let malformed = try #require(session.transcript.snapshot.first { $0.kind == "MALFORMED" })
-        #expect(malformed.summary.contains("MQTT-3.1.1-"))
+        let malformed = try #require(session.transcript.snapshot.first { if case .malformed? = $0.note { true } else { false } })
+        #expect(malformed.note?.requirement?.rawValue.hasPrefix("MQTT-3.1.1-") == true, "the broken MQTT rule is recorded as its requirement")
     }
 
     @Test("SUBSCRIBE: the response filter is granted QoS 1 even when QoS 2 is asked; other filters fail", arguments: [
@@ -89,7 +89,7 @@ struct MQTTSessionTests {
         _ = try session.received()
         try session.register()
         #expect(try session.received() == [.pubAck(packetIdentifier: 10)])
-        #expect(session.transcript.snapshot.contains { $0.kind == "DROP" })
+        #expect(session.transcript.snapshot.contains { if case .undelivered? = $0.note { true } else { false } })
     }
 
     @Test("register, poll, assigned: $rid echoed first, retry-after on 202, operationId reused")
@@ -164,8 +164,8 @@ struct MQTTSessionTests {
         let token = try ServiceFixture.token(clock: session.clock)
         let signature = try #require(try SASToken(parsing: token).signature.split(separator: "=").first)
         try session.connect(password: token)
-        let connect = try #require(session.transcript.snapshot.first { $0.kind == "CONNECT" })
-        let everything = String(decoding: connect.raw, as: UTF8.self) + connect.summary + (connect.payload ?? "")
+        let connect = try #require(session.transcript.snapshot.first { $0.mqttPacket?.kind == .connect })
+        let everything = String(decoding: connect.raw, as: UTF8.self) + String(decoding: try JSONEncoder().encode(connect), as: UTF8.self)
         #expect(!everything.contains(String(signature)))
         #expect(String(decoding: connect.raw, as: UTF8.self).contains("REDACTED"))
     }

@@ -81,7 +81,7 @@ struct ProvisioningServiceTests {
             return
         }
         clock.advance(by: .seconds(2))
-        guard case .refused(let response, _) = service.attest(ServiceFixture.identity(), credentials: DeviceCredentials(sasToken: token)) else {
+        guard case .refused(let response, _, _) = service.attest(ServiceFixture.identity(), credentials: DeviceCredentials(sasToken: token)) else {
             Issue.record("expired token was accepted")
             return
         }
@@ -92,13 +92,13 @@ struct ProvisioningServiceTests {
     func refusals() throws {
         let (service, clock) = make()
         for identity in [ServiceFixture.identity("nobody"), DeviceIdentity(idScope: "0ne99999999", registrationID: "dev-1", apiVersion: "2019-03-31")] {
-            guard case .refused(let response, _) = service.attest(identity, credentials: DeviceCredentials(sasToken: try ServiceFixture.token(clock: clock))) else {
+            guard case .refused(let response, _, _) = service.attest(identity, credentials: DeviceCredentials(sasToken: try ServiceFixture.token(clock: clock))) else {
                 Issue.record("\(identity) was accepted")
                 continue
             }
             #expect(try errorCode(response) == 404201)
         }
-        guard case .refused(let response, _) = service.attest(ServiceFixture.identity(), credentials: DeviceCredentials(sasToken: nil)) else {
+        guard case .refused(let response, _, _) = service.attest(ServiceFixture.identity(), credentials: DeviceCredentials(sasToken: nil)) else {
             Issue.record("no token was accepted")
             return
         }

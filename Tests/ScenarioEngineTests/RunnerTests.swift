@@ -30,7 +30,7 @@ struct RunnerTests {
         let result = await ScenarioRunner(catalogue: catalogue).run(scenarios[0])
         #expect(result.outcome == .fail)
         let failing = try #require(result.verdicts.first { $0.outcome == .fail })
-        #expect(failing.requirement == "DPS-FLOW-RESULT-001")
+        #expect(failing.requirement == .dpsFlowResult001)
         #expect(failing.observed.contains("assigned"))
         #expect(failing.expected.first?.contains("disabled") == true)
     }

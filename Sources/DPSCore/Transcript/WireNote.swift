@@ -52,6 +52,15 @@ public enum CloseCause: Sendable, Hashable, Codable {
     case error(String)
     /// The device closed it (device-side record).
     case byDevice
+
+    /// Whether the service ended the connection (a broken rule, a fault, a deadline, a full
+    /// service or a transport error) rather than the device.
+    public var isServiceInitiated: Bool {
+        switch self {
+        case .deviceDisconnected, .peerClosed, .byDevice: false
+        case .violation, .fault, .deadline, .overloaded, .error: true
+        }
+    }
 }
 
 /// A fault the fault plan enacted.

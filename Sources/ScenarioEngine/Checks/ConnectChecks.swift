@@ -85,9 +85,9 @@ enum ConnectChecks {
         if view.notes.contains(where: { if case .refused = $0.note { return true }; return false }) {
             return .skip("the service refused the connection; there was nothing to disconnect")
         }
-        if let closed = view.notes.last(where: { if case .closed(.violation) = $0.note { return true }; return false }),
+        if let closed = view.notes.last(where: { if case .closed(let cause) = $0.note { return cause.isServiceInitiated }; return false }),
            closed.event.connection == last.event.connection {
-            return .skip("the service closed the connection for a broken rule; there was nothing to disconnect")
+            return .skip("the service closed the device's last connection (\(closed.event.summary)); there was nothing to disconnect")
         }
         if last.packet.kind == .disconnect { return .pass(expected, "DISCONNECT", [last.event.sequence]) }
         let after = view.notes.last { $0.event.connection == last.event.connection }

@@ -69,9 +69,13 @@ enum FlowChecks {
             : .pass(["waits at least retry-after"], "\(checked) wait(s) honoured")
     }
 
-    /// DPS-FLOW-ERR-001: after a permanent error (4xx other than 429) the device sends no more requests.
+    /// DPS-FLOW-ERR-001: after a permanent error (4xx other than 429) to a register or poll the
+    /// device sends no more requests. A status lookup's error is not the registration's end: a
+    /// device told 404 (not registered yet) goes on to register.
     static let stopsAfterPermanentError = TranscriptCheck(.dpsFlowErr001) { context in
-        guard let error = context.view.responses.first(where: { (400..<500).contains($0.status) && $0.status != 429 }) else {
+        guard let error = context.view.responses.first(where: {
+            (400..<500).contains($0.status) && $0.status != 429 && $0.exchange.kind != .statusLookup
+        }) else {
             return .skip("the service sent no permanent error")
         }
         if let next = context.view.request(after: error.event) {
