@@ -27,7 +27,7 @@ struct ReliabilityMemoryTests {
         while try channel.readOutbound(as: ByteBuffer.self) != nil {}
     }
 
-    @Test("a bounded transcript keeps at most its window of events and bytes over 400 messages of 90 KB")
+    @Test("a bounded transcript keeps at most its window of events and bytes over 120 messages of 90 KB")
     func boundedTranscript() throws {
         let events = 64
         let rawBytes = 2048
@@ -42,7 +42,7 @@ struct ReliabilityMemoryTests {
         // 90 KB register bodies: a JSON DeviceRegistration with a large custom payload.
         let filler = String(repeating: "x", count: 90 * 1024)
         let body = Array(DeviceRegistration.wireText(registrationId: "dev-1", customPayloadJSON: "{\"filler\":\"\(filler)\"}").utf8)
-        let messages = 400
+        let messages = 120
         for index in 0..<messages {
             try send(.publish(MQTTPublish(topicName: DPSTopic.register(requestID: "r\(index)"), payload: body, qos: .atLeastOnce,
                                           packetIdentifier: UInt16(index % 60_000 + 1))), on: channel)
