@@ -23,22 +23,33 @@ final class OpenConnections: Sendable {
         for channel in open { try? await channel.close() }
     }
 
-    /// Waits until every connection open now has closed, or `limit` has passed; true when all closed.
+    /// Waits until every connection open now has closed, or `limit` has passed; true when all
+    /// closed. Returns at the limit even when a connection stays open (a device that never
+    /// disconnects): waiting on a close future cannot be cancelled, so nothing here awaits one.
     func awaitClosed(within limit: Duration) async -> Bool {
         let open = channels.withLock { Array($0.values) }
-        guard !open.isEmpty else { return true }
-        return await withTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                for channel in open { try? await channel.closeFuture.get() }
-                return true
-            }
-            group.addTask {
-                try? await Task.sleep(for: limit)
-                return false
-            }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first
+        guard let loop = open.first?.eventLoop else { return true }
+        let all = EventLoopFuture.andAllComplete(open.map(\.closeFuture), on: loop)
+        return await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+            let resumer = OnceResumer(continuation)
+            all.whenComplete { _ in resumer.resume(true) }
+            loop.scheduleTask(in: TimeAmount(limit)) { resumer.resume(false) }
+        }
+    }
+}
+
+/// Resumes a continuation once, whichever of several callers comes first.
+private final class OnceResumer: Sendable {
+    private let continuation: Mutex<CheckedContinuation<Bool, Never>?>
+
+    init(_ continuation: CheckedContinuation<Bool, Never>) {
+        self.continuation = Mutex(continuation)
+    }
+
+    func resume(_ value: Bool) {
+        continuation.withLock { pending in
+            pending?.resume(returning: value)
+            pending = nil
         }
     }
 }
