@@ -34,7 +34,8 @@ struct HTTPSRecorder: Sendable {
                                         textLimit: transcript.payloadTextLimit)
         let exchange = DPSExchange.response(to: kind, requestID: requestID(number), status: Int(head.status.code),
                                             retryAfter: head.headers.first(name: "retry-after"), body: reply.body)
-        let raw = Self.text(startLine: "\(head.version) \(head.status.code) \(head.status.reasonPhrase)", headers: record.headers, body: reply.body)
+        let raw = keepsRaw(bodySize: reply.body.count)
+            ? Self.text(startLine: "\(head.version) \(head.status.code) \(head.status.reasonPhrase)", headers: record.headers, body: reply.body) : []
         append(WireEvent(time: clock.now(), connection: connection, transport: .https, direction: .toDevice,
                          content: .httpResponse(record), exchange: exchange, raw: raw))
     }
@@ -73,10 +74,16 @@ struct HTTPSRecorder: Sendable {
         if let route = record.route {
             exchange = .request(route.kind, requestID: requestID(number), registrationID: route.registrationID, operationID: route.operationID)
         }
-        let raw = Self.text(startLine: "\(record.method) \(record.target) \(version)", headers: record.headers, body: body)
+        let raw = keepsRaw(bodySize: body.count) ? Self.text(startLine: "\(record.method) \(record.target) \(version)", headers: record.headers, body: body) : []
         logger.debug("\(connection) -> \(record.method) \(record.target) (\(bodySize) bytes)")
         return WireEvent(time: clock.now(), connection: connection, transport: .https, direction: .toService,
                          content: .httpRequest(record), exchange: exchange, raw: raw)
+    }
+
+    /// Whether a message with a body of `bodySize` keeps its raw text: a bounded transcript would
+    /// drop it anyway, so a large one is not built (and not scanned for signatures) at all.
+    private func keepsRaw(bodySize: Int) -> Bool {
+        transcript.payloadTextLimit.map { bodySize <= $0 } ?? true
     }
 
     private func append(_ event: WireEvent) {

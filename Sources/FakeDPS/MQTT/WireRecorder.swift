@@ -75,6 +75,9 @@ struct WireRecorder: Sendable {
             // The raw CONNECT carries the redacted credential, never the password itself.
             connect.password = Array(RedactedCredential(String(decoding: password, as: UTF8.self)).text.utf8)
             bytes = (try? MQTTPacket.connect(connect).encode()) ?? []
+        } else if let limit = transcript.payloadTextLimit, raw.count > limit {
+            // A bounded transcript would drop these raw bytes; they are not scanned for nothing.
+            bytes = []
         } else {
             bytes = Redaction.bytes(raw)
         }
