@@ -5,7 +5,24 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 
-/// A running fake DPS: the provisioning service and its front ends on one event-loop group.
+/// Where a fake's connections run.
+public enum FakeEventLoops: Sendable {
+    /// A group of its own with this many threads (at least 1), shut down with the server:
+    /// `serve`, where one busy connection must not hold up the others. `System.coreCount` by default.
+    case dedicated(threads: Int)
+    /// One event loop of a group the caller owns and shuts down: `run` gives each case one loop of
+    /// a group shared by all cases, so a case's events keep their single-threaded order.
+    case shared(any EventLoopGroup)
+
+    /// One thread per core.
+    public static var perCore: FakeEventLoops { .dedicated(threads: System.coreCount) }
+
+    /// One loop of NIO's process-wide group (one thread per core, never shut down), for servers
+    /// started one after another, like the cases of a run.
+    public static var sharedSingleton: FakeEventLoops { .shared(MultiThreadedEventLoopGroup.singleton) }
+}
+
+/// A running fake DPS: the provisioning service and its front ends on an event-loop group.
 public final class FakeDPSServer: Sendable {
     public let service: ProvisioningService
     public let transcript: Transcript
@@ -15,17 +32,20 @@ public final class FakeDPSServer: Sendable {
     public let mqttPort: Int
     /// The bound HTTPS port, or nil when the HTTPS front end is off.
     public let httpsPort: Int?
-    private let group: MultiThreadedEventLoopGroup
+    /// The group the server created, shut down by `stop`; nil when it runs on a shared one.
+    private let ownedGroup: MultiThreadedEventLoopGroup?
     private let mqtt: TLSListener
     private let https: TLSListener?
+    private let gate: ConnectionGate
 
     private init(service: ProvisioningService, transcript: Transcript, tls: TLSMaterial, host: String,
-                 group: MultiThreadedEventLoopGroup, mqtt: TLSListener, https: TLSListener?) {
+                 ownedGroup: MultiThreadedEventLoopGroup?, gate: ConnectionGate, mqtt: TLSListener, https: TLSListener?) {
         self.service = service
         self.transcript = transcript
         self.tls = tls
         self.host = host
-        self.group = group
+        self.ownedGroup = ownedGroup
+        self.gate = gate
         self.mqtt = mqtt
         self.mqttPort = mqtt.port
         self.https = https
@@ -33,33 +53,50 @@ public final class FakeDPSServer: Sendable {
     }
 
     /// Starts the fake on `host` (127.0.0.1 by default: loopback only) with fresh TLS material.
-    /// `httpsPort` nil leaves the HTTPS front end off; 0 picks a free port.
+    /// `httpsPort` nil leaves the HTTPS front end off; 0 picks a free port. `limits` are the
+    /// connection deadlines and the connection limit of both front ends together.
     public static func start(configuration: ServiceConfiguration, clock: any DPSClock, host: String = "127.0.0.1",
                              mqttPort: Int = 0, httpsPort: Int? = nil, transcript: Transcript = Transcript(),
-                             logger: Logger = Logger(label: "dpsconform.fake")) async throws -> FakeDPSServer {
+                             logger: Logger = Logger(label: "dpsconform.fake"), limits: ConnectionLimits = .defaults,
+                             eventLoops: FakeEventLoops = .perCore) async throws -> FakeDPSServer {
         let tls = try TLSMaterial.generate(fault: configuration.serverTLS.certificateFault)
         let context = try ServerTLSContext.make(material: tls, versions: configuration.serverTLS.versions)
         let service = ProvisioningService(configuration: configuration, clock: clock)
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let ownedGroup: MultiThreadedEventLoopGroup?
+        let group: any EventLoopGroup
+        switch eventLoops {
+        case .dedicated(let threads):
+            let created = MultiThreadedEventLoopGroup(numberOfThreads: max(1, threads))
+            ownedGroup = created
+            group = created
+        case .shared(let shared):
+            ownedGroup = nil
+            group = shared.next()
+        }
+        let gate = ConnectionGate(limit: max(1, limits.maximumConnections))
         do {
-            let mqtt = try await MQTTFrontEnd.start(group: group, host: host, port: mqttPort, tls: context,
-                                                    service: service, transcript: transcript, logger: logger)
+            let mqtt = try await MQTTFrontEnd.start(group: group, host: host, port: mqttPort, tls: context, service: service,
+                                                    transcript: transcript, logger: logger, limits: limits, gate: gate)
             var https: TLSListener?
             if let httpsPort {
                 do {
-                    https = try await HTTPSFrontEnd.start(group: group, host: host, port: httpsPort, tls: context,
-                                                          service: service, transcript: transcript, logger: logger)
+                    https = try await HTTPSFrontEnd.start(group: group, host: host, port: httpsPort, tls: context, service: service,
+                                                          transcript: transcript, logger: logger, limits: limits, gate: gate)
                 } catch {
                     await mqtt.stop()
                     throw error
                 }
             }
-            return FakeDPSServer(service: service, transcript: transcript, tls: tls, host: host, group: group, mqtt: mqtt, https: https)
+            return FakeDPSServer(service: service, transcript: transcript, tls: tls, host: host, ownedGroup: ownedGroup, gate: gate,
+                                 mqtt: mqtt, https: https)
         } catch {
-            try? await group.shutdownGracefully()
+            try? await ownedGroup?.shutdownGracefully()
             throw error
         }
     }
+
+    /// Connections open now, over both front ends (refused ones are not counted).
+    public var openConnectionCount: Int { gate.count }
 
     /// The endpoint description for clients; `caFile` is where the caller wrote the CA.
     public func endpoint(caFile: String?) -> ServiceEndpoint {
@@ -79,6 +116,12 @@ public final class FakeDPSServer: Sendable {
     public func stop() async {
         await mqtt.stop()
         await https?.stop()
-        try? await group.shutdownGracefully()
+        if let ownedGroup {
+            try? await ownedGroup.shutdownGracefully()
+        } else {
+            // On a shared group the accepted connections are closed here; the group lives on.
+            await mqtt.connections.closeAll()
+            await https?.connections.closeAll()
+        }
     }
 }

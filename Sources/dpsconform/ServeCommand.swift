@@ -9,7 +9,14 @@ import Inputs
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Start the built-in fake DPS and write its endpoint file (host, ports, ID scope, CA path).")
+        abstract: "Start the built-in fake DPS and write its endpoint file (host, ports, ID scope, CA path).",
+        discussion: """
+            Every phase of a connection has a deadline (TLS handshake, CONNECT, MQTT idle, HTTP request \
+            head, body, keep-alive idle); a connection that misses one is closed. At most --max-connections \
+            are open at once; the next is accepted and closed at once. Memory stays bounded: a window of \
+            the newest wire events is kept (large payloads as SHA-256 and length), operations are kept \
+            --operation-retention seconds. See docs/enrollments.md, "Connection limits of serve".
+            """)
 
     @Option(name: .long, help: "Address to listen on (loopback by default).")
     var host: String = "127.0.0.1"
@@ -38,6 +45,39 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "How a failed attestation surfaces on MQTT: respond401 or connackNotAuthorized.")
     var authFailure: String = MQTTAuthFailureMode.respond401.rawValue
 
+    @Option(name: .long, help: "Event-loop threads serving connections (default: one per core, \(ProcessInfo.processInfo.activeProcessorCount) here).")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(name: .long, help: "Open connections over both front ends; the next is accepted and closed at once, recorded as overloaded.")
+    var maxConnections: Int = ConnectionLimits.defaults.maximumConnections
+
+    @Option(name: .long, help: "Seconds from accept to the end of the TLS handshake.")
+    var tlsHandshakeTimeout: Double = ConnectionLimits.defaults.tlsHandshake.seconds
+
+    @Option(name: .long, help: "Seconds from the TLS handshake to a whole MQTT CONNECT.")
+    var connectTimeout: Double = ConnectionLimits.defaults.connect.seconds
+
+    @Option(name: .long, help: "Seconds an MQTT connection with keepalive 0 may go without a whole packet (with a keepalive, 1.5 times it applies).")
+    var mqttIdleTimeout: Double = ConnectionLimits.defaults.mqttIdle.seconds
+
+    @Option(name: .long, help: "Seconds from the TLS handshake or a request's first byte to its whole HTTP head.")
+    var requestHeadTimeout: Double = ConnectionLimits.defaults.requestHead.seconds
+
+    @Option(name: .long, help: "Seconds from an HTTP request head to the end of its body.")
+    var requestBodyTimeout: Double = ConnectionLimits.defaults.requestBody.seconds
+
+    @Option(name: .long, help: "Seconds an HTTP keep-alive connection may wait for its next request.")
+    var httpIdleTimeout: Double = ConnectionLimits.defaults.httpIdle.seconds
+
+    @Option(name: .long, help: "Seconds a registration operation is kept after it was created; later polls for it get 404.")
+    var operationRetention: Double = 3600
+
+    @Option(name: .long, help: "Wire events kept in memory (the newest; older ones are dropped).")
+    var transcriptEvents: Int = 5_000
+
+    @Option(name: .long, help: "Raw bytes and payload text kept per event; larger payloads are kept as SHA-256 and length.")
+    var transcriptBytes: Int = 4 * 1024
+
     func validate() throws {
         guard (0...65535).contains(mqttPort) else { throw ValidationError("--mqtt-port must be 0...65535") }
         if let httpsPort, !(0...65535).contains(httpsPort) { throw ValidationError("--https-port must be 0...65535") }
@@ -46,6 +86,16 @@ struct ServeCommand: AsyncParsableCommand {
         guard MQTTAuthFailureMode(rawValue: authFailure) != nil else {
             throw ValidationError("--auth-failure must be one of: \(MQTTAuthFailureMode.allCases.map(\.rawValue).joined(separator: ", "))")
         }
+        guard (1...1024).contains(threads) else { throw ValidationError("--threads must be 1...1024") }
+        guard (1...1_000_000).contains(maxConnections) else { throw ValidationError("--max-connections must be 1...1000000") }
+        for (name, value) in [("--tls-handshake-timeout", tlsHandshakeTimeout), ("--connect-timeout", connectTimeout),
+                              ("--mqtt-idle-timeout", mqttIdleTimeout), ("--request-head-timeout", requestHeadTimeout),
+                              ("--request-body-timeout", requestBodyTimeout), ("--http-idle-timeout", httpIdleTimeout),
+                              ("--operation-retention", operationRetention)] {
+            guard value.isFinite, value > 0, value <= 86_400 else { throw ValidationError("\(name) must be more than 0 and at most 86400 seconds") }
+        }
+        guard (1...10_000_000).contains(transcriptEvents) else { throw ValidationError("--transcript-events must be 1...10000000") }
+        guard (0...(1 << 20)).contains(transcriptBytes) else { throw ValidationError("--transcript-bytes must be 0...1048576") }
         do { try IDScope.validate(idScope) } catch let error as DPSCoreError { throw ValidationError("--id-scope: \(error.reason)") }
     }
 
@@ -60,13 +110,21 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.assigningPolls = assigningPolls
         configuration.retryAfterSeconds = retryAfter
         configuration.mqttAuthFailure = MQTTAuthFailureMode(rawValue: authFailure) ?? .respond401
+        configuration.operationRetention = .seconds(operationRetention)
+        let limits = ConnectionLimits(tlsHandshake: .seconds(tlsHandshakeTimeout), connect: .seconds(connectTimeout),
+                                      mqttIdle: .seconds(mqttIdleTimeout), requestHead: .seconds(requestHeadTimeout),
+                                      requestBody: .seconds(requestBodyTimeout), httpIdle: .seconds(httpIdleTimeout),
+                                      maximumConnections: maxConnections)
+        // A long-running service keeps a bounded window of the wire, never every packet.
+        let transcript = Transcript(retention: .bounded(events: transcriptEvents, rawBytes: transcriptBytes))
 
         var logger = Logger(label: "dpsconform.serve") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = .info
         let server: FakeDPSServer
         do {
             server = try await FakeDPSServer.start(configuration: configuration, clock: SystemClock(), host: host,
-                                                   mqttPort: mqttPort, httpsPort: httpsPort, logger: logger)
+                                                   mqttPort: mqttPort, httpsPort: httpsPort, transcript: transcript, logger: logger,
+                                                   limits: limits, eventLoops: .dedicated(threads: threads))
         } catch {
             throw Failure(status: ExitStatus.harnessFailed, message: "cannot listen on \(host):\(mqttPort): \(error)")
         }

@@ -13,13 +13,15 @@ public struct HTTPRequestRecord: Sendable, Hashable, Codable {
     /// Why the method and target name no DPS operation, when they do not.
     public var routeError: DPSRouteError?
 
-    public init(method: String, target: String, version: String, headers: [(name: String, value: String)], body: [UInt8], bodySize: Int? = nil) {
+    /// `textLimit`: a body larger than this is kept as its digest only (a bounded transcript).
+    public init(method: String, target: String, version: String, headers: [(name: String, value: String)], body: [UInt8], bodySize: Int? = nil,
+                textLimit: Int? = nil) {
         self.method = method
         self.target = Redaction.text(target)
         self.version = version
         self.headers = headers.map { HTTPFieldRecord(name: $0.name, value: $0.value) }
         self.bodySize = bodySize ?? body.count
-        self.body = body.isEmpty ? nil : PayloadText(body)
+        self.body = body.isEmpty ? nil : PayloadText(body, textLimit: textLimit)
         do throws(DPSRouteError) {
             route = try DPSRoute(method: method, target: target)
         } catch {
@@ -45,12 +47,12 @@ public struct HTTPResponseRecord: Sendable, Hashable, Codable {
     public var bodySize: Int
     public var body: PayloadText?
 
-    public init(status: Int, reason: String, headers: [(name: String, value: String)], body: [UInt8]) {
+    public init(status: Int, reason: String, headers: [(name: String, value: String)], body: [UInt8], textLimit: Int? = nil) {
         self.status = status
         self.reason = reason
         self.headers = headers.map { HTTPFieldRecord(name: $0.name, value: $0.value) }
         self.bodySize = body.count
-        self.body = body.isEmpty ? nil : PayloadText(body)
+        self.body = body.isEmpty ? nil : PayloadText(body, textLimit: textLimit)
     }
 
     public func header(_ name: String) -> String? {

@@ -69,14 +69,15 @@ public struct MQTTPublishRecord: Sendable, Hashable, Codable {
     public var payloadSize: Int
     public var payload: PayloadText?
 
-    public init(topic: String, qos: Int, duplicate: Bool, retain: Bool, packetID: Int?, payload: [UInt8]) {
+    /// `textLimit`: a payload larger than this is kept as its digest only (a bounded transcript).
+    public init(topic: String, qos: Int, duplicate: Bool, retain: Bool, packetID: Int?, payload: [UInt8], textLimit: Int? = nil) {
         self.topic = topic
         self.qos = qos
         self.duplicate = duplicate
         self.retain = retain
         self.packetID = packetID
         self.payloadSize = payload.count
-        self.payload = payload.isEmpty ? nil : PayloadText(payload)
+        self.payload = payload.isEmpty ? nil : PayloadText(payload, textLimit: textLimit)
     }
 }
 

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// The one redaction rule of every transcript, log and report: a SAS token keeps everything but
@@ -65,17 +66,35 @@ public struct RedactedCredential: Sendable, Hashable, Codable {
 
 /// A payload or body as text: lossy UTF-8 with SAS signatures redacted, the first `limit` bytes
 /// kept; `truncated` says when more was sent (the record's size field has the full size).
+/// A bounded transcript (`serve`) keeps a large payload as its digest only: no text,
+/// `truncated`, and `sha256` of the redacted payload, so memory per event stays small while
+/// equal payloads can still be recognised.
 public struct PayloadText: Sendable, Hashable, Codable {
     /// Bytes of text kept per payload in a transcript.
     public static let limit = 16 * 1024
 
     public var text: String
     public var truncated: Bool
+    /// Lower-case hex SHA-256 of the whole payload after redaction, when only the digest was kept.
+    public var sha256: String?
 
     public init(_ bytes: [UInt8]) {
-        let kept = bytes.count > Self.limit ? Array(bytes.prefix(Self.limit)) : bytes
-        text = String(decoding: Redaction.bytes(kept), as: UTF8.self)
-        truncated = bytes.count > Self.limit
+        self.init(bytes, textLimit: nil)
+    }
+
+    /// `bytes` as text when it is at most `textLimit` bytes (nil: up to `limit` of text), else
+    /// as its digest only.
+    public init(_ bytes: [UInt8], textLimit: Int?) {
+        if let textLimit, bytes.count > textLimit {
+            text = ""
+            truncated = true
+            sha256 = SHA256.hash(data: Redaction.bytes(bytes)).map { String(format: "%02x", $0) }.joined()
+        } else {
+            let kept = bytes.count > Self.limit ? Array(bytes.prefix(Self.limit)) : bytes
+            text = String(decoding: Redaction.bytes(kept), as: UTF8.self)
+            truncated = bytes.count > Self.limit
+            sha256 = nil
+        }
     }
 
     /// The bytes of the kept text.

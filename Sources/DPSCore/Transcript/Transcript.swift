@@ -4,9 +4,9 @@ import Synchronization
 /// An append-only, thread-safe record of the wire events of one run, from every connection.
 ///
 /// A scenario run keeps everything (`.complete`); a long-running `serve` keeps a bounded window
-/// (`.bounded`): the newest events up to a count, with raw bytes above a size dropped (the
-/// records keep their sizes and at most `PayloadText.limit` bytes of text each), so memory
-/// stays bounded however long the service runs.
+/// (`.bounded`): the newest events up to a count, with raw bytes above a size dropped and
+/// payloads above that size kept as digest and length (`payloadTextLimit`, applied by the
+/// recorders that make the records), so memory stays bounded however long the service runs.
 public final class Transcript: Sendable {
     public enum Retention: Sendable, Hashable {
         /// Every event, with its raw bytes.
@@ -27,6 +27,13 @@ public final class Transcript: Sendable {
 
     public init(retention: Retention = .complete) {
         self.retention = retention
+    }
+
+    /// The largest payload or body a record made for this transcript keeps as text; larger ones
+    /// are kept as digest and length. nil (complete retention): up to `PayloadText.limit` of text.
+    public var payloadTextLimit: Int? {
+        if case .bounded(_, let rawBytes) = retention { return rawBytes }
+        return nil
     }
 
     /// Appends `event`, giving it the next sequence number; returns that number.

@@ -33,13 +33,22 @@ final class HTTPRequestAssembler: ChannelInboundHandler {
 
     private let maximumBodySize: Int
     private var state: State = .idle
+    /// Told when a head has arrived and when a body has ended, for the phase deadlines.
+    private let deadlines: HTTPDeadlineHandler?
 
-    init(maximumBodySize: Int) {
+    init(maximumBodySize: Int, deadlines: HTTPDeadlineHandler? = nil) {
         self.maximumBodySize = maximumBodySize
+        self.deadlines = deadlines
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch (unwrapInboundIn(data), state) {
+        let part = unwrapInboundIn(data)
+        switch part {
+        case .head: deadlines?.headReceived()
+        case .end: deadlines?.requestEnded()
+        case .body: break
+        }
+        switch (part, state) {
         case (.head(let head), _):
             if let declared = head.headers.first(name: "content-length").flatMap({ Int($0) }), declared > maximumBodySize {
                 state = .discarding

@@ -24,10 +24,29 @@ final class HTTPSExchangeHandler: ChannelInboundHandler {
     private var requestCount = 0
     private var answering: DeviceRequestKind?
 
-    init(service: ProvisioningService, recorder: HTTPSRecorder, connection: ConnectionInfo) {
+    private let deadlines: HTTPDeadlineHandler?
+
+    init(service: ProvisioningService, recorder: HTTPSRecorder, connection: ConnectionInfo, deadlines: HTTPDeadlineHandler? = nil) {
         self.service = service
         self.recorder = recorder
         self.connection = connection
+        self.deadlines = deadlines
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        deadlines?.expired = { [weak self, weak context] deadline in
+            guard let context else { return }
+            self?.expire(deadline, context: context)
+        }
+    }
+
+    /// A phase deadline ran out (TLS handshake, request head, body, keep-alive idle): the close is
+    /// recorded with its phase and limit, and the connection closed without an answer.
+    private func expire(_ deadline: DeadlineExpired, context: ChannelHandlerContext) {
+        guard !closing else { return }
+        closing = true
+        recorder.note(.closed(deadline.cause))
+        context.close(promise: nil)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -187,6 +206,8 @@ final class HTTPSExchangeHandler: ChannelInboundHandler {
         if !reply.body.isEmpty && request.method != .HEAD {
             context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: reply.body)))), promise: nil)
         }
+        // Before the end is written: writing it releases a pipelined request, whose head starts its own deadline.
+        deadlines?.responseEnding(keepAlive: keepAlive)
         let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
         guard !keepAlive else { return }
         closing = true

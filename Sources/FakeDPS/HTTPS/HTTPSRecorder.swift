@@ -30,10 +30,12 @@ struct HTTPSRecorder: Sendable {
 
     func response(_ reply: HTTPSReply, head: HTTPResponseHead, answering kind: DeviceRequestKind?, number: Int) {
         let headers = head.headers.map { (name: $0.name, value: $0.value) }
-        let record = HTTPResponseRecord(status: Int(head.status.code), reason: head.status.reasonPhrase, headers: headers, body: reply.body)
+        let record = HTTPResponseRecord(status: Int(head.status.code), reason: head.status.reasonPhrase, headers: headers, body: reply.body,
+                                        textLimit: transcript.payloadTextLimit)
         let exchange = DPSExchange.response(to: kind, requestID: requestID(number), status: Int(head.status.code),
                                             retryAfter: head.headers.first(name: "retry-after"), body: reply.body)
-        let raw = Self.text(startLine: "\(head.version) \(head.status.code) \(head.status.reasonPhrase)", headers: record.headers, body: reply.body)
+        let raw = keepsRaw(bodySize: reply.body.count)
+            ? Self.text(startLine: "\(head.version) \(head.status.code) \(head.status.reasonPhrase)", headers: record.headers, body: reply.body) : []
         append(WireEvent(time: clock.now(), connection: connection, transport: .https, direction: .toDevice,
                          content: .httpResponse(record), exchange: exchange, raw: raw))
     }
@@ -59,8 +61,8 @@ struct HTTPSRecorder: Sendable {
         CertificateEvents.record(chain, connection: connection, into: transcript, at: clock.now())
     }
 
-    func note(_ note: WireNote) {
-        let event = WireEvent.note(note, time: clock.now(), connection: connection, transport: .https)
+    func note(_ note: WireNote, transport: WireEvent.Transport = .https) {
+        let event = WireEvent.note(note, time: clock.now(), connection: connection, transport: transport)
         logger.info("\(connection) \(event.label) \(event.summary)")
         append(event)
     }
@@ -68,15 +70,22 @@ struct HTTPSRecorder: Sendable {
     private func requestEvent(_ head: HTTPRequestHead, body: [UInt8], bodySize: Int, number: Int) -> WireEvent {
         let headers = head.headers.map { (name: $0.name, value: $0.value) }
         let version = "\(head.version)"
-        let record = HTTPRequestRecord(method: head.method.rawValue, target: head.uri, version: version, headers: headers, body: body, bodySize: bodySize)
+        let record = HTTPRequestRecord(method: head.method.rawValue, target: head.uri, version: version, headers: headers, body: body, bodySize: bodySize,
+                                       textLimit: transcript.payloadTextLimit)
         var exchange: DPSExchange?
         if let route = record.route {
             exchange = .request(route.kind, requestID: requestID(number), registrationID: route.registrationID, operationID: route.operationID)
         }
-        let raw = Self.text(startLine: "\(record.method) \(record.target) \(version)", headers: record.headers, body: body)
+        let raw = keepsRaw(bodySize: body.count) ? Self.text(startLine: "\(record.method) \(record.target) \(version)", headers: record.headers, body: body) : []
         logger.debug("\(connection) -> \(record.method) \(record.target) (\(bodySize) bytes)")
         return WireEvent(time: clock.now(), connection: connection, transport: .https, direction: .toService,
                          content: .httpRequest(record), exchange: exchange, raw: raw)
+    }
+
+    /// Whether a message with a body of `bodySize` keeps its raw text: a bounded transcript would
+    /// drop it anyway, so a large one is not built (and not scanned for signatures) at all.
+    private func keepsRaw(bodySize: Int) -> Bool {
+        transcript.payloadTextLimit.map { bodySize <= $0 } ?? true
     }
 
     private func append(_ event: WireEvent) {

@@ -2,6 +2,7 @@ import DPSCore
 import MQTTWire
 import NIOCore
 import NIOSSL
+import NIOTLS
 
 /// One device's MQTT session with the fake DPS (Microsoft Learn iot-dps-mqtt-support): CONNECT, SUBSCRIBE to the
 /// response filter, register and poll PUBLISHes answered on the response topic.
@@ -24,17 +25,25 @@ final class MQTTSessionHandler: ChannelInboundHandler {
     private var nextPacketIdentifier: UInt16 = 1
 
     private let subscribers: SubscriberRegistry
+    private let limits: ConnectionLimits
+    /// The CONNECT deadline, then the idle deadline between whole packets.
+    private var timer = PhaseTimer()
+    /// The CONNECT's keepalive; 0 means none (then `limits.mqttIdle` applies).
+    private var keepAliveSeconds: UInt16 = 0
 
-    init(service: ProvisioningService, recorder: WireRecorder, connection: ConnectionInfo, subscribers: SubscriberRegistry = SubscriberRegistry()) {
+    init(service: ProvisioningService, recorder: WireRecorder, connection: ConnectionInfo, subscribers: SubscriberRegistry = SubscriberRegistry(),
+         limits: ConnectionLimits = .defaults) {
         self.service = service
         self.recorder = recorder
         self.connection = connection
         self.subscribers = subscribers
+        self.limits = limits
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let framed = unwrapInboundIn(data)
         recorder.inbound(framed.packet, raw: framed.raw, registrationID: registrationID)
+        defer { if case .connected = state { restartIdleDeadline(context) } }
         switch (state, framed.packet) {
         case (.closed, _):
             return
@@ -46,8 +55,8 @@ final class MQTTSessionHandler: ChannelInboundHandler {
             close(context, .violation(RequirementID(mqttRule: MQTTRule.secondConnect.id) ?? .harness, reason: "second CONNECT on one connection"))
         case (.connected(let identity, let attestation), .publish(let publish)):
             handlePublish(publish, identity: identity, attestation: attestation, context: context)
-        case (.connected(let identity, _), .subscribe(let subscribe)):
-            handleSubscribe(subscribe, identity: identity, context: context)
+        case (.connected(let identity, let attestation), .subscribe(let subscribe)):
+            handleSubscribe(subscribe, identity: identity, attestation: attestation, context: context)
         case (.connected, .unsubscribe(let unsubscribe)):
             if unsubscribe.topicFilters.contains(DPSTopic.responseFilter) { subscribed = false }
             send(.unsubAck(packetIdentifier: unsubscribe.packetIdentifier), context: context)
@@ -64,18 +73,36 @@ final class MQTTSessionHandler: ChannelInboundHandler {
         }
     }
 
-    /// Keepalive 0 turns the mechanism off (pitfall I); otherwise a silent client is dropped after
-    /// one and a half keepalive periods (MQTT-3.1.1-3.1.2-24), in real time.
-    private func enforceKeepAlive(seconds: UInt16, context: ChannelHandlerContext) {
-        guard seconds > 0 else { return }
-        let limit = TimeAmount.milliseconds(Int64(seconds) * 1500)
-        try? context.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: limit), position: .first)
+    /// The deadline for the next whole packet, in real time, restarted after each one. With a
+    /// keepalive, a silent client is dropped after one and a half keepalive periods
+    /// (MQTT-3.1.1-3.1.2-24); keepalive 0 turns that mechanism off (pitfall I), and then the
+    /// fake's own idle limit applies, so a connection cannot sit idle for ever. Counting whole
+    /// packets (not bytes) also ends a packet trickled a byte at a time.
+    private func restartIdleDeadline(_ context: ChannelHandlerContext) {
+        let limit: Duration = keepAliveSeconds > 0 ? .milliseconds(Int64(keepAliveSeconds) * 1500) : limits.mqttIdle
+        timer.start(.mqttIdle, limit: limit, on: context.eventLoop) { [self, context] expired in
+            expire(expired, context: context)
+        }
+    }
+
+    private func expire(_ expired: DeadlineExpired, context: ChannelHandlerContext) {
+        if expired.phase == .mqttIdle, keepAliveSeconds > 0 {
+            close(context, .violation(RequirementID(mqttRule: MQTTRule.keepAliveExpired.id) ?? .harness, reason: "no packet within 1.5 times the keepalive"))
+        } else {
+            close(context, expired.cause)
+        }
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read {
-            close(context, .violation(RequirementID(mqttRule: MQTTRule.keepAliveExpired.id) ?? .harness, reason: "no packet within 1.5 times the keepalive"))
+        if let expired = event as? DeadlineExpired {
+            // The TLS handshake's deadline, from the handler above TLS.
+            close(context, expired.cause)
             return
+        }
+        if case .handshakeCompleted? = event as? TLSUserEvent, case .awaitingConnect = state {
+            timer.start(.connect, limits: limits, on: context.eventLoop) { [self, context] expired in
+                expire(expired, context: context)
+            }
         }
         context.fireUserInboundEventTriggered(event)
     }
@@ -99,7 +126,8 @@ final class MQTTSessionHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        if case .connected(let identity, _) = state { subscribers.remove(identity.registrationID, channel: context.channel) }
+        timer.cancel()
+        if case .connected(let identity, _) = state { subscribers.remove(identity, channel: context.channel) }
         if case .closed = state {} else { recorder.note(.closed(.peerClosed)) }
         state = .closed
         context.fireChannelInactive()
@@ -145,7 +173,7 @@ final class MQTTSessionHandler: ChannelInboundHandler {
             break
         }
         state = .connected(identity, attestation)
-        enforceKeepAlive(seconds: connect.keepAliveSeconds, context: context)
+        keepAliveSeconds = connect.keepAliveSeconds
         recorder.log("CONNECT \(identity.registrationID) accepted (api-version \(identity.apiVersion))")
         if case .withholdAcknowledgement? = fault {
             recorder.note(.fault(.acknowledgementWithheld(.connAck)))
@@ -155,7 +183,7 @@ final class MQTTSessionHandler: ChannelInboundHandler {
         sendLater(.connAck(MQTTConnAck(sessionPresent: false, returnCode: .accepted)), fault: fault, context: context)
     }
 
-    private func handleSubscribe(_ subscribe: MQTTSubscribe, identity: DeviceIdentity, context: ChannelHandlerContext) {
+    private func handleSubscribe(_ subscribe: MQTTSubscribe, identity: DeviceIdentity, attestation: AttestationOutcome, context: ChannelHandlerContext) {
         let fault = service.fault(for: .subscribe, registrationID: identity.registrationID)
         if case .dropConnection? = fault {
             close(context, .fault(reason: "connection dropped on SUBSCRIBE"))
@@ -170,8 +198,12 @@ final class MQTTSessionHandler: ChannelInboundHandler {
             // Only the response filter exists on DPS; QoS 2 is granted as 1 (Microsoft Learn iot-dps-mqtt-support, Microsoft Learn iot-dps-mqtt-support).
             guard subscription.topicFilter == DPSTopic.responseFilter else { return .failure }
             subscribed = true
-            service.rememberSubscription(of: identity.registrationID)
-            subscribers.add(identity.registrationID, channel: context.channel, recorder: recorder)
+            // Only a connection that attested as the device may receive answers to the device's
+            // other connections; one whose credentials were refused gets its own answers only.
+            if attestation.isVerified {
+                service.rememberSubscription(of: identity)
+                subscribers.add(identity, channel: context.channel, recorder: recorder)
+            }
             return .granted(min(subscription.requestedQoS, .atLeastOnce))
         }
         if case .withholdAcknowledgement? = fault {
@@ -242,11 +274,14 @@ final class MQTTSessionHandler: ChannelInboundHandler {
         // subscribing again is still answered (Python SDK after a TCP drop).
         let topicName = DPSTopic.response(status: response.status, rawRequestID: topic.rawRequestID,
                                           retryAfter: response.retryAfter, requestIDFirst: requestIDFirst)
-        if !subscribed, subscribers.deliver(topic: topicName, payload: response.body, to: identity.registrationID, except: context.channel) {
+        // Routing is by connection and attestation: the answer to a request from a connection whose
+        // credentials were refused never leaves that connection.
+        if !subscribed, attestation.isVerified,
+           subscribers.deliver(topic: topicName, payload: response.body, to: identity, except: context.channel) {
             recorder.note(.routed(status: response.status, toConnection: nil))
             return
         }
-        guard subscribed || (publish.dup && service.hasSubscribed(identity.registrationID)) else {
+        guard subscribed || (publish.dup && attestation.isVerified && service.hasSubscribed(identity)) else {
             // Like any broker, nothing is delivered without a subscription (DPS-MQTT-SUB-002).
             recorder.note(.undelivered(status: response.status, requirement: Self.undeliveredRequirement))
             return
@@ -297,7 +332,8 @@ final class MQTTSessionHandler: ChannelInboundHandler {
 
     private func close(_ context: ChannelHandlerContext, _ cause: CloseCause) {
         guard !isClosed else { return }
-        if case .connected(let identity, _) = state { subscribers.remove(identity.registrationID, channel: context.channel) }
+        timer.cancel()
+        if case .connected(let identity, _) = state { subscribers.remove(identity, channel: context.channel) }
         recorder.note(.closed(cause))
         state = .closed
         context.close(promise: nil)

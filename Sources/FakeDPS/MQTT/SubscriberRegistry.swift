@@ -3,10 +3,13 @@ import MQTTWire
 import NIOCore
 import Synchronization
 
-/// The live connections that subscribed to the response filter, per device. A response to a
-/// connection that did not subscribe goes to the device's subscribed connection, the way a broker
-/// routes by subscription: this is what lets `mosquitto_sub` and `mosquitto_pub`, two connections
-/// of one device, talk to the fake.
+/// The live connections that attested as a device (ID scope and registration ID) and subscribed
+/// to the response filter. A response to an attested connection that did not subscribe goes to
+/// another attested, subscribed connection of the same device, the way a broker routes by
+/// subscription: this is what lets `mosquitto_sub` and `mosquitto_pub`, two connections of one
+/// device, talk to the fake. Connections whose credentials were refused are never added, and
+/// their requests are never routed here, so no connection receives another device's answers or
+/// answers to a request some other, unauthenticated connection made.
 final class SubscriberRegistry: Sendable {
     private final class Subscriber: Sendable {
         let channel: any Channel
@@ -28,22 +31,24 @@ final class SubscriberRegistry: Sendable {
 
     private let subscribers = Mutex<[String: [ObjectIdentifier: Subscriber]]>([:])
 
-    func add(_ registrationID: String, channel: any Channel, recorder: WireRecorder) {
-        subscribers.withLock { $0[registrationID.lowercased(), default: [:]][ObjectIdentifier(channel)] = Subscriber(channel: channel, recorder: recorder) }
+    /// Adds `channel`, which attested as `device` and subscribed.
+    func add(_ device: DeviceIdentity, channel: any Channel, recorder: WireRecorder) {
+        subscribers.withLock { $0[device.routingKey, default: [:]][ObjectIdentifier(channel)] = Subscriber(channel: channel, recorder: recorder) }
     }
 
-    func remove(_ registrationID: String, channel: any Channel) {
+    func remove(_ device: DeviceIdentity, channel: any Channel) {
+        let key = device.routingKey
         subscribers.withLock { table in
-            table[registrationID.lowercased()]?[ObjectIdentifier(channel)] = nil
-            if table[registrationID.lowercased()]?.isEmpty ?? false { table[registrationID.lowercased()] = nil }
+            table[key]?[ObjectIdentifier(channel)] = nil
+            if table[key]?.isEmpty ?? false { table[key] = nil }
         }
     }
 
-    /// Sends a response PUBLISH to another live subscribed connection of `registrationID`;
-    /// false when there is none.
-    func deliver(topic: String, payload: [UInt8], to registrationID: String, except channel: any Channel) -> Bool {
+    /// Sends a response PUBLISH to another live, attested, subscribed connection of `device`;
+    /// false when there is none. The caller has checked that the requester attested as `device`.
+    func deliver(topic: String, payload: [UInt8], to device: DeviceIdentity, except channel: any Channel) -> Bool {
         let target = subscribers.withLock { table in
-            table[registrationID.lowercased()]?.values.first { $0.channel !== channel && $0.channel.isActive }
+            table[device.routingKey]?.values.first { $0.channel !== channel && $0.channel.isActive }
         }
         guard let target else { return false }
         let packet = MQTTPacket.publish(MQTTPublish(topicName: topic, payload: payload, qos: .atLeastOnce,

@@ -63,8 +63,8 @@ struct WireRecorder: Sendable {
         CertificateEvents.record(chain, connection: connection, into: transcript, at: clock.now())
     }
 
-    func note(_ note: WireNote) {
-        let event = WireEvent.note(note, time: clock.now(), connection: connection, transport: .mqtt)
+    func note(_ note: WireNote, transport: WireEvent.Transport = .mqtt) {
+        let event = WireEvent.note(note, time: clock.now(), connection: connection, transport: transport)
         logger.info("\(connection) \(event.label) \(event.summary)")
         transcript.append(event)
     }
@@ -75,17 +75,20 @@ struct WireRecorder: Sendable {
             // The raw CONNECT carries the redacted credential, never the password itself.
             connect.password = Array(RedactedCredential(String(decoding: password, as: UTF8.self)).text.utf8)
             bytes = (try? MQTTPacket.connect(connect).encode()) ?? []
+        } else if let limit = transcript.payloadTextLimit, raw.count > limit {
+            // A bounded transcript would drop these raw bytes; they are not scanned for nothing.
+            bytes = []
         } else {
             bytes = Redaction.bytes(raw)
         }
         let event = WireEvent(time: clock.now(), connection: connection, transport: .mqtt, direction: direction,
-                              content: .mqtt(Self.record(of: packet)), exchange: Self.exchange(of: packet, registrationID: registrationID), raw: bytes)
+                              content: .mqtt(Self.record(of: packet, textLimit: transcript.payloadTextLimit)), exchange: Self.exchange(of: packet, registrationID: registrationID), raw: bytes)
         logger.debug("\(connection) \(direction == .toService ? "->" : "<-") \(event.summary)")
         transcript.append(event)
     }
 
     /// The typed record of a decoded packet.
-    static func record(of packet: MQTTPacket) -> MQTTPacketRecord {
+    static func record(of packet: MQTTPacket, textLimit: Int? = nil) -> MQTTPacketRecord {
         switch packet {
         case .connect(let connect):
             .connect(MQTTConnectRecord(clientID: connect.clientIdentifier, username: connect.userName, password: connect.password,
@@ -93,7 +96,8 @@ struct WireRecorder: Sendable {
         case .connAck(let ack): .connAck(returnCode: Int(ack.returnCode.rawValue), sessionPresent: ack.sessionPresent)
         case .publish(let publish):
             .publish(MQTTPublishRecord(topic: publish.topicName, qos: Int(publish.qos.rawValue), duplicate: publish.dup, retain: publish.retain,
-                                       packetID: publish.packetIdentifier.map(Int.init), payload: publish.payload))
+                                       packetID: publish.packetIdentifier.map(Int.init), payload: publish.payload,
+                                       textLimit: textLimit))
         case .pubAck(let id): .pubAck(packetID: Int(id))
         case .pubRec(let id): .qos2Flow(.pubRec, packetID: Int(id))
         case .pubRel(let id): .qos2Flow(.pubRel, packetID: Int(id))

@@ -11,6 +11,10 @@ public struct DeviceIdentity: Sendable, Hashable {
         self.registrationID = registrationID
         self.apiVersion = apiVersion
     }
+
+    /// The device as responses are routed to it: ID scope and registration ID, both compared
+    /// case-insensitively (the API version does not matter).
+    public var routingKey: String { "\(idScope.lowercased())/\(registrationID.lowercased())" }
 }
 
 /// What a device presented to prove its identity.
@@ -49,6 +53,12 @@ public enum AttestationOutcome: Sendable, Hashable {
     case verified(EnrollmentMatch)
     /// The device was refused; the response that says why.
     case refused(ServiceResponse, reason: String, requirement: RequirementID? = nil)
+
+    /// Whether the device proved its identity.
+    public var isVerified: Bool {
+        if case .verified = self { return true }
+        return false
+    }
 
     /// The rule the credentials broke, when the refusal names one (SAS shape, resource, expiry,
     /// signature, derived key).

@@ -43,14 +43,15 @@ public final class ProvisioningService: Sendable {
         state.withLock { $0.faults.next(target, registrationID: registrationID, plan: configuration.faultPlan) }
     }
 
-    /// Notes that `registrationID` subscribed to the response filter.
-    public func rememberSubscription(of registrationID: String) {
-        _ = state.withLock { $0.subscribers.insert(registrationID.lowercased()) }
+    /// Notes that the device `identity` (ID scope and registration ID), attested, subscribed to
+    /// the response filter.
+    public func rememberSubscription(of identity: DeviceIdentity) {
+        _ = state.withLock { $0.subscribers.insert(identity.routingKey) }
     }
 
-    /// Whether `registrationID` has subscribed on any connection so far.
-    public func hasSubscribed(_ registrationID: String) -> Bool {
-        state.withLock { $0.subscribers.contains(registrationID.lowercased()) }
+    /// Whether the attested device `identity` has subscribed on any connection so far.
+    public func hasSubscribed(_ identity: DeviceIdentity) -> Bool {
+        state.withLock { $0.subscribers.contains(identity.routingKey) }
     }
 
     /// The answer a `.respond` fault gives instead of handling the request.
@@ -72,12 +73,23 @@ public final class ProvisioningService: Sendable {
         case .refused(let response, _, _): return response
         case .verified(let verified): match = verified
         }
+        state.withLock { $0.pruneIfDue(now: now, operationRetention: configuration.operationRetention, rateWindow: rateLimitWindow) }
         if let throttled = throttle(request, now: now) { return throttled }
         switch request.kind {
         case .register: return register(request, match: match, now: now)
         case .poll: return poll(request, now: now)
         case .statusLookup: return statusLookup(request, now: now)
         }
+    }
+
+    /// The longest window of the configured rate limits, in seconds: counters idle for longer are forgotten.
+    private var rateLimitWindow: TimeInterval {
+        [configuration.serviceLimit, configuration.pollLimit, configuration.registerLimit].compactMap { $0?.window.seconds }.max() ?? 0
+    }
+
+    /// Operations and rate-limit counters held now (for tests and `serve` diagnostics).
+    public var retainedState: (operations: Int, rateLimitKeys: Int) {
+        state.withLock { ($0.operations.count, $0.limiter.keyCount) }
     }
 
     /// 429 with retry-after when a limit is exceeded (Microsoft Learn DPS quotas and limits; register and poll are limited
@@ -187,6 +199,19 @@ struct ServiceState: Sendable {
     var limiter = RateLimiter()
     var faults = FaultCounters()
     var subscribers: Set<String> = []
+    /// When old operations and idle rate-limit counters were last dropped.
+    var lastPrune: Date?
+
+    /// Drops operations created more than `operationRetention` ago and rate-limit counters idle
+    /// for longer than `rateWindow`, at most once a second of clock time (each pass is linear).
+    mutating func pruneIfDue(now: Date, operationRetention: Duration?, rateWindow: TimeInterval) {
+        if let last = lastPrune, now.timeIntervalSince(last) < 1, now >= last { return }
+        lastPrune = now
+        if let retention = operationRetention?.seconds {
+            operations = operations.filter { now.timeIntervalSince($0.value.createdAt) <= retention }
+        }
+        limiter.prune(now: now, window: rateWindow)
+    }
 
     func latestResult(for registrationID: String) -> DeviceRegistrationResult? {
         operations.values.filter { $0.registrationID.lowercased() == registrationID.lowercased() && $0.result != nil }

@@ -32,4 +32,13 @@ struct RateLimiter: Sendable {
         }
         return max(1, Int((window - now.timeIntervalSince(oldest)).rounded(.up)))
     }
+
+    /// Forgets every key with no operation in the last `window` seconds (they admit as if new),
+    /// so counters of devices that went quiet do not accumulate.
+    mutating func prune(now: Date, window: TimeInterval) {
+        history = history.filter { _, times in times.last.map { now.timeIntervalSince($0) < window } ?? false }
+    }
+
+    /// Keys with recent operations.
+    var keyCount: Int { history.count }
 }

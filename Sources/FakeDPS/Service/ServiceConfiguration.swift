@@ -32,6 +32,11 @@ public struct ServiceConfiguration: Sendable {
     public var faultPlan = FaultPlan()
     /// TLS of the front ends: certificate faults and accepted versions.
     public var serverTLS = ServerTLSSettings()
+    /// How long a registration operation is kept after it was created (clock time); older ones
+    /// are forgotten, so a long-running fake's memory stays bounded (a poll for one is answered
+    /// 404 / 404202, as for any unknown operation). nil keeps every operation, as a scenario
+    /// case does; `serve` keeps them 3,600 s by default.
+    public var operationRetention: Duration?
 
     public init(idScope: String = "0ne0000FAKE", enrollments: EnrollmentSet = EnrollmentSet(), assigningPolls: Int = 1,
                 assigningTime: Duration = .zero, retryAfterSeconds: Int = 3, sasClockSkew: Duration = .seconds(300),

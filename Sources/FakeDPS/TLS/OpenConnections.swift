@@ -17,28 +17,39 @@ final class OpenConnections: Sendable {
 
     var count: Int { channels.withLock { $0.count } }
 
-    /// Waits until every connection open now has closed, or `limit` has passed; true when all closed.
-    /// `closeFuture` cannot be cancelled, so the two are raced without a task group (which would
-    /// wait for a connection that never closes, e.g. a device that lingers, however small `limit`).
+    /// Closes every connection still open and waits for the closes.
+    func closeAll() async {
+        let open = channels.withLock { Array($0.values) }
+        for channel in open { try? await channel.close() }
+    }
+
+    /// Waits until every connection open now has closed, or `limit` has passed; true when all
+    /// closed. Returns at the limit even when a connection stays open (a device that never
+    /// disconnects): waiting on a close future cannot be cancelled, so nothing here awaits one.
     func awaitClosed(within limit: Duration) async -> Bool {
         let open = channels.withLock { Array($0.values) }
         guard let loop = open.first?.eventLoop else { return true }
         let all = EventLoopFuture.andAllComplete(open.map(\.closeFuture), on: loop)
         return await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
-            let pending = Mutex<CheckedContinuation<Bool, Never>?>(continuation)
-            let finish: @Sendable (Bool) -> Void = { closed in
-                pending.withLock { waiting in
-                    defer { waiting = nil }
-                    return waiting
-                }?.resume(returning: closed)
-            }
-            let timer = loop.scheduleTask(in: .nanoseconds(Int64(limit.components.seconds) * 1_000_000_000 + limit.components.attoseconds / 1_000_000_000)) {
-                finish(false)
-            }
-            all.whenComplete { _ in
-                timer.cancel()
-                finish(true)
-            }
+            let resumer = OnceResumer(continuation)
+            all.whenComplete { _ in resumer.resume(true) }
+            loop.scheduleTask(in: TimeAmount(limit)) { resumer.resume(false) }
+        }
+    }
+}
+
+/// Resumes a continuation once, whichever of several callers comes first.
+private final class OnceResumer: Sendable {
+    private let continuation: Mutex<CheckedContinuation<Bool, Never>?>
+
+    init(_ continuation: CheckedContinuation<Bool, Never>) {
+        self.continuation = Mutex(continuation)
+    }
+
+    func resume(_ value: Bool) {
+        continuation.withLock { pending in
+            pending?.resume(returning: value)
+            pending = nil
         }
     }
 }

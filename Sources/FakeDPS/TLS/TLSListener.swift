@@ -1,10 +1,13 @@
+import DPSCore
 import NIOCore
 import NIOPosix
 import NIOSSL
 import Synchronization
 
-/// A TCP listener of the fake whose every connection starts with the shared TLS handler; each
-/// front end adds what sits above TLS. Connections are numbered per listener (`mqtt#1`, `https#1`).
+/// A TCP listener of the fake whose every connection starts with the shared TLS handler and its
+/// handshake deadline; each front end adds what sits above TLS. Connections are numbered per
+/// listener (`mqtt#1`, `https#1`). A connection over the server's limit is accepted and closed
+/// at once, its refusal recorded (`.closed(.overloaded(limit:))`), so a flood never hangs.
 final class TLSListener: Sendable {
     let channel: any Channel
     /// The bound port (the ephemeral one chosen for port 0).
@@ -19,7 +22,9 @@ final class TLSListener: Sendable {
     }
 
     /// Binds `host:port`; `above` adds the protocol handlers for each accepted connection.
+    /// `refused` records a connection turned away because `gate` was full.
     static func bind(group: any EventLoopGroup, host: String, port: Int, tls: NIOSSLContext, connectionPrefix: String,
+                     limits: ConnectionLimits, gate: ConnectionGate, refused: @escaping @Sendable (String, WireNote) -> Void,
                      above: @escaping @Sendable (ChannelPipeline.SynchronousOperations, ConnectionInfo) throws -> Void) async throws -> TLSListener {
         let counter = Atomic<Int>(0)
         let connections = OpenConnections()
@@ -30,10 +35,18 @@ final class TLSListener: Sendable {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let number = counter.add(1, ordering: .relaxed).newValue
-                    let info = ConnectionInfo(id: "\(connectionPrefix)#\(number)")
+                    let id = "\(connectionPrefix)#\(number)"
+                    guard gate.enter() else {
+                        refused(id, .closed(.overloaded(limit: gate.limit)))
+                        channel.close(promise: nil)
+                        return
+                    }
+                    channel.closeFuture.whenComplete { _ in gate.leave() }
+                    let info = ConnectionInfo(id: id)
                     connections.track(channel)
                     let sync = channel.pipeline.syncOperations
                     try sync.addHandler(ServerTLSContext.handler(context: tls) { info.recordPeerCertificates($0) })
+                    try sync.addHandler(HandshakeDeadlineHandler(limits: limits))
                     try above(sync, info)
                 }
             }

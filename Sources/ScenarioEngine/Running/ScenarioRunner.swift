@@ -13,6 +13,10 @@ public struct ScenarioRunner: Sendable {
     /// Wall-time limit of one case; a case that overruns ends in `error`, never in a hang.
     public var caseTimeout: Duration
     public var logger: Logger
+    /// Where each case's fake runs: by default one loop of a group shared by every case (NIO's
+    /// process-wide group), instead of a group made and shut down per case; one loop per case
+    /// keeps a case's events in their single-threaded order.
+    public var eventLoops: FakeEventLoops = .sharedSingleton
 
     public init(catalogue: RequirementCatalogue, caseTimeout: Duration = .seconds(120),
                 logger: Logger = Logger(label: "dpsconform.run", factory: { _ in SwiftLogNoOpLogHandler() })) {
@@ -50,7 +54,7 @@ public struct ScenarioRunner: Sendable {
         let server: FakeDPSServer
         do {
             server = try await FakeDPSServer.start(configuration: scenario.service, clock: clock, httpsPort: scenario.transport == .https ? 0 : nil,
-                                                   transcript: transcript, logger: logger)
+                                                   transcript: transcript, logger: logger, eventLoops: eventLoops)
         } catch {
             return harnessError("the fake DPS could not start: \(error)")
         }
