@@ -115,8 +115,8 @@ final class HTTPSExchangeHandler: ChannelInboundHandler {
         if case .refused(_, let reason, let requirement) = attestation {
             recorder.note(.attestationRefused(requirement: requirement, reason: Redaction.text(reason)))
         }
-        let fault = service.fault(for: Self.faultTarget(of: route.kind), registrationID: route.identity.registrationID)
-        if case .dropConnection? = fault {
+        let enactment = service.enactment(for: request)
+        if enactment.drop != nil {
             // HTTP has no acknowledgement of its own: before or after it, the request goes unanswered.
             recorder.note(.fault(.connectionDropped("instead of answering")))
             recorder.note(.closed(.fault(reason: "connection dropped instead of answering")))
@@ -124,28 +124,19 @@ final class HTTPSExchangeHandler: ChannelInboundHandler {
             context.close(promise: nil)
             return
         }
-        let response: ServiceResponse
-        switch fault {
-        case .respond(let status, let retryAfter, let errorCode, let body)?:
-            recorder.note(.fault(.responseOverridden(status: status)))
-            response = service.faultResponse(status: status, retryAfter: retryAfter, errorCode: errorCode, body: body)
-        case .modify(let modification)?:
-            recorder.note(.fault(.responseModified("\(modification)")))
-            response = modification.apply(to: service.handle(request, attestation: attestation))
-        case .withholdAcknowledgement?, .refuseConnection?, .refuseSubscription?:
-            recorder.note(.fault(.notApplicable(fault.map { "\($0)" } ?? "")))
-            response = service.handle(request, attestation: attestation)
-        case .delay?, .noResponse?, .dropConnection?, nil:
-            response = service.handle(request, attestation: attestation)
-        }
+        // HTTP has no acknowledgement to withhold, and no connection or subscription phase.
+        if enactment.withholdsAcknowledgement { recorder.note(.fault(.notApplicable("withholdAcknowledgement"))) }
+        if let inapplicable = enactment.inapplicable { recorder.note(.fault(.notApplicable("\(inapplicable)"))) }
+        let (response, note) = enactment.response(of: service, to: request, attestation: attestation)
+        if let note { recorder.note(.fault(note)) }
         recorder.exchange(request, response)
-        if case .noResponse? = fault {
+        if enactment.withholdsAnswer {
             // Later requests on this connection wait behind the unanswered one, as on a real server.
             recorder.note(.fault(.responseWithheld(status: response.status)))
             return
         }
         let reply = HTTPSReply.answer(response, route: route, authority: Self.authority(of: head, context: context), requestID: Self.requestID())
-        guard case .delay(let duration)? = fault else {
+        guard let duration = enactment.delay else {
             send(reply, request: head, keepAlive: head.isKeepAlive, context: context)
             return
         }
@@ -164,14 +155,6 @@ final class HTTPSExchangeHandler: ChannelInboundHandler {
         context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(nanoseconds)) { [self] in
             guard !closing else { return }
             send(reply, request: request, keepAlive: request.isKeepAlive, context: context)
-        }
-    }
-
-    private static func faultTarget(of kind: DeviceRequestKind) -> FaultTarget {
-        switch kind {
-        case .register: .register
-        case .poll: .poll
-        case .statusLookup: .statusLookup
         }
     }
 

@@ -180,7 +180,7 @@ final class MQTTSessionHandler: ChannelInboundHandler {
             return
         }
         // DPS keeps no session state whatever the CleanSession flag (pitfall H).
-        sendLater(.connAck(MQTTConnAck(sessionPresent: false, returnCode: .accepted)), fault: fault, context: context)
+        sendLater(.connAck(MQTTConnAck(sessionPresent: false, returnCode: .accepted)), delay: fault?.delay, context: context)
     }
 
     private func handleSubscribe(_ subscribe: MQTTSubscribe, identity: DeviceIdentity, attestation: AttestationOutcome, context: ChannelHandlerContext) {
@@ -210,7 +210,7 @@ final class MQTTSessionHandler: ChannelInboundHandler {
             recorder.note(.fault(.acknowledgementWithheld(.subAck)))
             return
         }
-        sendLater(.subAck(MQTTSubAck(packetIdentifier: subscribe.packetIdentifier, returnCodes: codes)), fault: fault, context: context)
+        sendLater(.subAck(MQTTSubAck(packetIdentifier: subscribe.packetIdentifier, returnCodes: codes)), delay: fault?.delay, context: context)
     }
 
     private func handlePublish(_ publish: MQTTPublish, identity: DeviceIdentity, attestation: AttestationOutcome, context: ChannelHandlerContext) {
@@ -236,37 +236,28 @@ final class MQTTSessionHandler: ChannelInboundHandler {
             // The poll payload is ignored, whatever it is (pitfall J).
             request = DeviceRequest(kind: .poll, identity: identity, operationID: operationID)
         }
-        let fault = service.fault(for: request.kind == .register ? .register : .poll, registrationID: identity.registrationID)
-        if case .dropConnection(afterAcknowledging: false)? = fault {
+        let enactment = service.enactment(for: request)
+        if enactment.drop == .beforeAcknowledging {
             close(context, .fault(reason: "connection dropped before PUBACK"))
             return
         }
         if publish.qos == .atLeastOnce, let id = publish.packetIdentifier {
-            if case .withholdAcknowledgement? = fault {
+            if enactment.withholdsAcknowledgement {
                 recorder.note(.fault(.acknowledgementWithheld(.pubAck)))
             } else {
                 send(.pubAck(packetIdentifier: id), context: context)
             }
         }
-        if case .dropConnection(afterAcknowledging: true)? = fault {
+        if enactment.drop == .afterAcknowledging {
             close(context, .fault(reason: "connection dropped after PUBACK"))
             return
         }
-        var requestIDFirst = true
-        var response: ServiceResponse
-        switch fault {
-        case .respond(let status, let retryAfter, let errorCode, let body)?:
-            recorder.note(.fault(.responseOverridden(status: status)))
-            response = service.faultResponse(status: status, retryAfter: retryAfter, errorCode: errorCode, body: body)
-        case .modify(let modification)?:
-            recorder.note(.fault(.responseModified("\(modification)")))
-            response = modification.apply(to: service.handle(request, attestation: attestation))
-            requestIDFirst = !modification.requestIDLast
-        default:
-            response = service.handle(request, attestation: attestation)
-        }
+        if let inapplicable = enactment.inapplicable { recorder.note(.fault(.notApplicable("\(inapplicable)"))) }
+        let (response, note) = enactment.response(of: service, to: request, attestation: attestation)
+        if let note { recorder.note(.fault(note)) }
+        let requestIDFirst = enactment.requestIDFirst
         recorder.exchange(request, response)
-        if case .noResponse? = fault {
+        if enactment.withholdsAnswer {
             recorder.note(.fault(.responseWithheld(status: response.status)))
             return
         }
@@ -287,12 +278,12 @@ final class MQTTSessionHandler: ChannelInboundHandler {
             return
         }
         let reply = MQTTPublish(topicName: topicName, payload: response.body, qos: .atLeastOnce, packetIdentifier: takePacketIdentifier())
-        sendLater(.publish(reply), fault: fault, context: context)
+        sendLater(.publish(reply), delay: enactment.delay, context: context)
     }
 
     /// Sends now, or after the fault plan's delay (no wall time on a virtual clock).
-    private func sendLater(_ packet: MQTTPacket, fault: FaultAction?, context: ChannelHandlerContext) {
-        guard case .delay(let duration)? = fault else {
+    private func sendLater(_ packet: MQTTPacket, delay: Duration?, context: ChannelHandlerContext) {
+        guard let duration = delay else {
             send(packet, context: context)
             return
         }
