@@ -4,11 +4,14 @@ import Foundation
 /// The command-line tool. Exit codes are a contract CI pipelines depend on:
 /// 0 every required check passed; 1 a check failed; 2 bad input; 3 the harness could not run.
 struct DPSConform: AsyncParsableCommand {
+    /// The one version string: `--version`, the reports' `tool` property.
+    static let version = "0.1.0"
+
     static let configuration = CommandConfiguration(
         commandName: "dpsconform",
         abstract: "Conformance harness and fake service for the Azure IoT Hub Device Provisioning Service (DPS).",
         discussion: "Exit codes: 0 all required checks passed, 1 a check failed, 2 bad input, 3 the harness could not run.",
-        version: "0.1.0",
+        version: version,
         subcommands: [RunCommand.self, ServeCommand.self, ProvisionCommand.self, DiceCommand.self, VectorsCommand.self, BenchCommand.self])
 }
 

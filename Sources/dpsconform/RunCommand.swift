@@ -79,7 +79,7 @@ struct RunCommand: AsyncParsableCommand {
                 }
             }
         }
-        var properties = ["tool": "dpsconform 0.1.0", "target": "built-in fake DPS", "scenarios": paths.joined(separator: " ")]
+        var properties = ["tool": "dpsconform " + DPSConform.version, "target": "built-in fake DPS", "scenarios": paths.joined(separator: " ")]
         let cases: [CaseResult]
         switch end {
         case .completed(let all):
