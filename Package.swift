@@ -125,7 +125,7 @@ let package = Package(
         ], swiftSettings: strict),
         .testTarget(name: "ScenarioEngineTests", dependencies: ["TestSupport", "ScenarioEngine", "Inputs", "Verdicts", "DPSCore", "FakeDPS", "Device", "MQTTWire",
                                                           .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
-        .testTarget(name: "InputsTests", dependencies: ["Inputs", "FakeDPS", "DPSCore"], swiftSettings: strict),
+        .testTarget(name: "InputsTests", dependencies: ["TestSupport", "Inputs", "FakeDPS", "DPSCore"], swiftSettings: strict),
         .testTarget(name: "VectorChecksTests", dependencies: ["TestSupport", "VectorChecks", "DPSCore", "DICE", "Verdicts"], swiftSettings: strict),
         .testTarget(name: "ReportingTests", dependencies: ["TestSupport", "Reporting", "Verdicts", "DPSCore"], swiftSettings: strict),
         .testTarget(name: "InteropTests", dependencies: ["TestSupport", "DPSCore"], swiftSettings: strict),

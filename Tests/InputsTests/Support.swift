@@ -1,12 +1,9 @@
+import TestSupport
 import Foundation
 
 /// Writes `text` to a fresh temporary directory under `name` and returns the file's path.
 func temporaryInput(_ text: String, name: String = "enrollments.yaml") throws -> String {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dpsconform-inputs-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    let url = directory.appendingPathComponent(name)
-    try Data(text.utf8).write(to: url)
-    return url.path
+    try TemporaryFiles.write(text, name: name)
 }
 
 /// Runs `body` on another thread and gives up after `seconds`: a load that never ends fails the

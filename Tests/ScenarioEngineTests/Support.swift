@@ -8,11 +8,7 @@ let repositoryRoot = Checkout.root
 
 /// Writes `text` to a fresh temporary file and returns its path.
 func temporaryFile(_ text: String, name: String = "scenario.yaml") throws -> String {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dpsconform-engine-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    let url = directory.appendingPathComponent(name)
-    try Data(text.utf8).write(to: url)
-    return url.path
+    try TemporaryFiles.write(text, name: name)
 }
 
 /// Loads `text` as a scenario file and returns the InputError it raises.

@@ -42,3 +42,15 @@ public enum BuiltTool {
         "dpsconform executable not found; run 'swift build' first or set DPSCONFORM_BIN"
     }
 }
+
+/// Input files the tests write.
+public enum TemporaryFiles {
+    /// Writes `text` to `name` in a fresh temporary directory and returns the file's path.
+    public static func write(_ text: String, name: String) throws -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dpsconform-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let url = directory.appendingPathComponent(name)
+        try Data(text.utf8).write(to: url)
+        return url.path
+    }
+}

@@ -58,7 +58,7 @@ struct HTTPSRecorder: Sendable {
     /// What the device presented in the TLS handshake, once per connection (public data).
     func clientCertificates(_ chain: [[UInt8]]) {
         guard !chain.isEmpty else { return }
-        CertificateEvents.record(chain, connection: connection, into: transcript, at: clock.now())
+        CertificateEvents.record(chain, connection: connection, into: transcript, at: clock.now(), logger: logger)
     }
 
     func note(_ note: WireNote, transport: WireEvent.Transport = .https) {

@@ -60,7 +60,7 @@ struct WireRecorder: Sendable {
 
     /// The client certificate chain of the TLS handshake, one event per certificate (public data).
     func presentedCertificates(_ chain: [[UInt8]]) {
-        CertificateEvents.record(chain, connection: connection, into: transcript, at: clock.now())
+        CertificateEvents.record(chain, connection: connection, into: transcript, at: clock.now(), logger: logger)
     }
 
     func note(_ note: WireNote, transport: WireEvent.Transport = .mqtt) {
@@ -135,11 +135,16 @@ struct WireRecorder: Sendable {
 /// presented (leaf first), with its DER as the raw bytes. Certificates are public data; DICE
 /// checks read them from here.
 enum CertificateEvents {
-    static func record(_ chain: [[UInt8]], connection: String, into transcript: Transcript, at time: Date) {
+    /// One event per certificate, and one log line for the chain (`serve` prints it).
+    static func record(_ chain: [[UInt8]], connection: String, into transcript: Transcript, at time: Date, logger: Logger) {
+        guard !chain.isEmpty else { return }
+        var leafSubject: String?
         for (index, der) in chain.enumerated() {
             let subject = (try? PresentedChain(der: [der])).flatMap { CertificateFacts.commonName($0.leaf.subject) }
+            if index == 0 { leafSubject = subject }
             let record = PresentedCertificateRecord(index: index, subjectCommonName: subject, sha256: CertificateFacts.sha256Thumbprint(der))
             transcript.append(WireEvent(time: time, connection: connection, transport: .tls, direction: .toService, content: .certificate(record), raw: der))
         }
+        logger.info("\(connection) TLS client certificate chain of \(chain.count), leaf subject CN=\(leafSubject ?? "unparsed")")
     }
 }
