@@ -1,5 +1,5 @@
 /// Six-digit extended error codes seen from DPS (Microsoft Learn how-to-troubleshoot-dps, error codes). `code / 1000` is the
-/// HTTP-like status. Unknown codes are legal (pitfall 14), so this is a catalogue, not a closed set.
+/// HTTP-like status. Unknown codes are legal, so this is a catalogue, not a closed set.
 public enum DPSErrorCode {
     public static let invalidRegistrationID = 400004
     public static let customAllocationFailed = 400207

@@ -1,7 +1,7 @@
 /// The body a device sends to register (SPEC models.tsp `DeviceRegistration`).
 public struct DeviceRegistration: Sendable, Hashable, Codable {
     public var registrationId: String?
-    /// Custom data for allocation or `modelId`; JSON `null` is treated as absent (pitfall K).
+    /// Custom data for allocation or `modelId`; JSON `null` is treated as absent.
     public var payload: JSONValue?
     public var tpm: TpmAttestation?
     /// Base64 DER PKCS#10 request, no PEM armour (api-version 2025-07-01-preview).

@@ -16,7 +16,7 @@ public enum DPSTopic {
         pollPrefix + "$rid=" + PercentEncoding.encode(requestID) + "&operationId=" + PercentEncoding.encode(operationID)
     }
 
-    /// Response topic as DPS sends it: `$rid` first, then `retry-after` when given (pitfall F).
+    /// Response topic as DPS sends it: `$rid` first, then `retry-after` when given.
     /// `requestID` is echoed exactly as the device sent it (still encoded), never re-encoded.
     /// `requestIDFirst: false` puts `$rid` last, a fault some client parsers cannot handle.
     public static func response(status: Int, rawRequestID: String, retryAfter: String? = nil, requestIDFirst: Bool = true) -> String {
@@ -97,6 +97,6 @@ public struct ResponseTopic: Sendable, Hashable {
     /// The `retry-after` text, if any; see `RetryAfter` for its interpretation.
     public var retryAfterText: String? { properties.raw("retry-after") }
 
-    /// Whether `$rid` is the first property (what PY and CS parsers require, pitfall F).
+    /// Whether `$rid` is the first property (what the Python SDK and the C# SDK parsers require).
     public var requestIDFirst: Bool { properties.pairs.first?.key == "$rid" }
 }

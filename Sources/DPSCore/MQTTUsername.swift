@@ -4,7 +4,7 @@ public struct MQTTUsername: Sendable, Hashable {
     public var idScope: String
     public var registrationID: String
     public var apiVersion: String
-    /// The ClientVersion text as sent (raw in EMB/CSDK, percent-encoded in PY/NODE/CS).
+    /// The ClientVersion text as sent (raw in the Embedded C SDK/the C SDK, percent-encoded in the Python SDK/the Node SDK/the C# SDK).
     public var clientVersion: String?
 
     public init(idScope: String, registrationID: String, apiVersion: String = APIVersion.deviceDefault, clientVersion: String? = nil) {
@@ -14,7 +14,7 @@ public struct MQTTUsername: Sendable, Hashable {
         self.clientVersion = clientVersion
     }
 
-    /// The username text; an empty ClientVersion is omitted like EMB does (vector `mqtt_username_basic`).
+    /// The username text; an empty ClientVersion is omitted like the Embedded C SDK does (vector `mqtt_username_basic`).
     public var text: String {
         var text = "\(idScope)/registrations/\(registrationID)/api-version=\(apiVersion)"
         if let clientVersion, !clientVersion.isEmpty { text += "&ClientVersion=" + clientVersion }
@@ -62,7 +62,7 @@ public struct MQTTUsername: Sendable, Hashable {
 
 /// DPS api-version values (Microsoft Learn iot-dps-mqtt-support and the DPS REST API).
 public enum APIVersion {
-    /// The de-facto device version used by EMB, PY, NODE and CS.
+    /// The de-facto device version used by the Embedded C SDK, the Python SDK, the Node SDK and the C# SDK.
     public static let deviceDefault = "2019-03-31"
     /// The C SDK's version.
     public static let cSDK = "2021-06-01"

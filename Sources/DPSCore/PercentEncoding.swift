@@ -1,6 +1,6 @@
 /// Percent-encoding as DPS clients apply it to topic properties and SAS fields.
 public enum PercentEncoding {
-    /// Hex digit case of escapes. Both appear on the wire: EMB/CSDK write `%2f`, CS/PY `%2F`.
+    /// Hex digit case of escapes. Both appear on the wire: the Embedded C SDK/the C SDK write `%2f`, the C# SDK/the Python SDK `%2F`.
     public enum HexCase: Sendable { case upper, lower }
 
     /// Encodes every byte outside RFC 3986 unreserved (`A-Z a-z 0-9 - . _ ~`), like Python's

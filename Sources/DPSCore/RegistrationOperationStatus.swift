@@ -57,7 +57,7 @@ public struct DeviceRegistrationResult: Sendable, Hashable, Codable {
     }
 }
 
-/// X.509 details of a registration (SPEC `X509RegistrationResult`).
+/// X.509 details of a registration (DPS TypeSpec `X509RegistrationResult`).
 public struct X509RegistrationResult: Sendable, Hashable, Codable {
     public var certificateInfo: X509CertificateInfo?
     public var enrollmentGroupId: String?
@@ -70,7 +70,7 @@ public struct X509RegistrationResult: Sendable, Hashable, Codable {
     }
 }
 
-/// One certificate as DPS describes it (SPEC `X509CertificateInfo`).
+/// One certificate as DPS describes it (DPS TypeSpec `X509CertificateInfo`).
 public struct X509CertificateInfo: Sendable, Hashable, Codable {
     public var subjectName: String
     public var sha1Thumbprint: String
@@ -94,7 +94,7 @@ public struct X509CertificateInfo: Sendable, Hashable, Codable {
     }
 }
 
-/// Symmetric-key details of a registration (SPEC `SymmetricKeyRegistrationResult`).
+/// Symmetric-key details of a registration (DPS TypeSpec `SymmetricKeyRegistrationResult`).
 public struct SymmetricKeyRegistrationResult: Sendable, Hashable, Codable {
     public var enrollmentGroupId: String?
 
@@ -103,7 +103,7 @@ public struct SymmetricKeyRegistrationResult: Sendable, Hashable, Codable {
     }
 }
 
-/// TPM details of a registration (SPEC `TpmRegistrationResult`).
+/// TPM details of a registration (DPS TypeSpec `TpmRegistrationResult`).
 public struct TpmRegistrationResult: Sendable, Hashable, Codable {
     public var authenticationKey: String
 

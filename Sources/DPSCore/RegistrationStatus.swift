@@ -51,7 +51,7 @@ extension RegistrationStatus: Codable {
     }
 }
 
-/// Why an assigned device ended where it did (SPEC `AssignedDeviceSubstatus`).
+/// Why an assigned device ended where it did (DPS TypeSpec `AssignedDeviceSubstatus`).
 public enum AssignmentSubstatus: String, Sendable, Hashable, Codable, CaseIterable {
     case initialAssignment
     case deviceDataMigrated

@@ -8,7 +8,7 @@ public enum RetryAfter {
     }
 
     /// What the Azure IoT C SDK makes of it (`parse_retry_after_value`): values outside 1...300,
-    /// non-numbers and absence all become 1 s (pitfall B). A model of a device quirk, used by the
+    /// non-numbers and absence all become 1 s. A model of a device quirk, used by the
     /// mutant profile that mimics it; vectors `csdk_parse_retry_after_*`.
     public static func cSDKInterpretation(_ text: String?) -> Int {
         guard let text, let value = Int(text.trimmingPrefixWhitespace()), (1...300).contains(value) else { return 1 }

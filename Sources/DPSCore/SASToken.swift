@@ -11,18 +11,18 @@ public struct SASToken: Sendable, Hashable {
     public var signature: String
     /// Expiry, seconds since 1970-01-01 UTC.
     public var expiry: Int64
-    /// `skn`, percent-decoded; optional in practice (EMB and PY omit it).
+    /// `skn`, percent-decoded; optional in practice (the Embedded C SDK and the Python SDK omit it).
     public var keyName: String?
-    /// Field names in the order they appeared (NODE sends sr, sig, skn, se).
+    /// Field names in the order they appeared (the Node SDK sends sr, sig, skn, se).
     public var fieldOrder: [String]
 
     /// How a client writes `sr` for `{idScope}/registrations/{registrationId}`.
     public enum ResourceEncoding: String, Sendable, CaseIterable {
-        /// `%2f` lower-case, as EMB and CSDK do.
+        /// `%2f` lower-case, as the Embedded C SDK and the C SDK do.
         case lowerHex
-        /// `%2F` upper-case, as CS and PY do.
+        /// `%2F` upper-case, as the C# SDK and the Python SDK do.
         case upperHex
-        /// Not encoded at all, as NODE does.
+        /// Not encoded at all, as the Node SDK does.
         case raw
     }
 

@@ -57,7 +57,7 @@ public struct ProvisioningResponse: Sendable, Hashable {
         return nil
     }
 
-    /// The operation status; an error body counts as `failed` (EMB parser behaviour).
+    /// The operation status; an error body counts as `failed` (the Embedded C SDK parser behaviour).
     public var operationStatus: RegistrationStatus {
         switch body {
         case .operation(let operation): operation.status ?? .other("")

@@ -1,5 +1,5 @@
 /// The `key=value&key=value` property list after `?` in DPS topics. Order is kept because some
-/// clients depend on `$rid` coming first (pitfall F); lookups are order-independent.
+/// clients depend on `$rid` coming first; lookups are order-independent.
 public struct TopicProperties: Sendable, Hashable {
     /// Properties as they appeared, values still percent-encoded.
     public let pairs: [(key: String, value: String)]

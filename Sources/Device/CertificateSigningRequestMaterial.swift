@@ -4,7 +4,7 @@ import SwiftASN1
 import X509
 
 /// A fresh P-256 key and its PKCS#10 request with subject CN = registration ID, for DPS
-/// certificate issuance (api-version 2025-07-01-preview; Microsoft Learn concept-certificate-issuance (preview), SPEC `csr`).
+/// certificate issuance (api-version 2025-07-01-preview; Microsoft Learn concept-certificate-issuance (preview), DPS TypeSpec `csr`).
 public struct CertificateSigningRequestMaterial: Sendable {
     /// The request as DPS wants it in `csr`: base64 of the DER, no PEM armour.
     public let csrBase64: String

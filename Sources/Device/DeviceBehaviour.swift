@@ -2,9 +2,9 @@
 /// same code; a profile only flips the one switch its fault lives behind.
 struct DeviceBehaviour: Sendable, Hashable {
     enum RequestIDs: Sendable, Hashable {
-        /// A fresh UUID per request, retries included (DPS-FLOW-RID-001; PY and NODE).
+        /// A fresh UUID per request, retries included (DPS-FLOW-RID-001; the Python SDK and the Node SDK).
         case fresh
-        /// The same `$rid` every time (EMB sample's `$rid=1`).
+        /// The same `$rid` every time (the Embedded C SDK sample's `$rid=1`).
         case constant(String)
     }
 
@@ -15,7 +15,7 @@ struct DeviceBehaviour: Sendable, Hashable {
         case ignoreRetryAfter
         /// Always this short interval.
         case fixed(Duration)
-        /// Fixed 2 s after the register reply only, reference rules afterwards (PY).
+        /// Fixed 2 s after the register reply only, reference rules afterwards (the Python SDK).
         case ignoreInitialRetryAfter
         /// The C SDK's `parse_retry_after_value`.
         case cSDK

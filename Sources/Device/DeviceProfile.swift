@@ -32,34 +32,34 @@ public enum DeviceProfile: Sendable, Hashable {
 
 /// A device that breaks ONE rule, modelled on a real client's bug (known client bugs pitfalls).
 public enum MutantProfile: String, Sendable, Hashable, CaseIterable, Codable {
-    /// Polls every 2 s whatever retry-after says (Node SDK before PR 555, pitfall 3).
+    /// Polls every 2 s whatever retry-after says (Node SDK before PR 555).
     case ignoresRetryAfter = "ignores-retry-after"
-    /// Polls every 100 ms, far above the 5-per-10-s device limit (pitfall C).
+    /// Polls every 100 ms, far above the 5-per-10-s device limit.
     case pollsEvery100ms = "polls-every-100ms"
-    /// Sends `$rid=1` on every request, like the Embedded C SDK sample (pitfall G).
+    /// Sends `$rid=1` on every request, like the Embedded C SDK sample.
     case reusesRid = "reuses-rid"
     /// Publishes the register request before subscribing to the response filter.
     case publishesBeforeSubscribing = "publishes-before-subscribing"
     /// Writes `?api-version=` instead of `/api-version=` in the MQTT username.
     case questionMarkAPIVersion = "question-mark-api-version"
-    /// Signs the percent-decoded `sr` but sends it encoded (pitfall M).
+    /// Signs the percent-decoded `sr` but sends it encoded.
     case signsDecodedSr = "signs-decoded-sr"
-    /// Treats every 4xx as transient and keeps retrying (pitfall 9).
+    /// Treats every 4xx as transient and keeps retrying.
     case retries4xxForever = "retries-4xx-forever"
-    /// Treats the first 429 as a final failure (C SDK before PR 1703, pitfall 1).
+    /// Treats the first 429 as a final failure (C SDK before PR 1703).
     case givesUpOnFirst429 = "gives-up-on-first-429"
     /// Takes the first 202 `assigning` for the end of provisioning and never polls.
     case first202IsFinal = "first-202-is-final"
-    /// Has no overall deadline and polls while the service says `assigning` (pitfall 5); a hard
+    /// Has no overall deadline and polls while the service says `assigning`; a hard
     /// safety cap (`safetyCapFactor` × the deadline) still ends it so tests never hang.
     case noDeadline = "no-deadline"
     /// Leaves without MQTT DISCONNECT (Python SDK after a failure).
     case neverDisconnects = "never-disconnects"
     /// Sends the register request again instead of polling the operation.
     case reRegistersInsteadOfPolling = "re-registers-instead-of-polling"
-    /// Waits a fixed 2 s after the register reply, ignoring its retry-after (Python SDK, pitfall A).
+    /// Waits a fixed 2 s after the register reply, ignoring its retry-after (Python SDK).
     case ignoresInitialRetryAfter = "ignores-initial-retry-after"
-    /// Reads retry-after like the C SDK: values outside 1...300 and non-numbers become 1 s (pitfall B).
+    /// Reads retry-after like the C SDK: values outside 1...300 and non-numbers become 1 s.
     case csdkRetryAfter = "csdk-retry-after"
 
     // Wire-form mutants: one detail of a packet or request differs from DPS's form.

@@ -9,7 +9,7 @@ import Synchronization
 /// DPS over HTTPS (REST, port 443; DPS REST API, Azure/azure-rest-api-specs deviceprovisioningservices) through async-http-client. One instance
 /// is one HTTP client with its own TLS identity; `open` sets it up and connects lazily.
 ///
-/// Routes (SPEC `routes.tsp`): register `PUT /{idScope}/registrations/{id}/register`, operation
+/// Routes (DPS TypeSpec `routes.tsp`): register `PUT /{idScope}/registrations/{id}/register`, operation
 /// status `GET /{idScope}/registrations/{id}/operations/{operationId}`, registration status
 /// lookup `POST /{idScope}/registrations/{id}`, each with `?api-version=`. SAS credentials go in
 /// `Authorization: SharedAccessSignature ...`; X.509 ones in the TLS handshake, with no header.

@@ -42,7 +42,7 @@ public final class MQTTDeviceTransport: ProvisioningTransport {
                                              lenientClientCertificate: credentials.nonstandardClientCertificate)
         let clientID = credentials.username.registrationID + form.clientIDSuffix
         wireForm.withLock { $0 = form }
-        // CleanSession 1 and keepalive 60: DPS keeps no session (Microsoft Learn iot-dps-mqtt-support, pitfall H).
+        // CleanSession 1 and keepalive 60: DPS keeps no session (Microsoft Learn iot-dps-mqtt-support).
         let configuration = MosquittoConfiguration(host: host, port: port, clientID: clientID,
                                                    username: credentials.usernameText, password: credentials.sasToken,
                                                    cleanSession: true, keepAliveSeconds: 60, tls: tls)

@@ -59,7 +59,7 @@ struct ProvisioningRun {
         var lookedUp = !behaviour.looksUpStatusWithCSR
         while true {
             guard elapsed < limit else {
-                // An overall deadline instead of polling forever (pitfall 5; DPS-FLOW-DEADLINE-001).
+                // An overall deadline instead of polling forever (DPS-FLOW-DEADLINE-001).
                 return finish(.timedOut, message: "not assigned within the deadline of \(limit)")
             }
             await renewTokenIfDue()
@@ -176,7 +176,7 @@ struct ProvisioningRun {
     }
 
     /// A dropped connection or an unanswered request is retried on a new connection with a new
-    /// `$rid` within the deadline (DPS-FLOW-RECONNECT-001; pitfall 4, PY #797).
+    /// `$rid` within the deadline (DPS-FLOW-RECONNECT-001; the Python SDK #797).
     private mutating func transportFailed(_ error: TransportError) async -> ProvisioningOutcome? {
         if !behaviour.reconnects {
             // The mutant gives up instead of trying again (DPS-FLOW-RECONNECT-001).
@@ -251,7 +251,7 @@ struct ProvisioningRun {
     }
 
     /// Waits `wait` of clock time, unless that would overrun the deadline: a long retry-after is
-    /// never shortened to fit, the attempt ends instead (pitfall B).
+    /// never shortened to fit, the attempt ends instead.
     private mutating func pause(_ wait: Duration) async -> ProvisioningOutcome? {
         if elapsed + wait > limit {
             return finish(.timedOut, message: "the next attempt (in \(wait)) would pass the deadline of \(limit)")

@@ -13,15 +13,15 @@ public struct ProvisioningSettings: Sendable {
     public var csr: String?
     /// Overall deadline for the whole provisioning (DPS-FLOW-DEADLINE-001).
     public var deadline: Duration
-    /// How long to wait for any single response (PY and NODE use 30 s, retry handling of the Azure IoT device SDKs).
+    /// How long to wait for any single response (the Python SDK and the Node SDK use 30 s, retry handling of the Azure IoT device SDKs).
     public var responseTimeout: Duration
     /// How long to wait for TCP, TLS and CONNACK.
     public var connectTimeout: Duration
-    /// Lifetime of SAS tokens (PY and NODE use one hour, Microsoft Learn concepts-symmetric-key-attestation).
+    /// Lifetime of SAS tokens (the Python SDK and the Node SDK use one hour, Microsoft Learn concepts-symmetric-key-attestation).
     public var sasTokenLifetime: Duration
     /// A token is renewed (by reconnecting with a fresh one) once it has less than this left
-    /// (DPS-AUTH-SAS-005; PY renews 120 s early). Capped at half the lifetime, so a short lifetime
-    /// cannot make the device reconnect in a tight loop (PY with ttl ≤ 120 s).
+    /// (DPS-AUTH-SAS-005; the Python SDK renews 120 s early). Capped at half the lifetime, so a short lifetime
+    /// cannot make the device reconnect in a tight loop (the Python SDK with ttl ≤ 120 s).
     public var sasRenewalMargin: Duration
     public var retry: RetryPolicy
 

@@ -4,22 +4,22 @@ import Foundation
 /// The reference client's timing rules (retry handling of the Azure IoT device SDKs, Microsoft Learn concepts-deploy-at-scale, Microsoft Learn how-to-troubleshoot-dps, Microsoft Learn DPS quotas and limits).
 ///
 /// - With retry-after N: wait N seconds, raised to `minimumWait` and never lowered; a wait that
-///   would pass the overall deadline ends the attempt instead of being shortened (pitfall B:
+///   would pass the overall deadline ends the attempt instead of being shortened (a known client bug:
 ///   the C SDK turns 600 into 1). DPS-FLOW-RETRY-001.
 /// - retry-after that is not a decimal integer: a decimal fraction is rounded up, an HTTP-date
 ///   (RFC 9110 §10.2.3) counts until that time; anything else counts as absent.
-/// - 202 without retry-after: `defaultPollInterval` (2 s, the PY/NODE/CS default).
+/// - 202 without retry-after: `defaultPollInterval` (2 s, the the Python SDK/the Node SDK/the C# SDK default).
 /// - 429 or 5xx without retry-after: exponential back-off with jitter, the Embedded C SDK's
 ///   `az_iot_calculate_retry_delay` (1 s doubling to 100 s, jitter up to 5 s), never below
 ///   `minimumWait`. DPS-FLOW-RETRY-002, Microsoft Learn how-to-troubleshoot-dps ("exponential backoff with a random jitter").
 public struct RetryPolicy: Sendable, Hashable {
-    /// Poll interval when a 202 carries no usable retry-after (PY/NODE default, retry handling of the Azure IoT device SDKs).
+    /// Poll interval when a 202 carries no usable retry-after (the Python SDK/the Node SDK default, retry handling of the Azure IoT device SDKs).
     public var defaultPollInterval: Duration
     /// Shortest wait before the next request, whatever retry-after says: per-device polling is
-    /// throttled at 5 per 10 s (Microsoft Learn DPS quotas and limits), so never faster than every 2 s (CS raises smaller
-    /// values to 2 s, pitfall C).
+    /// throttled at 5 per 10 s (Microsoft Learn DPS quotas and limits), so never faster than every 2 s (the C# SDK raises smaller
+    /// values to 2 s).
     public var minimumWait: Duration
-    /// Exponential back-off for 429/5xx without retry-after (EMB `az_iot_calculate_retry_delay`).
+    /// Exponential back-off for 429/5xx without retry-after (the Embedded C SDK `az_iot_calculate_retry_delay`).
     public var backoffMinimum: Duration
     public var backoffMaximum: Duration
     /// Largest random jitter added to a back-off.

@@ -79,7 +79,7 @@ struct ReferenceClientRuleTests {
         }
         let first = await delays(seed: 1)
         #expect(first.count == 8)
-        // EMB az_iot_calculate_retry_delay with 1 s minimum, 100 s maximum, jitter below 5 s:
+        // the Embedded C SDK az_iot_calculate_retry_delay with 1 s minimum, 100 s maximum, jitter below 5 s:
         // attempt n waits 2^n s plus jitter while that stays under 100 s, then 100 s.
         let lower: [Double] = [2, 4, 8, 16, 32, 64, 100, 100]
         let upper: [Double] = [7, 9, 13, 21, 37, 69, 100, 100]

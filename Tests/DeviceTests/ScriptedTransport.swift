@@ -126,7 +126,7 @@ enum Reply {
         return ServiceResponse(status: 200, model: RegistrationOperationStatus(operationId: operationID, status: status, registrationState: state))
     }
 
-    /// An error body: ProvisioningServiceErrorDetails, never an operationId (pitfall 7).
+    /// An error body: ProvisioningServiceErrorDetails, never an operationId.
     static func error(_ status: Int, errorCode: Int, retryAfter: String? = nil, message: String = "error") -> ServiceResponse {
         ServiceResponse(status: status, retryAfter: retryAfter,
                         model: ProvisioningServiceErrorDetails(errorCode: errorCode, trackingId: "8ad0463c-6427-4479-9dfa-3e8bb7003e9b",

@@ -107,7 +107,7 @@ final class HTTPSExchangeHandler: ChannelInboundHandler {
         answering = route.kind
         var operationID: String?
         if case .operationStatus(let id) = route.operation { operationID = id }
-        // Poll bodies are ignored (pitfall J); register and lookup bodies go to the service as sent.
+        // Poll bodies are ignored; register and lookup bodies go to the service as sent.
         let request = DeviceRequest(kind: route.kind, identity: route.identity, operationID: operationID,
                                     body: route.kind == .poll ? [] : message.body)
         let credentials = DeviceCredentials(sasToken: head.headers.first(name: "authorization"), clientCertificateChain: chain)

@@ -75,7 +75,7 @@ final class MQTTSessionHandler: ChannelInboundHandler {
 
     /// The deadline for the next whole packet, in real time, restarted after each one. With a
     /// keepalive, a silent client is dropped after one and a half keepalive periods
-    /// (MQTT-3.1.1-3.1.2-24); keepalive 0 turns that mechanism off (pitfall I), and then the
+    /// (MQTT-3.1.1-3.1.2-24); keepalive 0 turns that mechanism off, and then the
     /// fake's own idle limit applies, so a connection cannot sit idle for ever. Counting whole
     /// packets (not bytes) also ends a packet trickled a byte at a time.
     private func restartIdleDeadline(_ context: ChannelHandlerContext) {
@@ -179,7 +179,7 @@ final class MQTTSessionHandler: ChannelInboundHandler {
             recorder.note(.fault(.acknowledgementWithheld(.connAck)))
             return
         }
-        // DPS keeps no session state whatever the CleanSession flag (pitfall H).
+        // DPS keeps no session state whatever the CleanSession flag.
         sendLater(.connAck(MQTTConnAck(sessionPresent: false, returnCode: .accepted)), delay: fault?.delay, context: context)
     }
 
@@ -233,7 +233,7 @@ final class MQTTSessionHandler: ChannelInboundHandler {
         case .register:
             request = DeviceRequest(kind: .register, identity: identity, body: publish.payload)
         case .poll(_, let operationID, _):
-            // The poll payload is ignored, whatever it is (pitfall J).
+            // The poll payload is ignored, whatever it is.
             request = DeviceRequest(kind: .poll, identity: identity, operationID: operationID)
         }
         let enactment = service.enactment(for: request)

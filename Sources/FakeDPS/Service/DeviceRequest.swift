@@ -36,7 +36,7 @@ public struct DeviceRequest: Sendable, Hashable {
     public var identity: DeviceIdentity
     /// The operation a poll asks about.
     public var operationID: String?
-    /// The request body (register and status lookup); ignored for polls (pitfall J).
+    /// The request body (register and status lookup); ignored for polls.
     public var body: [UInt8]
 
     public init(kind: DeviceRequestKind, identity: DeviceIdentity, operationID: String? = nil, body: [UInt8] = []) {

@@ -77,7 +77,7 @@ public enum FaultAction: Sendable, Hashable {
 
 /// Changes to a normal answer.
 public struct ResponseModification: Sendable, Hashable {
-    /// Put `$rid` after the other properties in the response topic (pitfall F).
+    /// Put `$rid` after the other properties in the response topic.
     public var requestIDLast: Bool
     /// Replace (or add, or with "" remove) the retry-after value, e.g. "0", "1.5", "999999".
     public var retryAfter: String?

@@ -130,7 +130,7 @@ public final class ProvisioningService: Sendable {
             }
         }
         guard match.enabled else {
-            // EMB parser test: a disabled enrollment ends at once on a 200 with an empty operationId.
+            // the Embedded C SDK parser test: a disabled enrollment ends at once on a 200 with an empty operationId.
             var result = DeviceRegistrationResult(registrationId: request.identity.registrationID, status: .disabled)
             result.createdDateTimeUtc = DPSTimestamp.string(from: now)
             result.lastUpdatedDateTimeUtc = result.createdDateTimeUtc

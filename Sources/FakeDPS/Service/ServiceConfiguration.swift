@@ -55,7 +55,7 @@ public struct ServiceConfiguration: Sendable {
 }
 
 /// Where a failed attestation surfaces on MQTT. Whether real DPS refuses at CONNACK is unconfirmed
-/// (Microsoft Learn iot-dps); the EMB parser test shows a `401` response with 401002, so that is the default.
+/// (Microsoft Learn iot-dps); the the Embedded C SDK parser test shows a `401` response with 401002, so that is the default.
 public enum MQTTAuthFailureMode: String, Sendable, Hashable, CaseIterable {
     /// Accept the connection and answer the register request with 401 / 401002 (default).
     case respond401
