@@ -42,14 +42,14 @@ public struct DevKitRIoTProfile: DiceProfile {
     /// The certificate part of `RiotStart`, in the reference's order: Alias TBS first (its
     /// failure stops everything after it), then the key PEMs, then the DeviceID certificate.
     static func issue(registrationID: String, deviceIdKey: RIoTKeyPair, aliasKey: RIoTKeyPair,
-                      fwid: [UInt8]) throws(DICEError) -> DevKitCertificateSet {
+                      fwid: [UInt8], nonce: [UInt8]? = nil) throws(DICEError) -> DevKitCertificateSet {
         guard let aliasTBS = RIoTCertificateBuilder.aliasTBS(
             registrationID: registrationID, aliasPublicKey: aliasKey.publicKey,
             deviceIdPublicKey: deviceIdKey.publicKey, fwid: fwid) else {
             throw DICEError(.aliasTBSEncodingFailed,
                             "registration ID of \(registrationID.utf8.count) characters cannot be encoded (RIoT UTF8String limit is 126)")
         }
-        let alias = try DevKitCertificate(tbs: aliasTBS, signingKey: deviceIdKey.privateKey)
+        let alias = try DevKitCertificate(tbs: aliasTBS, signingKey: deviceIdKey.privateKey, nonce: nonce)
         let deviceIdPublicPEM = OneLinePEM.encode(
             RIoTCertificateBuilder.subjectPublicKeyInfo(deviceIdKey.publicKey), label: .publicKey)
         let aliasKeyPEM = OneLinePEM.encode(
@@ -58,9 +58,20 @@ public struct DevKitRIoTProfile: DiceProfile {
         guard let deviceTBS = RIoTCertificateBuilder.deviceIdTBS(deviceIdPublicKey: deviceIdKey.publicKey) else {
             throw DICEError(.aliasTBSEncodingFailed, "DeviceID TBS cannot be encoded")
         }
-        let deviceId = try DevKitCertificate(tbs: deviceTBS, signingKey: deviceIdKey.privateKey)
+        let deviceId = try DevKitCertificate(tbs: deviceTBS, signingKey: deviceIdKey.privateKey, nonce: nonce)
         return DevKitCertificateSet(alias: alias, deviceIdPublicKeyPEM: deviceIdPublicPEM,
                                     aliasKeyPEM: aliasKeyPEM, deviceId: deviceId)
+    }
+}
+
+extension DevKitRIoTProfile {
+    /// The certificates of `derivation` signed with a constant nonce of the caller's instead of
+    /// the DevKit's: what a firmware that swapped RIoT's fixed k for another constant presents.
+    /// Keys, names and extensions are the DevKit's; the signatures, and so the bytes, differ, and
+    /// any two of its signatures share their nonce.
+    public static func reissue(_ derivation: DevKitRIoTDerivation, constantNonce: [UInt8]) throws(DICEError) -> DevKitCertificateSet {
+        try issue(registrationID: derivation.registrationID.value, deviceIdKey: derivation.deviceIdKey, aliasKey: derivation.aliasKey,
+                  fwid: derivation.fwid, nonce: constantNonce)
     }
 }
 
@@ -77,9 +88,14 @@ public struct DevKitCertificate: Sendable, Hashable {
     /// SHA-256 of ``der``.
     public var derSHA256: [UInt8] { DevKitCertificateDigest.sha256(der) }
 
-    init(tbs: [UInt8], signingKey: [UInt8]) throws(DICEError) {
+    /// Signed with the DevKit's fixed nonce, or with `nonce` when given.
+    init(tbs: [UInt8], signingKey: [UInt8], nonce: [UInt8]? = nil) throws(DICEError) {
         self.tbs = tbs
-        signature = try RIoTFixedNonce.sign(tbs, privateKey: signingKey)
+        if let nonce {
+            signature = try RIoTFixedNonce.sign(tbs, privateKey: signingKey, nonce: nonce)
+        } else {
+            signature = try RIoTFixedNonce.sign(tbs, privateKey: signingKey)
+        }
         der = RIoTCertificateBuilder.certificate(tbs: tbs, signature: signature)
     }
 }

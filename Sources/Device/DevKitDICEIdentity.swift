@@ -5,9 +5,12 @@ import Foundation
 /// = registration ID, DICE-CERT-CN-001) and the Alias private key, derived from the UDS and the
 /// measured firmware regions exactly as `dps_cert_gen` and the firmware do (dps_cert_gen, microsoft/devkit-sdk AZ3166/tools/dice_device_enrollment).
 enum DevKitDICEIdentity {
-    /// Derives the Alias certificate and key and writes them as private PEM files.
+    /// Derives the Alias certificate and key and writes them as private PEM files. With
+    /// `constantNonce` (the mutant `dice-other-constant-nonce`) the certificates are signed with
+    /// that nonce instead of the DevKit's, and the DeviceID certificate follows the Alias one in
+    /// the certificate file, so both signatures are presented.
     static func materialise(udsHex: String, firmwareFile: String, mapFile: String,
-                            registrationID: String) throws(DeviceError) -> PrivateCredentialFiles {
+                            registrationID: String, constantNonce: [UInt8]? = nil) throws(DeviceError) -> PrivateCredentialFiles {
         let inputs: DiceInputs
         do {
             let uds = try UniqueDeviceSecret(hex: udsHex)
@@ -21,8 +24,13 @@ enum DevKitDICEIdentity {
             throw DeviceError(.diceDerivationFailed, "DICE inputs: \(error)")
         }
         let certificates: DevKitCertificateSet
-        do {
-            certificates = try DevKitRIoTProfile().derive(inputs).certificates.get()
+        do throws(DICEError) {
+            let derivation = try DevKitRIoTProfile().derive(inputs)
+            if let constantNonce {
+                certificates = try DevKitRIoTProfile.reissue(derivation, constantNonce: constantNonce)
+            } else {
+                certificates = try derivation.certificates.get()
+            }
         } catch {
             throw DeviceError(.diceDerivationFailed, "no Alias certificate: \(error.reason)")
         }
@@ -38,7 +46,8 @@ enum DevKitDICEIdentity {
             throw DeviceError(.diceDerivationFailed, "the Alias key PEM cannot be read back")
         }
         // Re-wrapped at 64 columns: RIoT's one-line PEM is not read by every TLS library.
-        return try PrivateCredentialFiles.write(certificatePEM: PEMText.encode(certificates.alias.der, label: "CERTIFICATE"),
+        let chain = constantNonce == nil ? [certificates.alias.der] : [certificates.alias.der, certificates.deviceId.der]
+        return try PrivateCredentialFiles.write(certificatePEM: chain.map { PEMText.encode($0, label: "CERTIFICATE") }.joined(),
                                                 keyPEM: PEMText.encode(keyDER, label: "EC PRIVATE KEY"))
     }
 

@@ -57,6 +57,11 @@ struct DeviceBehaviour: Sendable, Hashable {
     var etagIsOpaque = true
     /// Asks the registration status lookup, with a csr, before registering (the mutant only).
     var looksUpStatusWithCSR = false
+    /// A DICE device's signing nonce when it is not the DevKit's fixed one (the mutant only).
+    var diceNonce: [UInt8]?
+
+    /// The constant nonce of the mutant `dice-other-constant-nonce`: 32 bytes, 0x21 to 0x40.
+    static let otherConstantNonce: [UInt8] = Array(33...64)
 
     /// The operation the mutant `loses-operation-on-error` polls after an error: one the service never returned.
     static let staleOperationID = "4.0000000000000000.00000000-0000-0000-0000-000000000000"
@@ -125,6 +130,7 @@ struct DeviceBehaviour: Sendable, Hashable {
         case .retriesWithoutBackoff: backsOff = false
         case .noReconnect: reconnects = false
         case .parsesEtag: etagIsOpaque = false
+        case .diceOtherConstantNonce: diceNonce = Self.otherConstantNonce
         }
     }
 }

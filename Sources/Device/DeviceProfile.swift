@@ -115,6 +115,9 @@ public enum MutantProfile: String, Sendable, Hashable, CaseIterable, Codable {
     case noReconnect = "no-reconnect"
     /// Reads the etag as an RFC 9110 entity-tag and refuses an assignment whose etag is not quoted.
     case parsesEtag = "parses-etag"
+    /// A DevKit whose firmware replaced RIoT's fixed nonce with another constant: every signature
+    /// shares it, and its certificates differ from the release's in their bytes only.
+    case diceOtherConstantNonce = "dice-other-constant-nonce"
 
     /// The requirements the mutant breaks on `transport` (Scenarios/requirements.yaml): the
     /// scenario suite expects each to fail, and a case fails if one holds.
@@ -165,6 +168,9 @@ public enum MutantProfile: String, Sendable, Hashable, CaseIterable, Codable {
         case .retriesWithoutBackoff: [.dpsFlowRetry002]
         case .noReconnect: [.dpsFlowReconnect001]
         case .parsesEtag: [.dpsFlowEtag001]
+        // Over MQTT the device presents its Alias certificate only (libmosquitto loads the leaf of a
+        // certificate OpenSSL finds non-standard), so the shared nonce shows over HTTPS only.
+        case .diceOtherConstantNonce: transport == .mqtt ? [.diceCertBytes001] : [.diceCertBytes001, .diceNonce002]
         }
     }
 

@@ -12,7 +12,7 @@ struct PreparedIdentity: Sendable {
     /// The credential this identity was prepared from.
     var credential: DeviceCredential?
 
-    static func prepare(_ credential: DeviceCredential, registrationID: String) throws(DeviceError) -> PreparedIdentity {
+    static func prepare(_ credential: DeviceCredential, registrationID: String, diceNonce: [UInt8]? = nil) throws(DeviceError) -> PreparedIdentity {
         switch credential {
         case .symmetricKey, .groupKey:
             let key: String?
@@ -31,7 +31,8 @@ struct PreparedIdentity: Sendable {
             }
             return PreparedIdentity(signingKey: nil, certificateFile: certificate, keyFile: key, privateFiles: nil)
         case .diceDevKit(let uds, let firmware, let map):
-            let files = try DevKitDICEIdentity.materialise(udsHex: uds, firmwareFile: firmware, mapFile: map, registrationID: registrationID)
+            let files = try DevKitDICEIdentity.materialise(udsHex: uds, firmwareFile: firmware, mapFile: map, registrationID: registrationID,
+                                                           constantNonce: diceNonce)
             return PreparedIdentity(signingKey: nil, certificateFile: files.certificateFile, keyFile: files.keyFile, privateFiles: files,
                                     credential: credential)
         }

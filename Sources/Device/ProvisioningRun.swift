@@ -42,7 +42,7 @@ struct ProvisioningRun {
     mutating func execute() async -> ProvisioningOutcome {
         let identity: PreparedIdentity
         do {
-            identity = try PreparedIdentity.prepare(settings.credential, registrationID: settings.registrationID)
+            identity = try PreparedIdentity.prepare(settings.credential, registrationID: settings.registrationID, diceNonce: behaviour.diceNonce)
         } catch {
             return finish(.connectionFailed, message: "credential unusable: \(error.reason)")
         }

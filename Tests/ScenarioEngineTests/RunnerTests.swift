@@ -35,4 +35,20 @@ struct RunnerTests {
         #expect(failing.observed.contains("assigned"))
         #expect(failing.expected.first?.contains("disabled") == true)
     }
+
+    @Test("an expected failure must show: a case whose xfail rule holds, or does not apply, fails")
+    func expectedFailureMustShow() async throws {
+        let catalogue = try RequirementCatalogue.load(path: repositoryRoot.appendingPathComponent("Scenarios/requirements.yaml").path)
+        // The reference device keeps DPS-FLOW-RID-001 (holds) and meets no retry-after over 300 s
+        // (DPS-FLOW-RETRY-003 does not apply).
+        for (rule, words) in [("DPS-FLOW-RID-001", "but held"), ("DPS-FLOW-RETRY-003", "but not evaluated")] {
+            let text = validScenario + "\n    checks: [DPS-FLOW-RESULT-001, \(rule)]\n    xfail: [\(rule)]"
+            let scenarios = try ScenarioLoader.load(file: try temporaryFile(text))
+            let result = await ScenarioRunner(catalogue: catalogue).run(scenarios[0])
+            #expect(result.outcome == .fail, "\(rule)")
+            let verdict = try #require(result.verdicts.first { $0.requirement.rawValue == rule })
+            #expect(verdict.outcome == .fail)
+            #expect(verdict.observed.contains(words), "\(verdict.observed)")
+        }
+    }
 }
