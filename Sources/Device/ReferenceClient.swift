@@ -63,6 +63,8 @@ public struct ReferenceClient: Sendable {
         .dpsFlowDeadline001,      // an overall deadline
         .dpsFlowReconnect001,     // reconnect and resend after a drop or an unanswered request
         .dpsFlowEtag001,          // the etag is opaque
+        .diceCertBytes001,        // a DICE identity presents the DevKit's certificate byte for byte
+        .diceNonce002,            // and signs with no nonce shared but the DevKit's own fixed one
     ]
 
     /// Provisions once and reports how it ended. Never throws: every failure is an outcome.
