@@ -24,6 +24,11 @@ public enum MarkdownSummary {
         lines.append("| " + VerdictOutcome.allCases.map { String(summary.count($0)) }.joined(separator: " | ")
                      + " | \(summary.total) |")
         lines.append("")
+        let coverage = RequirementCoverage(catalogued: [], cases: run.cases)
+        if !coverage.evaluated.isEmpty {
+            lines.append("Requirements: \(coverage.evaluated.count) evaluated, \(coverage.shownFailing.count) shown failing by an expected-failure case.")
+            lines.append("")
+        }
         let failing = run.cases.filter { $0.outcome.failsRun }
         if failing.isEmpty {
             lines.append(run.cases.isEmpty ? "This run has no cases." : "No failing cases.")

@@ -47,4 +47,11 @@ struct MarkdownSummaryTests {
         #expect(empty.contains("\n0 cases in 0.000 s, started 2026-01-01 00:00:00 UTC, exit code 0.\n"))
         #expect(empty.hasSuffix("This run has no cases.\n"))
     }
+
+    @Test func namesTheRequirementCoverage() {
+        let text = MarkdownSummary.render(Fixture.mixedRun)
+        let coverage = RequirementCoverage(catalogued: [], cases: Fixture.mixedRun.cases)
+        #expect(!coverage.evaluated.isEmpty)
+        #expect(text.contains("Requirements: \(coverage.evaluated.count) evaluated, \(coverage.shownFailing.count) shown failing"))
+    }
 }
