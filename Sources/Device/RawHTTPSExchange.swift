@@ -11,39 +11,37 @@ enum RawHTTPSExchange {
     /// The most response bytes read.
     static let limit = 256 * 1024
 
+    /// Sends `bytes` and reads until the server closes, or until `timeout` has passed: then the
+    /// connection is closed from this side, which ends the read (nothing waits past the deadline).
     static func send(_ bytes: [UInt8], host: String, port: Int, tls: TLSConfiguration, timeout: Duration) async throws(TransportError) -> ServiceResponse {
         let received: [UInt8]
+        let start = ContinuousClock.now
         do {
-            received = try await withThrowingTaskGroup(of: [UInt8]?.self) { group in
-                group.addTask { try await exchange(bytes, host: host, port: port, tls: tls) }
-                group.addTask {
-                    try await Task.sleep(for: timeout)
-                    return nil
-                }
-                let first = try await group.next() ?? nil
-                group.cancelAll()
-                guard let first else { throw TransportError(.timeout, "no answer to the raw request within \(timeout)") }
-                return first
-            }
-        } catch let error as TransportError {
-            throw error
+            received = try await exchange(bytes, host: host, port: port, tls: tls, timeout: timeout)
         } catch {
+            if ContinuousClock.now - start >= timeout { throw TransportError(.timeout, "no answer to the raw request within \(timeout)") }
             throw TransportError(.connectFailed, "raw request to \(host):\(port) failed: \(error)")
         }
+        guard !received.isEmpty else { throw TransportError(.timeout, "no answer to the raw request within \(timeout)") }
         return try parse(received)
     }
 
-    private static func exchange(_ bytes: [UInt8], host: String, port: Int, tls: TLSConfiguration) async throws -> [UInt8] {
+    private static func exchange(_ bytes: [UInt8], host: String, port: Int, tls: TLSConfiguration, timeout: Duration) async throws -> [UInt8] {
         let context = try NIOSSLContext(configuration: tls)
         // SNI and host-name checks take a name, not an address literal.
         let serverName = host.allSatisfy { $0.isNumber || $0 == "." || $0 == ":" } ? nil : host
+        let deadline = TimeAmount.nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000)
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connectTimeout(deadline)
             .connect(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: context, serverHostname: serverName))
                     return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
             }
+        // The whole exchange ends at the deadline: closing the channel ends the read below.
+        let closer = channel.channel.eventLoop.scheduleTask(in: deadline) { channel.channel.close(promise: nil) }
+        defer { closer.cancel() }
         return try await channel.executeThenClose { inbound, outbound in
             try await outbound.write(ByteBuffer(bytes: bytes))
             var received: [UInt8] = []

@@ -161,6 +161,29 @@ struct ReliabilityHTTPSTests {
         #expect(elapsed < .seconds(2) + Self.margin, "took \(elapsed)")
     }
 
+    @Test("the malformed-header mutant's raw request also ends at its timeout when the answer never comes",
+          .enabled(if: StallingServer.available), .timeLimit(.minutes(1)))
+    func rawRequestStalledHead() async throws {
+        let server = try StallingServer(.head)
+        defer { server.stop() }
+        var credentials = Self.credentials
+        credentials.wireForm.malformedHeader = true
+        let transport = HTTPSDeviceTransport(host: "127.0.0.1", port: server.port, caFile: server.caFile)
+        let start = ContinuousClock.now
+        var failure: TransportError?
+        do {
+            try await transport.open(credentials: credentials, timeout: .seconds(2))
+            _ = try await transport.exchange(OutgoingRequest(kind: .register, requestID: "r1", body: Array(#"{"registrationId":"device-01"}"#.utf8)),
+                                             timeout: .seconds(2))
+        } catch {
+            failure = error
+        }
+        await transport.close()
+        let elapsed = ContinuousClock.now - start
+        #expect(failure?.code == .timeout, "\(String(describing: failure))")
+        #expect(elapsed < .seconds(2) + Self.margin, "took \(elapsed)")
+    }
+
     @Test("a server that accepts TCP but never starts TLS is no connection: connectFailed within the timeout",
           .enabled(if: StallingServer.available), .timeLimit(.minutes(1)))
     func noTLSSession() async throws {

@@ -37,4 +37,18 @@ struct ConsoleSummaryTests {
         #expect(lines.count == 4)
         #expect(lines.last == "Conformance: 3 passed, 0 failed, 0 skipped, 0 errors (passed includes 1 expected to fail, 1 with warning)")
     }
+
+    @Test("the coverage line counts evaluated and shown-failing requirements and names the ones that fall short")
+    func coverageLine() {
+        let sub = RequirementID(reported: "DPS-MQTT-SUB-001")
+        let never = RequirementID(reported: "DPS-FLOW-ETAG-001")
+        let coverage = RequirementCoverage(catalogued: [sub, never], cases: [Fixture.xfail, Fixture.skip])
+        #expect(coverage.evaluated == [sub])
+        #expect(coverage.shownFailing == [sub])
+        #expect(coverage.notEvaluated == [never])
+        #expect(ConsoleSummary.coverageLine(for: coverage)
+            == "Requirements: 2 catalogued, 1 evaluated, 1 shown failing; not evaluated: DPS-FLOW-ETAG-001; never shown failing: DPS-FLOW-ETAG-001")
+        let full = RequirementCoverage(catalogued: [sub], cases: [Fixture.xfail])
+        #expect(ConsoleSummary.coverageLine(for: full) == "Requirements: 1 catalogued, 1 evaluated, 1 shown failing")
+    }
 }
