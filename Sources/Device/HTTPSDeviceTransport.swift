@@ -248,7 +248,33 @@ public final class HTTPSDeviceTransport: ProvisioningTransport {
             defer { session = nil }
             return session
         }
-        try? await session?.client.shutdown()
+        guard let client = session?.client else { return }
+        await Self.shutdown(client, within: Self.closeLimit)
+    }
+
+    /// How long closing waits for the client's shutdown; the shutdown goes on after it.
+    static let closeLimit: Duration = .seconds(1)
+
+    /// Shuts `client` down, waiting at most `limit`: a server that never answers the TLS
+    /// close must not hold the device (its connections are closed either way).
+    static func shutdown(_ client: HTTPClient, within limit: Duration) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let pending = Mutex<CheckedContinuation<Void, Never>?>(continuation)
+            let finish: @Sendable () -> Void = {
+                pending.withLock { waiting in
+                    defer { waiting = nil }
+                    return waiting
+                }?.resume()
+            }
+            Task {
+                try? await client.shutdown()
+                finish()
+            }
+            Task {
+                try? await Task.sleep(for: limit)
+                finish()
+            }
+        }
     }
 
 
