@@ -1,5 +1,6 @@
 import DPSCore
 import Foundation
+import Synchronization
 import Testing
 
 /// Debian's `mosquitto_sub` and `mosquitto_pub` speaking raw MQTT to `dpsconform serve`: two
@@ -25,14 +26,25 @@ struct MosquittoToolsInteropTests {
         let username = MQTTUsername(idScope: endpoint.idScope, registrationID: "raw-mqtt-device").text
         let common = ["-h", "localhost", "-p", String(endpoint.mqttPort ?? 0), "--cafile", endpoint.caFile ?? "",
                       "-i", "raw-mqtt-device", "-u", username, "-P", token, "-q", "1"]
-        let subscriber = Task { try await runTool(sub, common + ["-t", DPSTopic.responseFilter, "-C", "1", "-v", "-W", "15"], timeout: .seconds(20)) }
-        try await Task.sleep(for: .seconds(1))
-        let published = try await runTool(pub, common + ["-t", DPSTopic.register(requestID: "1"),
-                                                          "-m", DeviceRegistration.wireText(registrationId: "raw-mqtt-device")])
+        let finished = Mutex(false)
+        let subscriber = Task {
+            defer { finished.withLock { $0 = true } }
+            return try await runTool(sub, common + ["-t", DPSTopic.responseFilter, "-C", "1", "-v", "-W", "30"], timeout: .seconds(40))
+        }
+        // The fake answers only a connection that has subscribed, and nothing says when
+        // mosquitto_sub has: publish again every 2 s until it has its message (at most 10 times).
+        var published: (status: Int32, output: String)?
+        for _ in 0..<10 {
+            try await Task.sleep(for: .seconds(1))
+            published = try await runTool(pub, common + ["-t", DPSTopic.register(requestID: "1"),
+                                                         "-m", DeviceRegistration.wireText(registrationId: "raw-mqtt-device")])
+            try await Task.sleep(for: .seconds(1))
+            if finished.withLock({ $0 }) { break }
+        }
         let received = try await subscriber.value
         let log = serve.log()
         _ = await serve.stop()
-        #expect(published.status == 0)
+        #expect(published?.status == 0)
         #expect(received.status == 0, "mosquitto_sub: \(received.output)\nserve: \(log)")
         let line = received.output.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(line.hasPrefix("$dps/registrations/res/202/?$rid=1&retry-after=3 "), "\(line)")
