@@ -141,8 +141,10 @@ public enum MutantProfile: String, Sendable, Hashable, CaseIterable, Codable {
         case .usernameForAnotherDevice: [.dpsMqttConn002]
         // A register topic without its '/' is also no DPS topic at all.
         case .registerTopicWithoutSlash: [.dpsMqttReg002, .dpsMqttTopic001]
-        case .pollWithoutRequestID: [.dpsMqttPoll002]
-        case .pollWithoutOperationID: [.dpsMqttPoll003]
+        // The service reads neither as a poll of the operation it returned: after its 202 the
+        // device is not heard polling again (DPS-FLOW-POLL-001).
+        case .pollWithoutRequestID: [.dpsMqttPoll002, .dpsFlowPoll001]
+        case .pollWithoutOperationID: [.dpsMqttPoll003, .dpsFlowPoll001]
         case .publishesTelemetry: [.dpsMqttTopic001]
         // DPS has no QoS 2 flow: the publish never completes, so the mutant sends the register
         // again on a new connection after the service's 202 instead of polling.
@@ -167,7 +169,8 @@ public enum MutantProfile: String, Sendable, Hashable, CaseIterable, Codable {
         case .losesOperationOnError: [.dpsFlowOpid001, .dpsFlowPoll001]
         case .retriesWithoutBackoff: [.dpsFlowRetry002]
         case .noReconnect: [.dpsFlowReconnect001]
-        case .parsesEtag: [.dpsFlowEtag001]
+        // It reports a protocol error although the service assigned it (DPS-FLOW-RESULT-001).
+        case .parsesEtag: [.dpsFlowEtag001, .dpsFlowResult001]
         // Over MQTT the device presents its Alias certificate only (libmosquitto loads the leaf of a
         // certificate OpenSSL finds non-standard), so the shared nonce shows over HTTPS only.
         case .diceOtherConstantNonce: transport == .mqtt ? [.diceCertBytes001] : [.diceCertBytes001, .diceNonce002]

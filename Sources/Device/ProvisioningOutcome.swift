@@ -15,6 +15,9 @@ public struct ProvisioningOutcome: Sendable, Hashable, Codable {
         case connectionFailed
         /// The service sent something the client cannot use.
         case protocolError
+        /// The device stopped before a final answer and before its deadline (read from what the
+        /// service told it, for an external device).
+        case abandoned
     }
 
     public var status: Status

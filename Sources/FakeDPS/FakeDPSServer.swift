@@ -58,8 +58,9 @@ public final class FakeDPSServer: Sendable {
     public static func start(configuration: ServiceConfiguration, clock: any DPSClock, host: String = "127.0.0.1",
                              mqttPort: Int = 0, httpsPort: Int? = nil, transcript: Transcript = Transcript(),
                              logger: Logger = Logger(label: "dpsconform.fake"), limits: ConnectionLimits = .defaults,
-                             eventLoops: FakeEventLoops = .perCore) async throws -> FakeDPSServer {
-        let tls = try TLSMaterial.generate(fault: configuration.serverTLS.certificateFault)
+                             eventLoops: FakeEventLoops = .perCore, identity: ServerIdentity = ServerIdentity()) async throws -> FakeDPSServer {
+        let tls = try TLSMaterial.generate(hostNames: identity.hostNames, addresses: identity.addresses,
+                                           fault: configuration.serverTLS.certificateFault, authority: identity.authority)
         let context = try ServerTLSContext.make(material: tls, versions: configuration.serverTLS.versions)
         let service = ProvisioningService(configuration: configuration, clock: clock)
         let ownedGroup: MultiThreadedEventLoopGroup?
@@ -92,6 +93,42 @@ public final class FakeDPSServer: Sendable {
         } catch {
             try? await ownedGroup?.shutdownGracefully()
             throw error
+        }
+    }
+
+    /// The names in the server certificate and the CA that signs it.
+    public struct ServerIdentity: Sendable {
+        public var hostNames: [String]
+        public var addresses: [[UInt8]]
+        /// A stable CA (`--server-ca-dir`); nil makes a CA for this server.
+        public var authority: ServerAuthority?
+
+        public init(hostNames: [String] = ["localhost"], addresses: [[UInt8]] = TLSMaterial.loopbackAddresses, authority: ServerAuthority? = nil) {
+            self.hostNames = hostNames
+            self.addresses = addresses
+            self.authority = authority
+        }
+
+        /// Loopback names plus `names`: each an IPv4/IPv6 address or a DNS name.
+        public init(adding names: [String], authority: ServerAuthority?) {
+            var hostNames = ["localhost"]
+            var addresses = TLSMaterial.loopbackAddresses
+            for name in names {
+                if let address = Self.addressBytes(name) {
+                    if !addresses.contains(address) { addresses.append(address) }
+                } else if !hostNames.contains(name) {
+                    hostNames.append(name)
+                }
+            }
+            self.init(hostNames: hostNames, addresses: addresses, authority: authority)
+        }
+
+        static func addressBytes(_ text: String) -> [UInt8]? {
+            var v4 = in_addr()
+            if inet_pton(AF_INET, text, &v4) == 1 { return withUnsafeBytes(of: &v4) { Array($0) } }
+            var v6 = in6_addr()
+            if inet_pton(AF_INET6, text, &v6) == 1 { return withUnsafeBytes(of: &v6) { Array($0) } }
+            return nil
         }
     }
 

@@ -19,9 +19,12 @@ public struct CaseResult: Sendable, Hashable, Codable {
     public var clockSeconds: Double
     /// Harness notes and log lines (redacted).
     public var log: [String]
+    /// What ran as the device, and how an external device program ended.
+    public var device: DeviceRunRecord?
 
     public init(id: String, title: String, suite: String, verdicts: [Verdict], transcript: [WireEvent] = [],
-                deviceOutcome: [String: String] = [:], wallSeconds: Double = 0, clockSeconds: Double = 0, log: [String] = []) {
+                deviceOutcome: [String: String] = [:], wallSeconds: Double = 0, clockSeconds: Double = 0, log: [String] = [],
+                device: DeviceRunRecord? = nil) {
         self.id = id
         self.title = title
         self.suite = suite
@@ -31,6 +34,7 @@ public struct CaseResult: Sendable, Hashable, Codable {
         self.wallSeconds = wallSeconds
         self.clockSeconds = clockSeconds
         self.log = log
+        self.device = device
     }
 
     /// The case outcome: the most severe verdict; a case without verdicts is an error (nothing was checked).

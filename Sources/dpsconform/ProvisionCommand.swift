@@ -28,7 +28,10 @@ struct ProvisionCommand: AsyncParsableCommand {
     var idScope: String?
 
     @Option(name: .long, help: "Registration ID (for X.509 and DICE: the certificate's CN).")
-    var registrationId: String
+    var registrationId: String = ""
+
+    @Flag(name: .long, help: "Take the endpoint, transport, ID scope, registration ID, CA, credential and deadline from the DPS_* variables 'dpsconform run --device-command' sets (flags given as well win).")
+    var fromEnvironment = false
 
     @Option(name: .long, help: "Individual enrollment key (base64).")
     var symmetricKey: String?
@@ -75,7 +78,9 @@ struct ProvisionCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The device: 'reference' or 'mutant:NAME' (\(MutantProfile.allCases.map(\.rawValue).joined(separator: ", "))).")
     var device: String = "reference"
 
-    func validate() throws {
+    mutating func validate() throws {
+        if fromEnvironment { try adoptEnvironment(ProcessInfo.processInfo.environment) }
+        guard !registrationId.isEmpty else { throw ValidationError("--registration-id is required") }
         guard DeviceTransportKind(rawValue: transport) != nil else { throw ValidationError("--transport must be mqtt or https") }
         let kinds = [symmetricKey != nil, groupKey != nil, cert != nil || key != nil, diceUds != nil || diceBin != nil || diceMap != nil]
         guard kinds.filter({ $0 }).count == 1 else {
@@ -97,8 +102,12 @@ struct ProvisionCommand: AsyncParsableCommand {
         }
         if let ca { try Self.requireReadable(ca, "--ca") }
         guard (1...86_400).contains(timeout) else { throw ValidationError("--timeout must be 1...86400 seconds") }
-        do { try RegistrationIDPolicy.documented.validate(registrationId) } catch let error as DPSCoreError {
-            throw ValidationError("--registration-id: \(error.description)")
+        // An ID from the harness is used as given: its scenarios hand out invalid IDs on purpose,
+        // to see what the device sends.
+        if !fromEnvironment {
+            do { try RegistrationIDPolicy.documented.validate(registrationId) } catch let error as DPSCoreError {
+                throw ValidationError("--registration-id: \(error.description)")
+            }
         }
         if let payload, (try? JSONSerialization.jsonObject(with: Data(payload.utf8), options: [.fragmentsAllowed])) == nil {
             throw ValidationError("--payload is not JSON")
@@ -157,6 +166,38 @@ struct ProvisionCommand: AsyncParsableCommand {
         case .assigned: return
         case .connectionFailed: throw ExitCode(ExitStatus.harnessFailed)
         default: throw ExitCode(ExitStatus.checkFailed)
+        }
+    }
+
+    /// Fills what the flags left open from the device command's environment (DPS_HOST, ...).
+    private mutating func adoptEnvironment(_ environment: [String: String]) throws {
+        func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
+        guard let host = value("DPS_HOST"), let scope = value("DPS_ID_SCOPE"), let id = value("DPS_REGISTRATION_ID") else {
+            throw ValidationError("--from-environment: DPS_HOST, DPS_ID_SCOPE and DPS_REGISTRATION_ID must be set (as 'dpsconform run --device-command' sets them)")
+        }
+        if let kind = value("DPS_TRANSPORT"), DeviceTransportKind(rawValue: kind) != nil { transport = kind }
+        guard let port = value(transport == "https" ? "DPS_HTTPS_PORT" : "DPS_MQTT_PORT") else {
+            throw ValidationError("--from-environment: no port for \(transport) in DPS_\(transport.uppercased())_PORT")
+        }
+        if endpoint == nil, endpointFile == nil { endpoint = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+        if idScope == nil { idScope = scope }
+        if registrationId.isEmpty { registrationId = id }
+        if ca == nil { ca = value("DPS_CA_FILE") }
+        if let seconds = value("DPS_DEADLINE_SECONDS").flatMap(Int.init) { timeout = seconds }
+        if device == "reference", let mutant = value("DPS_MUTANT") { device = "mutant:" + mutant }
+        let given = symmetricKey != nil || groupKey != nil || cert != nil || key != nil || diceUds != nil
+        guard !given else { return }
+        if let uds = value("DPS_UDS_FILE") {
+            diceUds = uds
+            diceBin = value("DPS_FIRMWARE_FILE")
+            diceMap = value("DPS_MAP_FILE")
+        } else if let chain = value("DPS_CHAIN_FILE") ?? value("DPS_CERT_FILE") {
+            cert = chain
+            key = value("DPS_KEY_FILE")
+        } else if let group = value("DPS_GROUP_KEY") {
+            groupKey = group
+        } else {
+            symmetricKey = value("DPS_SYMMETRIC_KEY")
         }
     }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import DPSCore
+import FakeDPS
 import Foundation
 import Inputs
 import Reporting
@@ -35,21 +36,96 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Fail the run (exit 1) unless every catalogued requirement was evaluated by some case and shown failing by some expected-failure case.")
     var requireCoverage = false
 
+    @Option(name: .long, help: "Run only the cases over this transport: mqtt or https.")
+    var transport: String?
+
+    @Option(name: .long, help: ArgumentHelp("Judge an external device: this shell command runs once per case, with placeholders such as {host} {mqttPort} {idScope} {registrationId} {symmetricKey} {certFile} {keyFile} {caFile} and the same values in DPS_* variables (docs/device-under-test.md).", valueName: "command"))
+    var deviceCommand: String?
+
+    @Option(name: .long, help: "The device: 'reference' (in process; each case's mutant where it names one) or 'wait' (a board on the bench: the harness prints each case's settings and waits for it to connect).")
+    var device: String = "reference"
+
+    @Option(name: .long, help: ArgumentHelp("With --device wait: a shell command run before each case with the same placeholders (flash the settings, reset the board).", valueName: "command"))
+    var deviceSetupCommand: String?
+
+    @Option(name: .long, help: "With --device wait: seconds the board has to connect after each case's setup.")
+    var waitTimeout: Int = 300
+
+    @Option(name: .long, help: "Capability profile of the external device (YAML: transports, attestations, features); cases it cannot take part in are skipped.")
+    var profile: String?
+
+    @Option(name: .long, help: "An external device lives on the real clock: cases that would wait longer than this many seconds (retry-after, delays, deadlines) are skipped.")
+    var realTimeLimit: Int = 30
+
+    @Option(name: .long, help: "Known failures of the device (YAML list of {requirement, case, reason}): their failures are reported as xfail with the reason.")
+    var xfail: String?
+
+    @Option(name: .long, help: "A previous report.json: its failures are known and do not fail the run; new failures do; fixed ones are listed.")
+    var baseline: String?
+
+    @Flag(name: .long, help: "With --device-command: also run the cases that name a mutant, telling the command the mutant ({mutant}, DPS_MUTANT); 'dpsconform provision --from-environment' plays it.")
+    var externalMutants = false
+
+    @Option(name: .long, help: "Cases run at once (each has its own fake); fixed ports run one at a time.")
+    var jobs: Int = 1
+
+    @Option(name: .long, help: "Address each case's fake listens on (loopback by default; 0.0.0.0 for a board on the bench).")
+    var host: String = "127.0.0.1"
+
+    @Option(name: .long, help: "Fixed MQTT port of each case's fake (0 picks a free one per case).")
+    var mqttPort: Int = 0
+
+    @Option(name: .long, help: "Fixed HTTPS port of each case's fake (0 picks a free one per case).")
+    var httpsPort: Int = 0
+
+    @Option(name: .long, help: "Keep the CA that signs the fake's server certificates in this directory (created on first use, reused after), so a board trusts it once.")
+    var serverCaDir: String?
+
+    @Option(name: .long, help: "A host name or address to put in the server certificate besides localhost and loopback (repeatable).")
+    var serverName: [String] = []
+
     func validate() throws {
         guard (1...3600).contains(caseTimeout) else { throw ValidationError("--case-timeout must be 1...3600 seconds") }
+        if let transport, ScenarioTransport(rawValue: transport) == nil { throw ValidationError("--transport must be mqtt or https") }
+        guard ["reference", "wait"].contains(device) else { throw ValidationError("--device must be reference or wait") }
+        if deviceCommand != nil, device == "wait" { throw ValidationError("give --device-command or --device wait, not both") }
+        if deviceSetupCommand != nil, device != "wait" { throw ValidationError("--device-setup-command goes with --device wait") }
+        guard (1...86_400).contains(waitTimeout) else { throw ValidationError("--wait-timeout must be 1...86400 seconds") }
+        guard (1...86_400).contains(realTimeLimit) else { throw ValidationError("--real-time-limit must be 1...86400 seconds") }
+        guard (1...64).contains(jobs) else { throw ValidationError("--jobs must be 1...64") }
+        for (flag, port) in [("--mqtt-port", mqttPort), ("--https-port", httpsPort)] where !(0...65535).contains(port) {
+            throw ValidationError("\(flag) must be 0...65535")
+        }
+        if mqttPort != 0, mqttPort == httpsPort { throw ValidationError("--mqtt-port and --https-port must differ") }
+        for template in [deviceCommand, deviceSetupCommand].compactMap({ $0 }) {
+            do { _ = try DeviceCommandTemplate(template) } catch { throw ValidationError("\(error)") }
+        }
     }
 
     func run() async throws {
         let catalogue: RequirementCatalogue
         var scenarios: [Scenario]
+        var runner: ScenarioRunner
         do {
             catalogue = try RequirementCatalogue.load(path: requirements ?? defaultCataloguePath())
+            runner = ScenarioRunner(catalogue: catalogue, caseTimeout: .seconds(caseTimeout))
             scenarios = try ScenarioLoader.load(paths: paths)
             if let filter { scenarios = scenarios.filter { $0.id.contains(filter) } }
+            if let transport { scenarios = scenarios.filter { $0.transport.rawValue == transport } }
             try catalogue.validate(scenarios)
+            if let profile { runner.profile = try CapabilityProfile.load(path: profile) }
+            if let xfail { runner.knownFailures = try KnownFailures.load(path: xfail, catalogue: catalogue) }
         } catch let error as InputError {
             throw Failure(status: ExitStatus.badInput, message: error.description)
         }
+        var baselineRun: RunResult?
+        if let baseline {
+            do { baselineRun = try BaselineComparison.load(path: baseline) } catch {
+                throw Failure(status: ExitStatus.badInput, message: error.description)
+            }
+        }
+        try configure(&runner)
+        let configured = runner
         guard !scenarios.isEmpty else {
             throw Failure(status: ExitStatus.badInput, message: "no scenario matches \(filter.map { "--filter \($0)" } ?? paths.joined(separator: " "))")
         }
@@ -57,10 +133,9 @@ struct RunCommand: AsyncParsableCommand {
         let wall = ContinuousClock.now
         // From here SIGINT and SIGTERM stop the run instead of the process (exit codes in README).
         let interruption = Interruption()
-        let runner = ScenarioRunner(catalogue: catalogue, caseTimeout: .seconds(caseTimeout))
         let finished = FinishedCases<CaseResult>()
         let work = Task {
-            await runner.run(scenarios) { result in
+            await configured.run(scenarios) { result in
                 finished.append(result)
                 Console.line(ConsoleSummary.line(for: result))
             }
@@ -79,7 +154,11 @@ struct RunCommand: AsyncParsableCommand {
                 }
             }
         }
-        var properties = ["tool": "dpsconform " + DPSConform.version, "target": "built-in fake DPS", "scenarios": paths.joined(separator: " ")]
+        var properties = ["tool": "dpsconform " + DPSConform.version, "target": "built-in fake DPS", "scenarios": paths.joined(separator: " "),
+                          "device": deviceCommand.map { "command: " + Redaction.text($0) } ?? (device == "wait" ? "a board on the bench (--device wait)" : "reference (in process)")]
+        if let transport { properties["transport"] = transport }
+        if let profile { properties["profile"] = profile }
+        if configured.device.isExternalDevice { properties["clock"] = "real (external device); timing tolerance \(ScenarioRunner.realClockTolerance) s" }
         let cases: [CaseResult]
         switch end {
         case .completed(let all):
@@ -105,12 +184,45 @@ struct RunCommand: AsyncParsableCommand {
         }
         withExtendedLifetime(interruption) {}
         var status = RunSummary(result).exitCode
+        if let baselineRun, let baseline {
+            let comparison = BaselineComparison(baseline: baselineRun, current: result, source: baseline)
+            Console.line(comparison.summaryLine)
+            for failure in comparison.new { Console.line("  new: \(failure)") }
+            for failure in comparison.fixed { Console.line("  fixed: \(failure)") }
+            status = comparison.exitCode(for: result)
+        }
         if requireCoverage {
             let coverage = RequirementCoverage(catalogued: catalogue.catalogued.map(\.id), cases: cases)
             Console.line(ConsoleSummary.coverageLine(for: coverage))
             if status == 0, !coverage.notEvaluated.isEmpty || !coverage.notShownFailing.isEmpty { status = 1 }
         }
         if status != 0 { throw ExitCode(status) }
+    }
+
+    /// The device, its server settings and the run's concurrency, from the flags.
+    private func configure(_ runner: inout ScenarioRunner) throws {
+        runner.realTimeLimit = .seconds(realTimeLimit)
+        runner.jobs = jobs
+        runner.externalMutants = externalMutants
+        var server = CaseServerSettings()
+        server.host = host
+        server.mqttPort = mqttPort
+        server.httpsPort = httpsPort
+        var authority: ServerAuthority?
+        if let serverCaDir {
+            do { authority = try ServerAuthority.stable(in: URL(fileURLWithPath: serverCaDir)) } catch {
+                throw Failure(status: ExitStatus.badInput, message: "--server-ca-dir: \(error)")
+            }
+        }
+        server.identity = FakeDPSServer.ServerIdentity(adding: serverName + (host == "0.0.0.0" || host == "::" ? [] : [host]), authority: authority)
+        runner.server = server
+        if let deviceCommand {
+            runner.device = .command(try DeviceCommandTemplate(deviceCommand))
+        } else if device == "wait" {
+            let setup = try deviceSetupCommand.map { try DeviceCommandTemplate($0) }
+            runner.device = .bench(BenchDevice(setupCommand: setup, connectTimeout: .seconds(waitTimeout)) { text in Console.line(text) })
+            runner.jobs = 1
+        }
     }
 
     /// Waits for `task` to end, or for `limit`, whichever is first.

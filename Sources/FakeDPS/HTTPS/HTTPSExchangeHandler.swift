@@ -73,7 +73,7 @@ final class HTTPSExchangeHandler: ChannelInboundHandler {
             // HTTPServerProtocolErrorHandler has already answered 400 with Connection: close.
             recorder.note(.malformed(requirement: .dpsHttpMsg001, reason: "not HTTP/1.1 (\(error)); answered 400 Bad Request and closed"))
         } else {
-            recorder.note(.closed(.error("\(error is NIOSSLError ? "TLS: " : "")\(error)")))
+            recorder.note(.closed(CloseCause.transport(error)))
         }
         closing = true
         context.close(promise: nil)

@@ -120,8 +120,7 @@ final class MQTTSessionHandler: ChannelInboundHandler {
             }
             close(context, .violation(RequirementID(mqttRule: malformed.error.requirementID) ?? .harness, reason: "malformed packet: \(malformed.error.reason)"))
         } else {
-            let text = error is NIOSSLError ? "TLS: \(error)" : "\(error)"
-            close(context, .error(text))
+            close(context, CloseCause.transport(error))
         }
     }
 

@@ -17,7 +17,7 @@ public struct TLSMaterial: Sendable {
     /// signed by a CA other than the one written to `ca.pem`).
     public static func generate(now: Date = Date(), lifetime: TimeInterval = 30 * 24 * 3600,
                                 hostNames: [String] = ["localhost"], addresses: [[UInt8]] = loopbackAddresses,
-                                fault: ServerCertificateFault = .none) throws -> TLSMaterial {
+                                fault: ServerCertificateFault = .none, authority: ServerAuthority? = nil) throws -> TLSMaterial {
         var hostNames = hostNames
         var addresses = addresses
         var notBefore = now.addingTimeInterval(-3600)
@@ -31,23 +31,11 @@ public struct TLSMaterial: Sendable {
             hostNames = ["not-this-host.invalid"]
             addresses = [[192, 0, 2, 1]]
         }
-        let caKey = P256.Signing.PrivateKey()
-        let caName = try DistinguishedName {
-            CommonName("dpsconform fake DPS run CA")
-            OrganizationName("dpsconform")
-        }
-        let caCertificate = try Certificate(
-            version: .v3, serialNumber: .init(), publicKey: .init(caKey.publicKey),
-            notValidBefore: notBefore, notValidAfter: notAfter, issuer: caName, subject: caName,
-            signatureAlgorithm: .ecdsaWithSHA256,
-            extensions: try Certificate.Extensions {
-                Critical(BasicConstraints.isCertificateAuthority(maxPathLength: 0))
-                Critical(KeyUsage(keyCertSign: true, cRLSign: true))
-                SubjectKeyIdentifier(hash: .init(caKey.publicKey))
-            },
-            issuerPrivateKey: .init(caKey))
+        // A stable CA (a board trusts it once) or one made for this run.
+        let ca = try authority ?? ServerAuthority.make(now: now, notBefore: notBefore, notAfter: notAfter)
+        let caCertificate = ca.certificate
         // For an untrusted CA, a second CA of the same name signs the server certificate.
-        let signingKey = fault == .untrustedCA ? P256.Signing.PrivateKey() : caKey
+        let signingKey = fault == .untrustedCA ? P256.Signing.PrivateKey() : ca.key
 
         let serverKey = P256.Signing.PrivateKey()
         let serverName = try DistinguishedName {
@@ -58,7 +46,7 @@ public struct TLSMaterial: Sendable {
             + addresses.map { GeneralName.ipAddress(ASN1OctetString(contentBytes: $0[...])) }
         let serverCertificate = try Certificate(
             version: .v3, serialNumber: .init(), publicKey: .init(serverKey.publicKey),
-            notValidBefore: notBefore, notValidAfter: notAfter, issuer: caName, subject: serverName,
+            notValidBefore: notBefore, notValidAfter: notAfter, issuer: caCertificate.subject, subject: serverName,
             signatureAlgorithm: .ecdsaWithSHA256,
             extensions: try Certificate.Extensions {
                 Critical(BasicConstraints.notCertificateAuthority)
@@ -119,4 +107,79 @@ public struct ServerTLSSettings: Sendable, Hashable {
         self.certificateFault = certificateFault
         self.versions = versions
     }
+}
+
+/// The CA that signs the fake's server certificates. Made fresh for each run by default; with
+/// `--server-ca-dir` it is kept in a directory (created on first use, reused after), so a board
+/// on the bench trusts the harness once: `ca.pem`, and `ca-key.pem` (mode 0600, a secret).
+public struct ServerAuthority: Sendable {
+    let certificate: Certificate
+    let key: P256.Signing.PrivateKey
+
+    public var certificatePEM: String {
+        get throws { try certificate.serializeAsPEM().pemString + "\n" }
+    }
+
+    static func make(now: Date, notBefore: Date, notAfter: Date) throws -> ServerAuthority {
+        let key = P256.Signing.PrivateKey()
+        let name = try DistinguishedName {
+            CommonName("dpsconform fake DPS run CA")
+            OrganizationName("dpsconform")
+        }
+        let certificate = try Certificate(
+            version: .v3, serialNumber: .init(), publicKey: .init(key.publicKey),
+            notValidBefore: notBefore, notValidAfter: notAfter, issuer: name, subject: name,
+            signatureAlgorithm: .ecdsaWithSHA256,
+            extensions: try Certificate.Extensions {
+                Critical(BasicConstraints.isCertificateAuthority(maxPathLength: 0))
+                Critical(KeyUsage(keyCertSign: true, cRLSign: true))
+                SubjectKeyIdentifier(hash: .init(key.publicKey))
+            },
+            issuerPrivateKey: .init(key))
+        return ServerAuthority(certificate: certificate, key: key)
+    }
+
+    /// The CA kept in `directory`: read when `ca.pem` and `ca-key.pem` are there, otherwise made
+    /// (valid ten years) and written. Errors name the file.
+    public static func stable(in directory: URL, now: Date = Date()) throws -> ServerAuthority {
+        let manager = FileManager.default
+        let certificateURL = directory.appendingPathComponent("ca.pem")
+        let keyURL = directory.appendingPathComponent("ca-key.pem")
+        if manager.fileExists(atPath: certificateURL.path) || manager.fileExists(atPath: keyURL.path) {
+            guard let certificateText = try? String(contentsOf: certificateURL, encoding: .utf8) else {
+                throw ServerAuthorityError("\(certificateURL.path): cannot read the stable CA certificate")
+            }
+            guard let keyText = try? String(contentsOf: keyURL, encoding: .utf8) else {
+                throw ServerAuthorityError("\(keyURL.path): cannot read the stable CA key")
+            }
+            let certificate: Certificate
+            do { certificate = try Certificate(pemEncoded: certificateText) } catch {
+                throw ServerAuthorityError("\(certificateURL.path): not a PEM certificate (\(error))")
+            }
+            let key: P256.Signing.PrivateKey
+            do { key = try P256.Signing.PrivateKey(pemRepresentation: keyText) } catch {
+                throw ServerAuthorityError("\(keyURL.path): not a PEM P-256 private key (\(error))")
+            }
+            guard certificate.publicKey == Certificate.PublicKey(key.publicKey) else {
+                throw ServerAuthorityError("\(keyURL.path): the key does not belong to \(certificateURL.path)")
+            }
+            guard certificate.notValidAfter > now else {
+                throw ServerAuthorityError("\(certificateURL.path): the stable CA expired on \(certificate.notValidAfter); remove the directory to make a new one")
+            }
+            return ServerAuthority(certificate: certificate, key: key)
+        }
+        let authority = try make(now: now, notBefore: now.addingTimeInterval(-3600), notAfter: now.addingTimeInterval(10 * 365 * 24 * 3600))
+        try manager.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        guard manager.createFile(atPath: keyURL.path, contents: Data((authority.key.pemRepresentation + "\n").utf8),
+                                 attributes: [.posixPermissions: 0o600]) else {
+            throw ServerAuthorityError("\(keyURL.path): cannot write the stable CA key")
+        }
+        try Data(try authority.certificatePEM.utf8).write(to: certificateURL, options: .atomic)
+        return authority
+    }
+}
+
+public struct ServerAuthorityError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
 }

@@ -45,38 +45,43 @@ public enum CheckLibrary {
 }
 
 enum ResultChecks {
-    /// DPS-FLOW-RESULT-001: the device ends with the expected outcome and the service's values;
-    /// each expected condition must hold (they are not alternatives).
+    /// DPS-FLOW-RESULT-001: the provisioning ends with the expected outcome and the service's
+    /// values (read from what the service told the device; each expected condition must hold,
+    /// they are not alternatives), and the device's own report of it says what it was told.
     static let result = TranscriptCheck(.dpsFlowResult001) { context in
         let expect = context.scenario.expect
-        let outcome = context.outcome
+        let told = context.outcome
         var expected = ["outcome " + (expect.outcomes.count == 1 ? expect.outcomes[0].rawValue : "one of " + expect.outcomes.map(\.rawValue).joined(separator: ", "))]
         if let hub = expect.assignedHub { expected.append("and assignedHub \(hub)") }
         if let device = expect.deviceID { expected.append("and deviceId \(device)") }
         if let code = expect.errorCode { expected.append("and errorCode \(code)") }
-        var observed = "outcome \(outcome.status.rawValue)"
-        if let hub = outcome.assignedHub { observed += ", assignedHub \(hub)" }
-        if let device = outcome.deviceId { observed += ", deviceId \(device)" }
-        if let code = outcome.errorCode { observed += ", errorCode \(code)" }
-        if let message = outcome.message { observed += " (\(Redaction.text(message)))" }
-        let good = expect.outcomes.contains(outcome.status)
-            && (expect.assignedHub == nil || expect.assignedHub == outcome.assignedHub)
-            && (expect.deviceID == nil || expect.deviceID == outcome.deviceId)
-            && (expect.errorCode == nil || expect.errorCode == outcome.errorCode)
-        guard good else { return .fail(expected, observed) }
-        // A device that reports an assignment must have been told one, with these values.
-        if outcome.status == .assigned {
-            expected.append("and the assignment the service sent")
-            let told = context.view.responses.last { $0.state != nil }
-            guard let told, told.state == .assigned else {
-                return .fail(expected, observed + "; the service's last answer was " + (told?.state?.rawValue ?? "no registration state"),
-                             told.map { [$0.event.sequence] } ?? [])
+        var observed = "outcome \(told.status.rawValue)"
+        if let hub = told.assignedHub { observed += ", assignedHub \(hub)" }
+        if let device = told.deviceId { observed += ", deviceId \(device)" }
+        if let code = told.errorCode { observed += ", errorCode \(code)" }
+        if let message = told.message { observed += " (\(Redaction.text(message)))" }
+        let deciding = context.view.responses.last { $0.state != nil || ((400..<500).contains($0.status) && $0.status != 429) }
+        let evidence = deciding.map { [$0.event.sequence] } ?? []
+        let good = expect.outcomes.contains(told.status)
+            && (expect.assignedHub == nil || expect.assignedHub == told.assignedHub)
+            && (expect.deviceID == nil || expect.deviceID == told.deviceId)
+            && (expect.errorCode == nil || expect.errorCode == told.errorCode)
+        guard good else { return .fail(expected, observed, evidence) }
+        // The device's own report (the in-process device's outcome, or the last JSON object an
+        // external device printed) must say what the service told it.
+        if let claim = context.deviceReport {
+            expected.append("and the device reports what the service told it")
+            observed += "; the device reported \(claim.status ?? "no status")"
+            if let hub = claim.assignedHub { observed += ", assignedHub \(hub)" }
+            if let device = claim.deviceId { observed += ", deviceId \(device)" }
+            let claimsAssigned = claim.status == ProvisioningOutcome.Status.assigned.rawValue
+            if claimsAssigned != (told.status == .assigned) {
+                return .fail(expected, observed + "; the service told it \(told.status.rawValue)", evidence)
             }
-            if told.exchange.assignedHub != outcome.assignedHub || told.exchange.deviceID != outcome.deviceId {
-                return .fail(expected, observed + "; the service sent assignedHub \(told.exchange.assignedHub ?? "none"), deviceId \(told.exchange.deviceID ?? "none")",
-                             [told.event.sequence])
+            if claimsAssigned, claim.assignedHub != told.assignedHub || claim.deviceId != told.deviceId {
+                return .fail(expected, observed + "; the service sent assignedHub \(told.assignedHub ?? "none"), deviceId \(told.deviceId ?? "none")", evidence)
             }
         }
-        return .pass(expected, observed)
+        return .pass(expected, observed, evidence)
     }
 }

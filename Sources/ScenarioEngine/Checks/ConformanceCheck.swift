@@ -6,8 +6,19 @@ import Verdicts
 /// What a check sees: the scenario, how the device ended, and the typed wire transcript.
 struct CheckContext {
     let scenario: Scenario
+    /// How the provisioning ended, read from what the fake told the device (`ToldOutcome`).
     let outcome: ProvisioningOutcome
     let view: TranscriptView
+    /// The device's own report of its outcome: the in-process device's result, or the last
+    /// JSON object an external device printed on stdout; nil when it printed none.
+    var deviceReport: DeviceReport? = nil
+    /// Seconds a measured wait may fall short of the one asked for: a millisecond on the
+    /// virtual clock, `ScenarioRunner.realClockTolerance` on the real one.
+    var timingTolerance: Double = 0.001
+    /// Whether the device is an external one standing in for the reference device: a scenario's
+    /// `xfail:` describes what its inputs make the reference device break, so an external device
+    /// that keeps the rule is not failed for it.
+    var judgesExternalDevice = false
 }
 
 /// A check's finding before the requirement's level is applied.

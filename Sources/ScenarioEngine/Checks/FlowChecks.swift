@@ -60,7 +60,7 @@ enum FlowChecks {
                   let next = context.view.request(after: response.event) else { continue }
             checked += 1
             let waited = next.event.time.timeIntervalSince(response.event.time)
-            if waited + 0.001 < Double(seconds) {
+            if waited + context.timingTolerance < Double(seconds) {
                 return .fail(["next request \(seconds) s or more after the response"],
                              String(format: "next request after %.3f s", waited), [response.event.sequence, next.event.sequence])
             }
@@ -132,7 +132,7 @@ enum FlowChecks {
         let deadline = context.scenario.device.deadline.seconds
         let span = last.event.time.timeIntervalSince(first.event.time)
         let expected = [String(format: "no request later than %.0f s after the first", deadline)]
-        return span <= deadline + 0.001 ? .pass(expected, String(format: "last request at %.1f s", span))
+        return span <= deadline + context.timingTolerance ? .pass(expected, String(format: "last request at %.1f s", span))
             : .fail(expected, String(format: "still requesting at %.1f s", span), [last.event.sequence])
     }
 }

@@ -1,4 +1,5 @@
 import DPSCore
+import Device
 import Foundation
 
 /// The register body, back-off, reconnection and opaque-etag rules (Microsoft Learn
@@ -87,8 +88,9 @@ enum RetryChecks {
         }
         let expected = ["the device ends assigned whatever the etag's form"]
         let etag = assigned.exchange.etag ?? ""
-        if context.outcome.status != .assigned {
-            return .fail(expected, "etag '\(etag)': the device ended \(context.outcome.status.rawValue)", [assigned.event.sequence])
+        guard let claim = context.deviceReport else { return .skip("the device gave no report of its outcome to read") }
+        if claim.status != ProvisioningOutcome.Status.assigned.rawValue {
+            return .fail(expected, "etag '\(etag)': the device reported \(claim.status ?? "no status")", [assigned.event.sequence])
         }
         return .pass(expected, "etag '\(etag)' taken as it is", [assigned.event.sequence])
     }

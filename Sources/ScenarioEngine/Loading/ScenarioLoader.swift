@@ -245,7 +245,7 @@ public enum ScenarioLoader {
 
     static let outcomeNames: [String: ProvisioningOutcome.Status] = [
         "assigned": .assigned, "failed": .failed, "disabled": .disabled, "unassigned": .unassigned, "rejected": .rejected,
-        "timedOut": .timedOut, "connectionFailed": .connectionFailed, "protocolError": .protocolError,
+        "timedOut": .timedOut, "connectionFailed": .connectionFailed, "protocolError": .protocolError, "abandoned": .abandoned,
     ]
 
     static func expectation(_ node: YAMLNode, registrationID: String) throws -> ScenarioExpectation {

@@ -6,8 +6,57 @@ import Inputs
 import Logging
 import Verdicts
 
-/// Runs scenarios: builds the world of each case (virtual clock, fake DPS, device), lets the
-/// device provision, then turns the transcript and outcome into verdicts.
+/// What stands where the device stands in each case.
+public enum DeviceUnderTest: Sendable {
+    /// The in-process reference client, or the mutant a case names, on the case's virtual clock.
+    case reference
+    /// An external program started for each case (`--device-command`), on the real clock.
+    case command(DeviceCommandTemplate)
+    /// A board on the bench (`--device wait`): the harness announces the case's settings, runs an
+    /// optional setup command, and waits for the board to connect.
+    case bench(BenchDevice)
+
+    var isExternal: Bool { isExternalDevice }
+
+    /// Whether the device runs outside the harness (on the real clock).
+    public var isExternalDevice: Bool {
+        if case .reference = self { return false }
+        return true
+    }
+}
+
+/// A board on the bench: how it is set up for a case and how long the harness waits for it.
+public struct BenchDevice: Sendable {
+    /// Run before each case with the same placeholders (flash settings, reset the board).
+    public var setupCommand: DeviceCommandTemplate?
+    /// How long the board has to make its first connection after setup.
+    public var connectTimeout: Duration
+    /// Tells the operator what the board must be set to (the console).
+    public var announce: @Sendable (String) -> Void
+
+    public init(setupCommand: DeviceCommandTemplate?, connectTimeout: Duration, announce: @escaping @Sendable (String) -> Void) {
+        self.setupCommand = setupCommand
+        self.connectTimeout = connectTimeout
+        self.announce = announce
+    }
+}
+
+/// Where each case's fake listens and the CA its server certificate chains to.
+public struct CaseServerSettings: Sendable {
+    public var host: String = "127.0.0.1"
+    /// 0 picks a free port for each case; a fixed port lets a board keep its settings.
+    public var mqttPort: Int = 0
+    public var httpsPort: Int = 0
+    public var identity = FakeDPSServer.ServerIdentity()
+
+    public init() {}
+
+    /// Whether a port is fixed (then cases run one at a time).
+    public var usesFixedPort: Bool { mqttPort != 0 || httpsPort != 0 }
+}
+
+/// Runs scenarios: builds the world of each case (clock, fake DPS, device), lets the device
+/// provision, then turns the transcript and outcome into verdicts.
 public struct ScenarioRunner: Sendable {
     public let catalogue: RequirementCatalogue
     /// Wall-time limit of one case; a case that overruns ends in `error`, never in a hang.
@@ -17,6 +66,29 @@ public struct ScenarioRunner: Sendable {
     /// process-wide group), instead of a group made and shut down per case; one loop per case
     /// keeps a case's events in their single-threaded order.
     public var eventLoops: FakeEventLoops = .sharedSingleton
+    /// The device in every case.
+    public var device: DeviceUnderTest = .reference
+    /// What an external device supports; cases it cannot take part in are skipped.
+    public var profile: CapabilityProfile = .everything
+    /// Cases an external device would spend longer than this waiting in real time are skipped.
+    public var realTimeLimit: Duration = .seconds(30)
+    /// Known failures of the device under test (`--xfail`).
+    public var knownFailures = KnownFailures()
+    public var server = CaseServerSettings()
+    /// Cases run at once (fixed ports force one).
+    public var jobs: Int = 1
+    /// After an external device got its final answer and closed its connections, how long its
+    /// program has to exit before the case stops it (a simulator that runs on is not a fault).
+    public var exitGrace: Duration = .seconds(5)
+    /// Run the cases that name a mutant with the external device too, telling it the mutant
+    /// (`{mutant}`, `DPS_MUTANT`): how the project checks that its mutants are caught through
+    /// the device-command path. Off: those cases are skipped for an external device.
+    public var externalMutants = false
+
+    /// Tolerance of timing checks on the real clock (docs/device-under-test.md): the fake stamps
+    /// each event when it reads or writes it, so scheduling on either side can shorten a wait
+    /// it measures by a few milliseconds.
+    public static let realClockTolerance = 0.05
 
     public init(catalogue: RequirementCatalogue, caseTimeout: Duration = .seconds(120),
                 logger: Logger = Logger(label: "dpsconform.run", factory: { _ in SwiftLogNoOpLogHandler() })) {
@@ -25,80 +97,282 @@ public struct ScenarioRunner: Sendable {
         self.logger = logger
     }
 
-    /// Runs every scenario in order, calling `progress` after each case. Cancelling the task
-    /// stops before the next case (the current one is cancelled too).
+    /// Runs every scenario, `jobs` at a time, calling `progress` after each case; results are
+    /// in the order of `scenarios`. Cancelling the task stops before the next case (the
+    /// running ones are cancelled too).
     public func run(_ scenarios: [Scenario], progress: @Sendable (CaseResult) -> Void = { _ in }) async -> [CaseResult] {
-        var results: [CaseResult] = []
-        for scenario in scenarios {
-            if Task.isCancelled { break }
-            let result = await run(scenario)
-            progress(result)
-            results.append(result)
+        let width = server.usesFixedPort ? 1 : max(1, jobs)
+        if width == 1 {
+            var results: [CaseResult] = []
+            for scenario in scenarios {
+                if Task.isCancelled { break }
+                let result = await run(scenario)
+                progress(result)
+                results.append(result)
+            }
+            return results
         }
-        return results
+        return await withTaskGroup(of: (Int, CaseResult).self) { group in
+            var results: [Int: CaseResult] = [:]
+            var next = 0
+            func start() {
+                guard next < scenarios.count, !Task.isCancelled else { return }
+                let index = next
+                let scenario = scenarios[index]
+                next += 1
+                group.addTask { (index, await self.run(scenario)) }
+            }
+            for _ in 0..<width { start() }
+            while let (index, result) = await group.next() {
+                progress(result)
+                results[index] = result
+                start()
+            }
+            return results.sorted { $0.key < $1.key }.map(\.value)
+        }
+    }
+
+    /// Why `scenario` cannot run against the external device, or nil.
+    func externalSkipReason(_ scenario: Scenario) -> String? {
+        if case .mutant(let mutant) = scenario.device.profile, !externalMutants {
+            return "a case of the reference device's mutant \(mutant.rawValue); an external device stands in for the reference device only"
+        }
+        if let reason = profile.unsupported(scenario) { return reason }
+        let cost = RealTimeCost(scenario)
+        if cost.seconds > realTimeLimit.seconds {
+            return String(format: "about %.0f s of real time (%@), over --real-time-limit %.0f s", cost.seconds, cost.largest, realTimeLimit.seconds)
+        }
+        return nil
     }
 
     /// Runs one scenario against the built-in fake.
     public func run(_ scenario: Scenario) async -> CaseResult {
         let wallStart = ContinuousClock.now
+        let external = device.isExternal
+        var record = DeviceRunRecord(kind: external ? (device.kindName) : scenario.device.profile.name)
+        if case .command(let template) = device { record.command = template.text }
+        func finished(_ verdicts: [Verdict], transcript: [WireEvent], outcome: [String: String] = [:], clockSeconds: Double = 0) -> CaseResult {
+            CaseResult(id: scenario.id, title: scenario.title, suite: scenario.suite, verdicts: verdicts, transcript: transcript,
+                       deviceOutcome: outcome, wallSeconds: (ContinuousClock.now - wallStart).seconds, clockSeconds: clockSeconds, device: record)
+        }
+        if external, let reason = externalSkipReason(scenario) {
+            return finished([Verdict(requirement: .harness, outcome: .skip, expected: [], observed: reason)], transcript: [])
+        }
         // Against the fake on loopback an answer takes milliseconds; a wait that runs out costs at
-        // most 3 s of wall time however long it is in clock time.
-        let clock = VirtualClock(ioWaitCap: .seconds(3))
+        // most 3 s of wall time however long it is in clock time. An external device lives on
+        // the real clock.
+        let clock: any DPSClock = external ? SystemClock() : VirtualClock(ioWaitCap: .seconds(3))
         let clockStart = clock.now()
         let transcript = Transcript()
         func harnessError(_ message: String) -> CaseResult {
-            CaseResult(id: scenario.id, title: scenario.title, suite: scenario.suite,
-                       verdicts: [Verdict(requirement: .harness, outcome: .error, expected: ["the case runs"], observed: message)],
-                       transcript: transcript.snapshot, wallSeconds: (ContinuousClock.now - wallStart).seconds)
+            finished([Verdict(requirement: .harness, outcome: .error, expected: ["the case runs"], observed: message)], transcript: transcript.snapshot)
         }
         let server: FakeDPSServer
         do {
-            server = try await FakeDPSServer.start(configuration: scenario.service, clock: clock, httpsPort: scenario.transport == .https ? 0 : nil,
-                                                   transcript: transcript, logger: logger, eventLoops: eventLoops)
+            let httpsPort: Int? = external || scenario.transport == .https ? self.server.httpsPort : nil
+            server = try await FakeDPSServer.start(configuration: scenario.service, clock: clock, host: self.server.host,
+                                                   mqttPort: self.server.mqttPort, httpsPort: httpsPort, transcript: transcript,
+                                                   logger: logger, eventLoops: eventLoops, identity: self.server.identity)
         } catch {
-            return harnessError("the fake DPS could not start: \(error)")
+            return harnessError("the fake DPS could not start on \(self.server.host): \(error)")
         }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dpsconform-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let caFile: String
+        var material: CaseMaterial
         do {
-            caFile = try server.tls.write(to: directory).path
+            let endpoint = server.endpoint(caFile: nil)
+            let key = scenario.device.x509 == nil && scenario.device.dice == nil ? deviceKey(for: scenario) : nil
+            material = try CaseMaterial.prepare(for: scenario, endpoint: endpoint, caPEM: server.tls.caCertificatePEM, key: key,
+                                                in: directory.appendingPathComponent("device"))
         } catch {
             await server.stop()
-            return harnessError("cannot write the run CA: \(error)")
+            return harnessError("cannot write the case's files for the device: \(error)")
         }
-        let credential: DeviceCredential
-        do {
-            credential = try deviceCredential(for: scenario, directory: directory)
-        } catch {
-            await server.stop()
-            return harnessError("cannot write the device's credential files: \(error)")
-        }
-        let settings = ProvisioningSettings(endpoint: server.endpoint(caFile: caFile), registrationID: scenario.device.registrationID,
-                                            credential: credential, payloadJSON: scenario.device.payloadJSON,
-                                            deadline: scenario.device.deadline, sasTokenLifetime: scenario.device.tokenLifetime)
-        let endpoint = settings.endpoint
-        let transport = scenario.transport
-        let client = ReferenceClient(settings: settings, clock: clock, profile: scenario.device.profile) { () -> any ProvisioningTransport in
-            switch transport {
-            case .mqtt: MQTTDeviceTransport(host: endpoint.host, port: endpoint.mqttPort ?? 0, caFile: endpoint.caFile)
-            case .https: HTTPSDeviceTransport(host: endpoint.host, port: endpoint.httpsPort ?? 0, caFile: endpoint.caFile)
+        if case .mutant(let mutant) = scenario.device.profile { material.values[.mutant] = mutant.rawValue }
+        let endpoint = server.endpoint(caFile: material.values[.caFile])
+        var deviceVerdicts: [Verdict] = []
+        var report: DeviceReport?
+        var inProcessOutcome: ProvisioningOutcome?
+        switch device {
+        case .reference:
+            let settings = ProvisioningSettings(endpoint: endpoint, registrationID: scenario.device.registrationID,
+                                                credential: material.credential, payloadJSON: scenario.device.payloadJSON,
+                                                deadline: scenario.device.deadline, sasTokenLifetime: scenario.device.tokenLifetime)
+            let transport = scenario.transport
+            let client = ReferenceClient(settings: settings, clock: clock, profile: scenario.device.profile) { () -> any ProvisioningTransport in
+                switch transport {
+                case .mqtt: MQTTDeviceTransport(host: endpoint.host, port: endpoint.mqttPort ?? 0, caFile: endpoint.caFile)
+                case .https: HTTPSDeviceTransport(host: endpoint.host, port: endpoint.httpsPort ?? 0, caFile: endpoint.caFile)
+                }
             }
+            guard let outcome = await withWallTimeout(caseTimeout, { await client.provision() }) else {
+                await server.stop()
+                return harnessError("the case did not finish within \(caseTimeout) of wall time")
+            }
+            inProcessOutcome = outcome
+        case .command(let template):
+            let command: String
+            switch template.expand(material.values) {
+            case .failure(let missing):
+                await server.stop()
+                return finished([Verdict(requirement: .harness, outcome: .skip, expected: [], observed: missing.reason)], transcript: [])
+            case .success(let expanded):
+                command = expanded
+            }
+            record.workDirectory = material.workDirectory.path
+            if case .mutant(let mutant) = scenario.device.profile { record.kind = "command (as mutant:\(mutant.rawValue))" }
+            let run = await runProgram(command, material: material, transcript: transcript, server: server, record: &record)
+            deviceVerdicts += run.verdicts
+            report = run.report
+        case .bench(let bench):
+            let run = await runBench(bench, scenario: scenario, material: material, transcript: transcript, server: server, record: &record)
+            if let skip = run.skip {
+                await server.stop()
+                return finished([Verdict(requirement: .harness, outcome: .skip, expected: [], observed: skip)], transcript: transcript.snapshot)
+            }
+            deviceVerdicts += run.verdicts
         }
-        let outcome = await withWallTimeout(caseTimeout) { await client.provision() }
         // The device's last close reaches the transcript when the fake's channels have closed;
         // a device that never closes (a mutant) is given a second before the fake stops.
         await server.awaitConnectionsClosed(within: .seconds(1))
         await server.stop()
-        guard let outcome else { return harnessError("the case did not finish within \(caseTimeout) of wall time") }
 
-        let view = TranscriptView(events: transcript.snapshot)
-        let context = CheckContext(scenario: scenario, outcome: outcome, view: view)
-        let verdicts = scenario.checks.map { id in verdict(id, context: context) }
-        return CaseResult(id: scenario.id, title: scenario.title, suite: scenario.suite, verdicts: verdicts,
-                          transcript: transcript.snapshot, deviceOutcome: Self.describe(outcome),
-                          wallSeconds: (ContinuousClock.now - wallStart).seconds,
-                          clockSeconds: clock.now().timeIntervalSince(clockStart))
+        let events = transcript.snapshot
+        let view = TranscriptView(events: events)
+        let clockSeconds = clock.now().timeIntervalSince(clockStart)
+        let told = ToldOutcome.derive(from: view, clockSeconds: clockSeconds, deadline: scenario.device.deadline)
+        let claim = inProcessOutcome.map(DeviceReport.init) ?? report
+        var isMutantCase = false
+        if case .mutant = scenario.device.profile { isMutantCase = true }
+        var described = Self.describe(inProcessOutcome ?? told)
+        if inProcessOutcome == nil {
+            // An external device: its outcome as the service told it, and its own report.
+            described["source"] = "what the service told the device"
+            described["reportedStatus"] = report?.status ?? "(no JSON report on stdout)"
+        }
+        let context = CheckContext(scenario: scenario, outcome: told, view: view, deviceReport: claim,
+                                   timingTolerance: external ? Self.realClockTolerance : 0.001,
+                                   judgesExternalDevice: external && !isMutantCase)
+        let verdicts = scenario.checks.map { id in verdict(id, context: context) } + deviceVerdicts
+        return finished(verdicts, transcript: events, outcome: described, clockSeconds: clockSeconds)
+    }
+
+    /// Runs the device command of one case; its end, output and report go into `record`.
+    private func runProgram(_ command: String, material: CaseMaterial, transcript: Transcript, server: FakeDPSServer,
+                            record: inout DeviceRunRecord) async -> (verdicts: [Verdict], report: DeviceReport?) {
+        let stop = DeviceStop()
+        let process = DeviceProcess(command: command, environment: material.environment, timeLimit: caseTimeout)
+        let watcher = Task { await Self.watchForEnd(transcript: transcript, server: server, grace: exitGrace, stop: stop) }
+        let result = await process.run(stop: stop)
+        watcher.cancel()
+        record.end = result.end.description
+        if case .exited(let code) = result.end { record.exitStatus = Int(code) }
+        record.stdoutTail = material.redact(result.stdout.text)
+        record.stderrTail = material.redact(result.stderr.text)
+        record.stdoutBytes = result.stdout.total
+        record.stderrBytes = result.stderr.total
+        let report = DeviceReport.lastObject(in: result.stdout.text, redact: material.redact)
+        record.report = report?.fields
+        var verdicts: [Verdict] = []
+        let lastError = record.stderrTail?.split(whereSeparator: \.isNewline).last.map(String.init) ?? ""
+        switch result.end {
+        case .notStarted(let reason):
+            verdicts.append(Verdict(requirement: .harness, outcome: .error, expected: ["the device command starts"], observed: reason))
+        case .exited(let code) where code == 126 || code == 127:
+            // /bin/sh: 127 the command was not found, 126 it could not be executed.
+            verdicts.append(Verdict(requirement: .harness, outcome: .error, expected: ["the device command runs"],
+                                    observed: "the shell could not run it (status \(code)): \(lastError)"))
+        case .timedOut(let seconds):
+            verdicts.append(Verdict(requirement: .harness, outcome: .error, expected: ["the device command ends within --case-timeout"],
+                                    observed: String(format: "still running after %.0f s; its process group was ended", seconds)))
+        default:
+            break
+        }
+        return (verdicts, report)
+    }
+
+    /// Sets `stop` once the device got its final answer, has no connection open, and `grace`
+    /// passed without the program exiting.
+    private static func watchForEnd(transcript: Transcript, server: FakeDPSServer, grace: Duration, stop: DeviceStop) async {
+        var quietSince: ContinuousClock.Instant?
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(200))
+            let done = server.openConnectionCount == 0 && finalAnswerSent(transcript.snapshot)
+            if !done {
+                quietSince = nil
+                continue
+            }
+            let since = quietSince ?? ContinuousClock.now
+            quietSince = since
+            if ContinuousClock.now - since >= grace {
+                stop.set()
+                return
+            }
+        }
+    }
+
+    /// Whether the service sent a registration state that ends provisioning, or a permanent error.
+    static func finalAnswerSent(_ events: [WireEvent]) -> Bool {
+        events.contains { event in
+            guard event.direction == .toDevice, let exchange = event.exchange, exchange.role == .response,
+                  exchange.kind != .statusLookup else { return false }
+            if let state = exchange.state, state.isTerminal { return true }
+            if let status = exchange.status, (400..<500).contains(status), status != 429 { return true }
+            return false
+        }
+    }
+
+    /// A board on the bench: announce the settings, run the setup command, wait for the board to
+    /// connect and then for its final answer and last close (or its deadline).
+    private func runBench(_ bench: BenchDevice, scenario: Scenario, material: CaseMaterial, transcript: Transcript, server: FakeDPSServer,
+                          record: inout DeviceRunRecord) async -> (verdicts: [Verdict], skip: String?) {
+        var settings: [String: String] = [:]
+        for placeholder in [Placeholder.host, .mqttPort, .httpsPort, .idScope, .registrationId, .transport, .caFile, .certFile, .keyFile,
+                            .chainFile, .udsFile, .firmwareFile, .mapFile, .deadlineSeconds] {
+            if let value = material.values[placeholder] { settings[placeholder.rawValue] = value }
+        }
+        for secret in [Placeholder.symmetricKey, .groupKey] where material.values[secret] != nil {
+            settings[secret.rawValue] = "(in \(secret.environmentName) of the setup command)"
+        }
+        record.settings = settings
+        let lines = settings.sorted { $0.key < $1.key }.map { "    \($0.key): \($0.value)" }.joined(separator: "\n")
+        bench.announce("case \(scenario.id): set the board to\n" + lines)
+        if let setup = bench.setupCommand {
+            let command: String
+            switch setup.expand(material.values) {
+            case .failure(let missing): return ([], missing.reason.replacingOccurrences(of: "device command", with: "device setup command"))
+            case .success(let expanded): command = expanded
+            }
+            let result = await DeviceProcess(command: command, environment: material.environment, timeLimit: caseTimeout).run()
+            record.end = "setup command " + result.end.description
+            record.stderrTail = material.redact(result.stderr.text)
+            record.stdoutTail = material.redact(result.stdout.text)
+            guard case .exited(0) = result.end else {
+                return ([Verdict(requirement: .harness, outcome: .error, expected: ["the device setup command succeeds"],
+                                 observed: "the setup command " + result.end.description)], nil)
+            }
+        }
+        let connectBy = ContinuousClock.now + bench.connectTimeout
+        while transcript.snapshot.isEmpty {
+            if ContinuousClock.now >= connectBy || Task.isCancelled {
+                return ([Verdict(requirement: .harness, outcome: .error, expected: ["the board connects"],
+                                 observed: "no connection within \(Int(bench.connectTimeout.seconds)) s of the setup")], nil)
+            }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        let endBy = ContinuousClock.now + min(caseTimeout, scenario.device.deadline + .seconds(10))
+        var quietSince: ContinuousClock.Instant?
+        while ContinuousClock.now < endBy, !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(200))
+            if server.openConnectionCount == 0, Self.finalAnswerSent(transcript.snapshot) {
+                let since = quietSince ?? ContinuousClock.now
+                quietSince = since
+                if ContinuousClock.now - since >= .seconds(1) { break }
+            } else {
+                quietSince = nil
+            }
+        }
+        return ([], nil)
     }
 
     private func verdict(_ id: RequirementID, context: CheckContext) -> Verdict {
@@ -116,6 +390,12 @@ public struct ScenarioRunner: Sendable {
             // A known fault: its failure is expected, and a pass means the case no longer shows it.
             switch outcome {
             case .fail: outcome = .xfail
+            case .pass where context.judgesExternalDevice:
+                // The scenario's inputs break this rule for the reference device; an external
+                // device that keeps it anyway is not at fault.
+                observed = "held, though the scenario expects its inputs to break it (xfail for the reference device): " + observed
+            case .skip where context.judgesExternalDevice:
+                observed = "not evaluated; the scenario expects its inputs to break it (xfail for the reference device): " + observed
             case .pass:
                 outcome = .fail
                 observed = "expected to fail (xfail) but held: " + observed
@@ -125,26 +405,15 @@ public struct ScenarioRunner: Sendable {
                 observed = "expected to fail (xfail) but not evaluated: " + observed
             default: break
             }
+        } else if outcome == .fail, let known = knownFailures.entry(for: id, in: context.scenario.id) {
+            // A failure the user declared known (--xfail), with their reason.
+            outcome = .xfail
+            observed = "known failure (\(known.site): \(known.reason)): " + observed
         } else if outcome == .fail, catalogue[id]?.level != .must {
             // A broken SHOULD is reported, not failed.
             outcome = .warn
         }
         return Verdict(requirement: id, outcome: outcome, expected: finding.expected, observed: observed, evidence: finding.evidence)
-    }
-
-    /// The device's credential: an X.509 chain and key written to private files in the case's
-    /// directory, or a symmetric key.
-    private func deviceCredential(for scenario: Scenario, directory: URL) throws -> DeviceCredential {
-        if case .groupKey(let groupKey) = scenario.device.key { return .groupKey(groupKey) }
-        if let dice = scenario.device.dice { return .diceDevKit(udsHex: dice.udsHex, firmwareFile: dice.firmwareFile, mapFile: dice.mapFile) }
-        guard let x509 = scenario.device.x509 else { return .symmetricKey(deviceKey(for: scenario)) }
-        let certificate = directory.appendingPathComponent("device-chain.pem")
-        let key = directory.appendingPathComponent("device-key.pem")
-        try Data(x509.chainPEM.utf8).write(to: certificate, options: .atomic)
-        guard FileManager.default.createFile(atPath: key.path, contents: Data(x509.keyPEM.utf8), attributes: [.posixPermissions: 0o600]) else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: key.path])
-        }
-        return .x509(certificateFile: certificate.path, keyFile: key.path)
     }
 
     private func deviceKey(for scenario: Scenario) -> String {
@@ -171,6 +440,17 @@ public struct ScenarioRunner: Sendable {
         fields["message"] = outcome.message.map(Redaction.sasSignatures)
         fields["operationId"] = outcome.operationId
         return fields
+    }
+}
+
+extension DeviceUnderTest {
+    /// How reports name it.
+    var kindName: String {
+        switch self {
+        case .reference: "reference"
+        case .command: "command"
+        case .bench: "wait"
+        }
     }
 }
 
