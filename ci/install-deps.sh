@@ -2,9 +2,10 @@
 # Installs the system packages dpsconform builds and tests with (Debian), when missing.
 # libmosquitto-dev: the device side's MQTT client; mosquitto: broker for the MQTT client tests;
 # mosquitto-clients, curl, openssl: real peers in interoperability tests; python3-venv: the
-# virtualenv for Microsoft's Python device SDK.
+# virtualenv for Microsoft's Python device SDK; gcc, make, libc6-dev: the example C device
+# (examples/c-device) the device-under-test tests build.
 set -euo pipefail
-packages=(libmosquitto-dev mosquitto mosquitto-clients libssl-dev openssl curl python3-venv pkg-config)
+packages=(libmosquitto-dev mosquitto mosquitto-clients libssl-dev openssl curl python3-venv pkg-config gcc make libc6-dev)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -21,6 +21,7 @@ struct HTMLCaseSection {
         html += "</p>\n"
         html += verdictTable()
         html += deviceOutcome()
+        html += deviceRun()
         html += log()
         html += transcript()
         return html + "</section>\n"
@@ -64,6 +65,14 @@ struct HTMLCaseSection {
             html += "<tr><th><code>\(HTMLText.escape(key))</code></th><td>\(HTMLText.escape(item.deviceOutcome[key] ?? ""))</td></tr>\n"
         }
         return html + "</table>\n"
+    }
+
+    /// An external device: its command, end, report and the end of its output.
+    private func deviceRun() -> String {
+        guard let device = item.device, device.command != nil || device.settings != nil else { return "" }
+        let lines = DeviceRunText.lines(device)
+        return "<details>\n<summary>External device: \(HTMLText.escape(device.end ?? device.kind))</summary>\n<pre>"
+            + lines.map(HTMLText.escape).joined(separator: "\n") + "</pre>\n</details>\n"
     }
 
     private func log() -> String {

@@ -139,6 +139,10 @@ public enum JUnitReport {
                 lines.append("  \(VerdictText.flatten(key)) = \(VerdictText.flatten(item.deviceOutcome[key] ?? ""))")
             }
         }
+        if let device = item.device, device.command != nil || device.settings != nil {
+            lines.append("")
+            lines += DeviceRunText.lines(device)
+        }
         if !item.log.isEmpty {
             lines.append("")
             lines.append("Log:")

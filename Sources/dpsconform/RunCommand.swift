@@ -184,6 +184,9 @@ struct RunCommand: AsyncParsableCommand {
         }
         withExtendedLifetime(interruption) {}
         var status = RunSummary(result).exitCode
+        for entry in configured.knownFailures.noLongerFailing(in: result.cases) {
+            Console.line("--xfail \(entry.site): \([entry.requirement?.rawValue, entry.caseID].compactMap { $0 }.joined(separator: " in ")) no longer fails")
+        }
         if let baselineRun, let baseline {
             let comparison = BaselineComparison(baseline: baselineRun, current: result, source: baseline)
             Console.line(comparison.summaryLine)

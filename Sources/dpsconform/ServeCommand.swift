@@ -36,6 +36,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Directory for endpoint.json and the run's CA and server certificate.")
     var stateDir: String = ".dpsconform/serve"
 
+    @Option(name: .long, help: "Keep the CA that signs the server certificate in this directory (created on first use, reused after), so a board trusts it once.")
+    var serverCaDir: String?
+
+    @Option(name: .long, help: "A host name or address to put in the server certificate besides localhost and loopback (repeatable).")
+    var serverName: [String] = []
+
     @Option(name: .long, help: "Polls answered 'assigning' before a registration is assigned.")
     var assigningPolls: Int = 1
 
@@ -122,9 +128,19 @@ struct ServeCommand: AsyncParsableCommand {
         logger.logLevel = .info
         let server: FakeDPSServer
         do {
+            var authority: ServerAuthority?
+            if let serverCaDir {
+                do { authority = try ServerAuthority.stable(in: URL(fileURLWithPath: serverCaDir)) } catch {
+                    throw Failure(status: ExitStatus.badInput, message: "--server-ca-dir: \(error)")
+                }
+            }
+            let names = serverName + (host == "0.0.0.0" || host == "::" ? [] : [host])
             server = try await FakeDPSServer.start(configuration: configuration, clock: SystemClock(), host: host,
                                                    mqttPort: mqttPort, httpsPort: httpsPort, transcript: transcript, logger: logger,
-                                                   limits: limits, eventLoops: .dedicated(threads: threads))
+                                                   limits: limits, eventLoops: .dedicated(threads: threads),
+                                                   identity: FakeDPSServer.ServerIdentity(adding: names, authority: authority))
+        } catch let failure as Failure {
+            throw failure
         } catch {
             throw Failure(status: ExitStatus.harnessFailed, message: "cannot listen on \(host):\(mqttPort): \(error)")
         }

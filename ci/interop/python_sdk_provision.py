@@ -8,9 +8,8 @@ in the endpoint file written by `dpsconform serve`. It only ever connects to loo
 import argparse
 import json
 import sys
-import threading
 
-LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+import sdk_common
 
 
 def main() -> int:
@@ -27,72 +26,34 @@ def main() -> int:
     with open(args.endpoint_file, encoding="utf-8") as handle:
         endpoint = json.load(handle)
     host, port = endpoint["host"], int(endpoint["mqttPort"])
-    if host not in LOOPBACK:
+    if not sdk_common.is_loopback(host):
         print(json.dumps({"status": "refused", "message": f"{host} is not a loopback address"}))
         return 2
     with open(endpoint["caFile"], encoding="utf-8") as handle:
         ca_pem = handle.read()
+    if args.x509_cert and not args.x509_key:
+        parser.error("--x509-cert needs --x509-key")
 
-    import paho.mqtt.client as mqtt
-    from azure.iot.device import ProvisioningDeviceClient, X509
-
-    original_connect = mqtt.Client.connect
-
-    def connect_to_fake(self, *positional, **keywords):
-        # The SDK hard-codes port 8883; point it at the fake's port instead (host unchanged).
-        positional = list(positional)
-        if len(positional) >= 2:
-            positional[1] = port
-        else:
-            keywords["port"] = port
-        return original_connect(self, *positional, **keywords)
-
-    mqtt.Client.connect = connect_to_fake
-
-    if args.x509_cert:
-        if not args.x509_key:
-            parser.error("--x509-cert needs --x509-key")
-        client = ProvisioningDeviceClient.create_from_x509_certificate(
-            provisioning_host=host,
-            registration_id=args.registration_id,
-            id_scope=endpoint["idScope"],
-            x509=X509(cert_file=args.x509_cert, key_file=args.x509_key),
-            server_verification_cert=ca_pem,
-        )
-    else:
-        client = ProvisioningDeviceClient.create_from_symmetric_key(
-            provisioning_host=host,
-            registration_id=args.registration_id,
-            id_scope=endpoint["idScope"],
-            symmetric_key=args.symmetric_key,
-            server_verification_cert=ca_pem,
-        )
-    outcome = {}
-
-    def register() -> None:
-        try:
-            result = client.register()
-            state = result.registration_state
-            outcome.update({
-                "status": result.status,
-                "assignedHub": getattr(state, "assigned_hub", None),
-                "deviceId": getattr(state, "device_id", None),
-                "substatus": getattr(state, "sub_status", None),
-            })
-        except Exception as error:  # the SDK's errors end the run cleanly, with their type
-            cause = error.__cause__
-            outcome.update({"status": "error", "error": type(error).__name__,
-                            "cause": type(cause).__name__ if cause else None, "message": str(error)})
-
-    worker = threading.Thread(target=register, daemon=True)
-    worker.start()
-    worker.join(args.timeout)
-    if worker.is_alive():
+    sdk_common.install_port_swap(port)
+    client = sdk_common.create_client(host, endpoint["idScope"], args.registration_id, ca_pem,
+                                      symmetric_key=args.symmetric_key,
+                                      cert_file=args.x509_cert, key_file=args.x509_key)
+    run = sdk_common.register(client, args.timeout)
+    if not run.finished:
         outcome = {"status": "timeout", "message": f"register() did not return within {args.timeout} s"}
-    try:
-        client.shutdown()
-    except Exception:
-        pass
+    elif run.error is not None:
+        cause = run.error.__cause__
+        outcome = {"status": "error", "error": type(run.error).__name__,
+                   "cause": type(cause).__name__ if cause else None, "message": str(run.error)}
+    else:
+        state = run.result.registration_state
+        outcome = {
+            "status": run.result.status,
+            "assignedHub": getattr(state, "assigned_hub", None),
+            "deviceId": getattr(state, "device_id", None),
+            "substatus": getattr(state, "sub_status", None),
+        }
+    sdk_common.close(client)
     print(json.dumps(outcome, sort_keys=True))
     sys.stdout.flush()
     return 0 if outcome.get("status") == "assigned" else 1

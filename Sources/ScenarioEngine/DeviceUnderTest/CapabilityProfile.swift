@@ -1,6 +1,7 @@
 import DPSCore
 import Foundation
 import Inputs
+import Verdicts
 
 /// What a device under test can do (`--profile FILE`, docs/device-under-test.md): the transports,
 /// the attestation kinds and the optional features it supports. A case that needs something
@@ -71,7 +72,8 @@ public struct CapabilityProfile: Sendable, Hashable {
 
 /// Known failures of the device under test (`--xfail FILE`): requirement IDs, case IDs, or a
 /// requirement in one case, each with a reason. A failure they name is reported as `xfail`
-/// with the reason; a check they name that holds is reported as fixed.
+/// with the reason; a check they name that holds is reported as it came out (pass), and
+/// `run` lists such entries at the end as no longer failing.
 public struct KnownFailures: Sendable {
     public struct Entry: Sendable, Hashable {
         public var requirement: RequirementID?
@@ -110,6 +112,16 @@ public struct KnownFailures: Sendable {
             entries.append(Entry(requirement: requirement, caseID: caseID, reason: reason, site: "\(path):\(item.site.line.map(String.init) ?? "?")"))
         }
         return KnownFailures(entries: entries)
+    }
+
+    /// Entries whose checks ran and held everywhere: the failure they declare is gone.
+    public func noLongerFailing(in cases: [CaseResult]) -> [Entry] {
+        entries.filter { entry in
+            let named = cases.filter { entry.caseID == nil || $0.id == entry.caseID }.flatMap { item in
+                item.verdicts.filter { entry.requirement == nil || $0.requirement == entry.requirement }
+            }
+            return named.contains { $0.outcome == .pass } && !named.contains { [.fail, .xfail, .error, .warn].contains($0.outcome) }
+        }
     }
 
     /// The entry that names `requirement` in case `caseID`.

@@ -190,7 +190,9 @@ public struct DeviceProcess: Sendable {
         posix_spawnattr_setsigmask(&attributes, &empty)
         posix_spawnattr_setflags(&attributes, Int16(flags))
 
-        var merged = ProcessInfo.processInfo.environment
+        // The case's DPS_* values only: one left in the harness's own environment must not stand
+        // in for a value the case does not have.
+        var merged = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("DPS_") }
         for (name, value) in environment { merged[name] = value }
         let environmentLines = merged.map { "\($0.key)=\($0.value)" }.sorted()
         let arguments = ["/bin/sh", "-c", command]
