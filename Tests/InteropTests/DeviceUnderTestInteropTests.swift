@@ -58,7 +58,7 @@ struct DeviceUnderTestInteropTests {
     @Test("dpsconform provision as an external device, and each mutant through it, gets the in-process verdicts")
     func sameVerdictsAsInProcess() async throws {
         let scenarios = Checkout.url("Scenarios").path
-        let inProcess = try await Self.run([scenarios])
+        let inProcess = try await Self.run([scenarios, "--jobs", "4"])
         #expect(inProcess.status == 0, "\(inProcess.output.suffix(2000))")
         let command = DeviceShell.quote(try Self.tool()) + " provision --from-environment"
         let external = try await Self.run([scenarios, "--device-command", command, "--external-mutants", "--jobs", "8"])

@@ -107,6 +107,8 @@ public struct ScenarioRunner: Sendable {
             for scenario in scenarios {
                 if Task.isCancelled { break }
                 let result = await run(scenario)
+                // A case cut short by the cancellation is not a result.
+                if Task.isCancelled { break }
                 progress(result)
                 results.append(result)
             }
@@ -124,6 +126,7 @@ public struct ScenarioRunner: Sendable {
             }
             for _ in 0..<width { start() }
             while let (index, result) = await group.next() {
+                if Task.isCancelled { continue }
                 progress(result)
                 results[index] = result
                 start()
