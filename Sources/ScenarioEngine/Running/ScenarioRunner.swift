@@ -148,8 +148,9 @@ public struct ScenarioRunner: Sendable {
     /// A scenario file's path as reports give it: relative to the current directory when the file
     /// lies inside it (what CI annotations resolve against the checkout), else as it was given.
     static func reportedPath(_ path: String, currentDirectory: String = FileManager.default.currentDirectoryPath) -> String {
-        let file = URL(fileURLWithPath: path).standardizedFileURL.path
-        var base = URL(fileURLWithPath: currentDirectory, isDirectory: true).standardizedFileURL.path
+        let directory = URL(fileURLWithPath: currentDirectory, isDirectory: true)
+        let file = URL(fileURLWithPath: path, relativeTo: directory).standardizedFileURL.path
+        var base = directory.standardizedFileURL.path
         if !base.hasSuffix("/") { base += "/" }
         guard file.hasPrefix(base), file.count > base.count else { return path }
         return String(file.dropFirst(base.count))
