@@ -3,9 +3,10 @@
 # libmosquitto-dev: the device side's MQTT client; mosquitto: broker for the MQTT client tests;
 # mosquitto-clients, curl, openssl: real peers in interoperability tests; python3-venv: the
 # virtualenv for Microsoft's Python device SDK; gcc, make, libc6-dev: the example C device
-# (examples/c-device) the device-under-test tests build.
+# (examples/c-device) the device-under-test tests build; libxml2-utils: xmllint, which the
+# reporting tests use to validate junit-strict.xml against the Ant JUnit schema.
 set -euo pipefail
-packages=(libmosquitto-dev mosquitto mosquitto-clients libssl-dev openssl curl python3-venv pkg-config gcc make libc6-dev)
+packages=(libmosquitto-dev mosquitto mosquitto-clients libssl-dev openssl curl python3-venv pkg-config gcc make libc6-dev libxml2-utils)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

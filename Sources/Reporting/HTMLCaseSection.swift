@@ -32,7 +32,7 @@ struct HTMLCaseSection {
             return "<p class=\"t-error\">No verdicts: nothing was checked.</p>\n"
         }
         var html = "<h3>Verdicts</h3>\n<table class=\"verdicts\">\n"
-        html += "<tr><th>Requirement</th><th>Outcome</th><th>Expected (one of)</th><th>Observed</th><th>Evidence</th></tr>\n"
+        html += "<tr><th>Requirement</th><th>Outcome</th><th>Expected (all must hold)</th><th>Observed</th><th>Evidence</th></tr>\n"
         for verdict in item.verdicts {
             html += "<tr><td><code>\(HTMLText.escape(verdict.requirement.rawValue))</code>\(requirementNote(verdict.requirement))</td>"
             html += "<td><span class=\"badge o-\(verdict.outcome.rawValue)\">\(VerdictText.label(verdict.outcome))</span></td>"
@@ -53,9 +53,10 @@ struct HTMLCaseSection {
             + " <em>(\(HTMLText.escape(requirement.source)))</em></div>"
     }
 
-    private func expected(_ outcomes: [String]) -> String {
-        guard !outcomes.isEmpty else { return "<em>(not stated)</em>" }
-        return "<ul class=\"expected\">" + outcomes.map { "<li>\(HTMLText.escape($0))</li>" }.joined() + "</ul>"
+    /// The verdict's conditions, every one of which must hold.
+    private func expected(_ conditions: [String]) -> String {
+        guard !conditions.isEmpty else { return "<em>(not stated)</em>" }
+        return "<ul class=\"expected\">" + conditions.map { "<li>\(HTMLText.escape($0))</li>" }.joined() + "</ul>"
     }
 
     private func deviceOutcome() -> String {

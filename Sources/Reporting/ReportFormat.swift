@@ -8,6 +8,12 @@ public enum ReportFormat: String, Sendable, Hashable, CaseIterable, Codable {
     case html
     /// A short Markdown summary for GitHub job summaries and PR comments.
     case markdown
+    /// JUnit XML that validates against the strict Apache Ant JUnit schema, for consumers that
+    /// validate before they read (`--junit-strict`); written only when asked for.
+    case junitStrict
+
+    /// The report set `run` writes unless asked for more: every format but ``junitStrict``.
+    public static let standard: [ReportFormat] = [.junit, .json, .html, .markdown]
 
     /// The file name used when the caller does not choose one.
     public var defaultFileName: String {
@@ -16,6 +22,7 @@ public enum ReportFormat: String, Sendable, Hashable, CaseIterable, Codable {
         case .json: "report.json"
         case .html: "report.html"
         case .markdown: "summary.md"
+        case .junitStrict: "junit-strict.xml"
         }
     }
 }

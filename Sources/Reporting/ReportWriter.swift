@@ -29,16 +29,26 @@ public struct ReportWriter: Sendable {
     public var directory: URL
     /// File names per format; formats not listed use ``ReportFormat/defaultFileName``.
     public var fileNames: [ReportFormat: String]
-    /// The requirement catalogue, shown next to requirement IDs in the HTML report.
+    /// The requirement catalogue: levels in JUnit failure messages, level, statement and source
+    /// next to requirement IDs in the HTML report.
     public var requirements: [Requirement]
+    /// Whether the set also holds `junit-strict.xml` (``ReportFormat/junitStrict``).
+    public var junitStrict: Bool
 
     /// Prefix of the staging directories, followed by the writer's process ID and a UUID.
     public static let stagingPrefix = ".dpsconform-staging-"
 
-    public init(directory: URL, fileNames: [ReportFormat: String] = [:], requirements: [Requirement] = []) {
+    public init(directory: URL, fileNames: [ReportFormat: String] = [:], requirements: [Requirement] = [], junitStrict: Bool = false) {
         self.directory = directory
         self.fileNames = fileNames
         self.requirements = requirements
+        self.junitStrict = junitStrict
+    }
+
+    /// What ``write(_:formats:)`` writes when not told: the standard set, plus the strict JUnit
+    /// report when ``junitStrict`` is set.
+    public var defaultFormats: [ReportFormat] {
+        ReportFormat.standard + (junitStrict ? [.junitStrict] : [])
     }
 
     /// The path a format is written to.
@@ -46,10 +56,12 @@ public struct ReportWriter: Sendable {
         directory.appendingPathComponent(fileNames[format] ?? format.defaultFileName)
     }
 
-    /// Writes `formats` of `run`, in ``ReportFormat`` order, and returns what was written. Nothing
-    /// is moved into place unless every file could be made; then all of them are.
+    /// Writes `formats` of `run` (``defaultFormats`` when nil), in ``ReportFormat`` order, and
+    /// returns what was written. Nothing is moved into place unless every file could be made;
+    /// then all of them are.
     @discardableResult
-    public func write(_ run: RunResult, formats: [ReportFormat] = ReportFormat.allCases) throws(ReportingError) -> [WrittenReport] {
+    public func write(_ run: RunResult, formats: [ReportFormat]? = nil) throws(ReportingError) -> [WrittenReport] {
+        let formats = formats ?? defaultFormats
         try createDirectory()
         removeAbandonedStaging()
         let staging = directory.appendingPathComponent("\(Self.stagingPrefix)\(getpid())-\(UUID().uuidString)")
@@ -101,7 +113,8 @@ public struct ReportWriter: Sendable {
     /// The bytes of one report.
     public func render(_ run: RunResult, as format: ReportFormat) throws(ReportingError) -> Data {
         switch format {
-        case .junit: Data(JUnitReport.render(run).utf8)
+        case .junit: Data(JUnitReport.render(run, requirements: requirements).utf8)
+        case .junitStrict: Data(JUnitReport.renderStrict(run, requirements: requirements).utf8)
         case .json: try JSONReport.encode(run)
         case .html: Data(HTMLReport.render(run, requirements: requirements).utf8)
         case .markdown: Data(MarkdownSummary.render(run).utf8)

@@ -20,23 +20,31 @@ enum VerdictText {
         }
     }
 
-    /// The legal outcomes as one phrase: `one of: a | b` (items may contain commas).
-    static func expected(_ outcomes: [String]) -> String {
-        outcomes.isEmpty ? "(not stated)" : "one of: " + outcomes.map(flatten).joined(separator: " | ")
+    /// The expected conditions as one phrase, `<a; b>`: a verdict's conditions must all hold, so
+    /// they are listed together, never offered as alternatives.
+    static func expected(_ conditions: [String]) -> String {
+        "<" + (conditions.isEmpty ? "(not stated)" : conditions.map(flatten).joined(separator: "; ")) + ">"
     }
 
-    /// `REQ: expected one of: a | b; observed: c`.
-    static func oneLine(_ verdict: Verdict) -> String {
-        "\(flatten(verdict.requirement.rawValue)): expected \(expected(verdict.expected)); observed: \(flatten(verdict.observed))"
+    /// `REQ-ID (MUST): expected <a; b>, got <c>`; the level in parentheses only when the
+    /// requirement catalogue gave one.
+    static func oneLine(_ verdict: Verdict, level: Requirement.Level? = nil) -> String {
+        "\(heading(verdict, level: level)): expected \(expected(verdict.expected)), got <\(flatten(verdict.observed))>"
+    }
+
+    /// `REQ-ID (MUST)`, or the bare ID when the level is not known.
+    static func heading(_ verdict: Verdict, level: Requirement.Level?) -> String {
+        let id = flatten(verdict.requirement.rawValue)
+        return level.map { "\(id) (\($0.rawValue))" } ?? id
     }
 
     /// A multi-line account of one verdict for failure bodies and console details.
-    static func block(_ verdict: Verdict) -> String {
-        var lines = ["\(verdict.requirement) [\(label(verdict.outcome))]"]
+    static func block(_ verdict: Verdict, level: Requirement.Level? = nil) -> String {
+        var lines = ["\(heading(verdict, level: level)) [\(label(verdict.outcome))]"]
         if verdict.expected.isEmpty {
             lines.append("  expected: (not stated)")
         } else {
-            lines.append("  expected one of:")
+            lines.append("  expected (every condition must hold):")
             lines += verdict.expected.map { "    - \(flatten($0))" }
         }
         lines.append("  observed: \(flatten(verdict.observed))")

@@ -21,10 +21,15 @@ public struct CaseResult: Sendable, Hashable, Codable {
     public var log: [String]
     /// What ran as the device, and how an external device program ended.
     public var device: DeviceRunRecord?
+    /// The scenario file the case comes from (relative to the directory the run started in when
+    /// it lies inside it) and the line its scenario starts on; nil when not known (a hand-built
+    /// case, a vector). Absent from reports written before these fields existed.
+    public var file: String?
+    public var line: Int?
 
     public init(id: String, title: String, suite: String, verdicts: [Verdict], transcript: [WireEvent] = [],
                 deviceOutcome: [String: String] = [:], wallSeconds: Double = 0, clockSeconds: Double = 0, log: [String] = [],
-                device: DeviceRunRecord? = nil) {
+                device: DeviceRunRecord? = nil, file: String? = nil, line: Int? = nil) {
         self.id = id
         self.title = title
         self.suite = suite
@@ -35,6 +40,8 @@ public struct CaseResult: Sendable, Hashable, Codable {
         self.clockSeconds = clockSeconds
         self.log = log
         self.device = device
+        self.file = file
+        self.line = line
     }
 
     /// The case outcome: the most severe verdict; a case without verdicts is an error (nothing was checked).

@@ -38,7 +38,7 @@ public struct Verdict: Sendable, Hashable, Codable {
     /// Requirement ID, e.g. `DPS-FLOW-RETRY-001`.
     public var requirement: RequirementID
     public var outcome: VerdictOutcome
-    /// The legal outcomes, any one of which passes (h2spec style).
+    /// The conditions the requirement sets; every one of them must hold for the verdict to pass.
     public var expected: [String]
     /// What actually happened.
     public var observed: String

@@ -24,6 +24,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Directory the reports are written to.")
     var reports: String = "Reports"
 
+    @Flag(name: .long, help: "Also write junit-strict.xml, valid against the strict Apache Ant JUnit schema (for consumers that validate it).")
+    var junitStrict = false
+
     @Option(name: .long, help: "Requirement catalogue (default: requirements.yaml beside the first path).")
     var requirements: String?
 
@@ -175,7 +178,8 @@ struct RunCommand: AsyncParsableCommand {
         let result = RunResult(name: "conformance run of " + paths.joined(separator: " "), startedAt: started, wallSeconds: (ContinuousClock.now - wall).seconds,
                                cases: cases, properties: properties)
         Console.line(ConsoleSummary.totalLine(for: result))
-        let writer = ReportWriter(directory: URL(fileURLWithPath: reports), requirements: catalogue.requirements.values.sorted { $0.id < $1.id })
+        let writer = ReportWriter(directory: URL(fileURLWithPath: reports), requirements: catalogue.requirements.values.sorted { $0.id < $1.id },
+                                  junitStrict: junitStrict)
         do {
             let written = try writer.write(result)
             Console.line("Reports: " + written.map { $0.url.path }.joined(separator: ", "))

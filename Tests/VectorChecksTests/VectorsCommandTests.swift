@@ -95,17 +95,21 @@ struct VectorsCommandTests {
     }
 }
 
-/// Counts `<testcase>` and `<failure>` elements of a JUnit report.
+/// Counts `<testcase>` elements of a JUnit report and the test cases that hold a `<failure>`
+/// (junit.xml gives each broken rule of a case its own `<failure>`).
 final class JUnitCounter: NSObject, XMLParserDelegate, @unchecked Sendable {
     var testcases = 0
     var failures = 0
     var rootTests: String?
+    private var counted = 0
 
     func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
                 qualifiedName: String?, attributes: [String: String] = [:]) {
         switch elementName {
         case "testcase": testcases += 1
-        case "failure": failures += 1
+        case "failure" where counted != testcases:
+            failures += 1
+            counted = testcases
         case "testsuites": rootTests = attributes["tests"]
         default: break
         }

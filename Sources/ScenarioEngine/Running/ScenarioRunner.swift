@@ -148,6 +148,17 @@ public struct ScenarioRunner: Sendable {
         return nil
     }
 
+    /// A scenario file's path as reports give it: relative to the current directory when the file
+    /// lies inside it (what CI annotations resolve against the checkout), else as it was given.
+    static func reportedPath(_ path: String, currentDirectory: String = FileManager.default.currentDirectoryPath) -> String {
+        let directory = URL(fileURLWithPath: currentDirectory, isDirectory: true)
+        let file = URL(fileURLWithPath: path, relativeTo: directory).standardizedFileURL.path
+        var base = directory.standardizedFileURL.path
+        if !base.hasSuffix("/") { base += "/" }
+        guard file.hasPrefix(base), file.count > base.count else { return path }
+        return String(file.dropFirst(base.count))
+    }
+
     /// Runs one scenario against the built-in fake.
     public func run(_ scenario: Scenario) async -> CaseResult {
         let wallStart = ContinuousClock.now
@@ -156,7 +167,8 @@ public struct ScenarioRunner: Sendable {
         if case .command(let template) = device { record.command = template.text }
         func finished(_ verdicts: [Verdict], transcript: [WireEvent], outcome: [String: String] = [:], clockSeconds: Double = 0) -> CaseResult {
             CaseResult(id: scenario.id, title: scenario.title, suite: scenario.suite, verdicts: verdicts, transcript: transcript,
-                       deviceOutcome: outcome, wallSeconds: (ContinuousClock.now - wallStart).seconds, clockSeconds: clockSeconds, device: record)
+                       deviceOutcome: outcome, wallSeconds: (ContinuousClock.now - wallStart).seconds, clockSeconds: clockSeconds, device: record,
+                       file: scenario.site.map { Self.reportedPath($0.file) }, line: scenario.site?.line)
         }
         if external, let reason = externalSkipReason(scenario) {
             return finished([Verdict(requirement: .harness, outcome: .skip, expected: [], observed: reason)], transcript: [])
