@@ -47,6 +47,15 @@ public enum ConsoleSummary {
         return line
     }
 
+    /// For `--verbose`: under a case line, each verdict that is not a plain pass (failures,
+    /// errors, warnings, expected failures) with what was expected and what happened, and the
+    /// reason of a skipped case.
+    public static func details(for item: CaseResult) -> [String] {
+        item.verdicts.filter { $0.outcome != .pass && ($0.outcome != .skip || item.outcome == .skip) }.map { verdict in
+            "      " + VerdictText.label(verdict.outcome) + "  " + plain(VerdictText.oneLine(verdict))
+        }
+    }
+
     /// Every case line followed by the total line.
     public static func lines(for run: RunResult) -> [String] {
         run.cases.map(line(for:)) + [totalLine(for: run)]

@@ -36,6 +36,12 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Wall-time limit of one case, in seconds.")
     var caseTimeout: Int = 120
 
+    @Flag(name: .long, help: "Print only failing and erroring cases (with their broken rules) and the total.")
+    var quiet = false
+
+    @Flag(name: .long, help: "Print under each case every verdict that is not a plain pass, with what was expected and what happened.")
+    var verbose = false
+
     @Flag(name: .long, help: "Fail the run (exit 1) unless every catalogued requirement was evaluated by some case and shown failing by some expected-failure case.")
     var requireCoverage = false
 
@@ -89,6 +95,7 @@ struct RunCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (1...3600).contains(caseTimeout) else { throw ValidationError("--case-timeout must be 1...3600 seconds") }
+        if quiet, verbose { throw ValidationError("give --quiet or --verbose, not both") }
         if let transport, ScenarioTransport(rawValue: transport) == nil { throw ValidationError("--transport must be mqtt or https") }
         guard ["reference", "wait"].contains(device) else { throw ValidationError("--device must be reference or wait") }
         if deviceCommand != nil, device == "wait" { throw ValidationError("give --device-command or --device wait, not both") }
@@ -127,20 +134,21 @@ struct RunCommand: AsyncParsableCommand {
                 throw Failure(status: ExitStatus.badInput, message: error.description)
             }
         }
-        try configure(&runner)
-        let configured = runner
         guard !scenarios.isEmpty else {
             throw Failure(status: ExitStatus.badInput, message: "no scenario matches \(filter.map { "--filter \($0)" } ?? paths.joined(separator: " "))")
         }
+        let console = ConsoleProgress(total: scenarios.count, detail: quiet ? .quiet : (verbose ? .verbose : .normal))
+        try configure(&runner, console: console)
+        let configured = runner
         let started = Date()
         let wall = ContinuousClock.now
         // From here SIGINT and SIGTERM stop the run instead of the process (exit codes in README).
         let interruption = Interruption()
         let finished = FinishedCases<CaseResult>()
         let work = Task {
-            await configured.run(scenarios) { result in
+            await configured.run(scenarios, started: { console.started($0.id) }) { result in
                 finished.append(result)
-                Console.line(ConsoleSummary.line(for: result))
+                console.finished(result)
             }
         }
         enum End: Sendable {
@@ -162,6 +170,7 @@ struct RunCommand: AsyncParsableCommand {
         if let transport { properties["transport"] = transport }
         if let profile { properties["profile"] = profile }
         if configured.device.isExternalDevice { properties["clock"] = "real (external device); timing tolerance \(ScenarioRunner.realClockTolerance) s" }
+        console.stop()
         let cases: [CaseResult]
         switch end {
         case .completed(let all):
@@ -207,7 +216,7 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     /// The device, its server settings and the run's concurrency, from the flags.
-    private func configure(_ runner: inout ScenarioRunner) throws {
+    private func configure(_ runner: inout ScenarioRunner, console: ConsoleProgress) throws {
         runner.realTimeLimit = .seconds(realTimeLimit)
         runner.jobs = jobs
         runner.externalMutants = externalMutants
@@ -227,7 +236,7 @@ struct RunCommand: AsyncParsableCommand {
             runner.device = .command(try DeviceCommandTemplate(deviceCommand))
         } else if device == "wait" {
             let setup = try deviceSetupCommand.map { try DeviceCommandTemplate($0) }
-            runner.device = .bench(BenchDevice(setupCommand: setup, connectTimeout: .seconds(waitTimeout)) { text in Console.line(text) })
+            runner.device = .bench(BenchDevice(setupCommand: setup, connectTimeout: .seconds(waitTimeout)) { text in console.line(text) })
             runner.jobs = 1
         }
     }

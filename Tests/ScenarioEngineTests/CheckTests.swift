@@ -66,12 +66,17 @@ struct TranscriptScript {
                                      payload: Array(body.utf8), qos: .atLeastOnce, packetIdentifier: 9)), at: seconds)
     }
 
-    func finding(_ id: RequirementID, outcome: ProvisioningOutcome = ProvisioningOutcome(status: .assigned)) throws -> VerdictOutcome {
+    /// The check's finding. `outcome` is what the service told the device (nil: read from the
+    /// transcript, as for any case); `claim` is the device's own report of it.
+    func finding(_ id: RequirementID, outcome: ProvisioningOutcome? = ProvisioningOutcome(status: .assigned),
+                 claim: ProvisioningOutcome? = nil) throws -> VerdictOutcome {
         let scenario = try #require(try ScenarioLoader.load(file: try temporaryFile(validScenario)).first)
         var fixed = scenario
         fixed.service.idScope = "0ne0000FAKE"
         let check = try #require(CheckLibrary.check(for: id))
-        return check.evaluate(CheckContext(scenario: fixed, outcome: outcome, view: TranscriptView(events: transcript.snapshot))).outcome
+        let view = TranscriptView(events: transcript.snapshot)
+        let told = outcome ?? ToldOutcome.derive(from: view, clockSeconds: 0, deadline: fixed.device.deadline)
+        return check.evaluate(CheckContext(scenario: fixed, outcome: told, view: view, deviceReport: claim.map(DeviceReport.init))).outcome
     }
 }
 
@@ -191,14 +196,17 @@ struct CheckTests {
         told.assignedHub = "h"
         told.deviceId = "dev-1"
         #expect(try script.finding(.dpsFlowResult001, outcome: told) == .pass)
-        // An assignment the service did not send: another hub, or none at all.
+        #expect(try script.finding(.dpsFlowResult001, outcome: nil, claim: told) == .pass, "the outcome read from the transcript")
+        // A device that reports an assignment the service did not send: another hub, or none at all.
         var other = told
         other.assignedHub = "elsewhere"
-        #expect(try script.finding(.dpsFlowResult001, outcome: other) == .fail)
+        #expect(try script.finding(.dpsFlowResult001, outcome: nil, claim: other) == .fail)
+        #expect(try script.finding(.dpsFlowResult001, outcome: nil, claim: ProvisioningOutcome(status: .protocolError)) == .fail,
+                "assigned by the service, reported as something else")
         let stillAssigning = TranscriptScript()
         stillAssigning.connect(); stillAssigning.subscribe()
         stillAssigning.register(rid: "1", at: 0)
         stillAssigning.respond(status: 202, rid: "1", retryAfter: "3", body: assigning, at: 0.1)
-        #expect(try stillAssigning.finding(.dpsFlowResult001, outcome: told) == .fail)
+        #expect(try stillAssigning.finding(.dpsFlowResult001, outcome: nil, claim: told) == .fail)
     }
 }

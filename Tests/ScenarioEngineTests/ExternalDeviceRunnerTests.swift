@@ -96,7 +96,7 @@ struct ExternalDeviceRunnerTests {
         #expect(results.count == 2)
         for result in results {
             #expect(result.outcome == .error)
-            #expect(result.wallSeconds < 15)
+            #expect(result.wallSeconds < 100, "ended at the case timeout, not left running")
             #expect(result.device?.end?.contains("still running") == true)
         }
     }

@@ -100,12 +100,14 @@ public struct ScenarioRunner: Sendable {
     /// Runs every scenario, `jobs` at a time, calling `progress` after each case; results are
     /// in the order of `scenarios`. Cancelling the task stops before the next case (the
     /// running ones are cancelled too).
-    public func run(_ scenarios: [Scenario], progress: @Sendable (CaseResult) -> Void = { _ in }) async -> [CaseResult] {
+    public func run(_ scenarios: [Scenario], started: @Sendable (Scenario) -> Void = { _ in },
+                    progress: @Sendable (CaseResult) -> Void = { _ in }) async -> [CaseResult] {
         let width = server.usesFixedPort ? 1 : max(1, jobs)
         if width == 1 {
             var results: [CaseResult] = []
             for scenario in scenarios {
                 if Task.isCancelled { break }
+                started(scenario)
                 let result = await run(scenario)
                 // A case cut short by the cancellation is not a result.
                 if Task.isCancelled { break }
@@ -122,6 +124,7 @@ public struct ScenarioRunner: Sendable {
                 let index = next
                 let scenario = scenarios[index]
                 next += 1
+                started(scenario)
                 group.addTask { (index, await self.run(scenario)) }
             }
             for _ in 0..<width { start() }
