@@ -114,18 +114,44 @@ public struct EnrollmentGroup: Sendable, Hashable {
 
 /// Every enrollment the service knows.
 public struct EnrollmentSet: Sendable, Hashable {
-    public var individuals: [IndividualEnrollment]
+    /// The individual enrollments in file order; the lookup index follows every change.
+    public var individuals: [IndividualEnrollment] {
+        didSet { index = Self.index(individuals) }
+    }
     public var groups: [EnrollmentGroup]
+    /// Position of each individual enrollment by lower-cased registration ID (the first one
+    /// wins, as a scan in file order would find it): a lookup costs the same for the last of
+    /// 100,000 enrollments as for the first.
+    private var index: [String: Int]
 
     public init(individuals: [IndividualEnrollment] = [], groups: [EnrollmentGroup] = []) {
         self.individuals = individuals
         self.groups = groups
+        index = Self.index(individuals)
+    }
+
+    private static func index(_ individuals: [IndividualEnrollment]) -> [String: Int] {
+        var index: [String: Int] = [:]
+        index.reserveCapacity(individuals.count)
+        for (position, enrollment) in individuals.enumerated() {
+            let key = enrollment.registrationID.lowercased()
+            if index[key] == nil { index[key] = position }
+        }
+        return index
     }
 
     /// The individual enrollment for `registrationID`. Registration IDs are case-insensitive (Microsoft Learn concepts-service).
     func individual(for registrationID: String) -> IndividualEnrollment? {
-        let wanted = registrationID.lowercased()
-        return individuals.first { $0.registrationID.lowercased() == wanted }
+        index[registrationID.lowercased()].map { individuals[$0] }
+    }
+
+    public static func == (lhs: EnrollmentSet, rhs: EnrollmentSet) -> Bool {
+        lhs.individuals == rhs.individuals && lhs.groups == rhs.groups
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(individuals)
+        hasher.combine(groups)
     }
 }
 
