@@ -75,8 +75,8 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "With --device-command: also run the cases that name a mutant, telling the command the mutant ({mutant}, DPS_MUTANT); 'dpsconform provision --from-environment' plays it.")
     var externalMutants = false
 
-    @Option(name: .long, help: "Cases run at once (each has its own fake); fixed ports run one at a time.")
-    var jobs: Int = 1
+    @Option(name: .long, help: "Cases run at once, each with its own fake (default: one per core, at least 2, for the in-process device; 1 for an external device or a board). Fixed ports run one at a time.")
+    var jobs: Int?
 
     @Option(name: .long, help: "Address each case's fake listens on (loopback by default; 0.0.0.0 for a board on the bench).")
     var host: String = "127.0.0.1"
@@ -102,7 +102,7 @@ struct RunCommand: AsyncParsableCommand {
         if deviceSetupCommand != nil, device != "wait" { throw ValidationError("--device-setup-command goes with --device wait") }
         guard (1...86_400).contains(waitTimeout) else { throw ValidationError("--wait-timeout must be 1...86400 seconds") }
         guard (1...86_400).contains(realTimeLimit) else { throw ValidationError("--real-time-limit must be 1...86400 seconds") }
-        guard (1...64).contains(jobs) else { throw ValidationError("--jobs must be 1...64") }
+        if let jobs, !(1...64).contains(jobs) { throw ValidationError("--jobs must be 1...64") }
         for (flag, port) in [("--mqtt-port", mqttPort), ("--https-port", httpsPort)] where !(0...65535).contains(port) {
             throw ValidationError("\(flag) must be 0...65535")
         }
@@ -218,7 +218,10 @@ struct RunCommand: AsyncParsableCommand {
     /// The device, its server settings and the run's concurrency, from the flags.
     private func configure(_ runner: inout ScenarioRunner, console: ConsoleProgress) throws {
         runner.realTimeLimit = .seconds(realTimeLimit)
-        runner.jobs = jobs
+        // In process the cases mostly wait on their virtual clocks: one per core keeps the cores
+        // busy (the same verdicts as one at a time, a test shows). An external device's program
+        // may not take being run side by side unless the user says so.
+        runner.jobs = jobs ?? (deviceCommand == nil && device == "reference" ? max(2, ProcessInfo.processInfo.activeProcessorCount) : 1)
         runner.externalMutants = externalMutants
         var server = CaseServerSettings()
         server.host = host
