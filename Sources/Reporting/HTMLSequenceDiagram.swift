@@ -142,7 +142,7 @@ struct HTMLSequenceDiagram {
             svg += "<rect class=\"note n-\(HTMLText.escape(event.label.lowercased()))\" x=\"\(x - width / 2)\" y=\"\(y - 12)\" width=\"\(width)\" height=\"18\"/>"
             svg += "<text class=\"nt\" x=\"\(x)\" y=\"\(y + 1)\">\(HTMLText.escape(text))</text>"
         }
-        svg += "<title>\(HTMLText.escape(VerdictText.truncated(VerdictText.flatten(event.summary), limit: 300)))</title></a>"
+        svg += "<title>\(HTMLText.escape(Self.tooltip(event)))</title></a>"
         if let mark {
             var x = Self.requirementColumn
             for (index, requirement) in mark.verdicts {
@@ -159,8 +159,9 @@ struct HTMLSequenceDiagram {
         text.count <= limit ? text : String(text.prefix(max(limit - 1, 0))) + "…"
     }
 
-    /// What an arrow says: the packet kind or HTTP method or status, then the DPS exchange it carries
-    /// (`$rid`, status, retry-after, registration state).
+    /// What an arrow says: the packet kind or HTTP method or status, then the DPS exchange it
+    /// carries: a request's kind and `$rid`, a response's status, registration state, retry-after
+    /// and `$rid`. A long `$rid` (a UUID) is shortened here; the tooltip has it whole.
     static func arrowLabel(_ event: WireEvent) -> String {
         var parts: [String] = []
         switch event.content {
@@ -173,13 +174,23 @@ struct HTMLSequenceDiagram {
         case .note: parts.append(event.label)
         }
         if let exchange = event.exchange {
-            if let kind = exchange.kind { parts.append(kind.rawValue) }
-            parts.append("$rid=\(exchange.requestID)")
-            if let status = exchange.status, event.httpResponse == nil { parts.append("\(status)") }
-            if let retryAfter = exchange.retryAfter { parts.append("retry-after=\(retryAfter)") }
-            if let state = exchange.registrationState { parts.append(state) }
+            switch exchange.role {
+            case .request:
+                if let kind = exchange.kind { parts.append(kind.rawValue) }
+            case .response:
+                if let status = exchange.status, event.httpResponse == nil { parts.append("\(status)") }
+                if let state = exchange.registrationState { parts.append(state) }
+                if let retryAfter = exchange.retryAfter { parts.append("retry-after=\(retryAfter)") }
+            }
+            parts.append("$rid=" + clip(exchange.requestID, 13))
             if exchange.duplicate { parts.append("dup") }
         }
         return VerdictText.flatten(parts.joined(separator: " "))
+    }
+
+    /// The tooltip: the event's one-line summary and the exchange's whole `$rid`.
+    static func tooltip(_ event: WireEvent) -> String {
+        let rid = event.exchange.map { " · $rid=\($0.requestID)" } ?? ""
+        return clip(VerdictText.flatten(event.summary + rid), 360)
     }
 }

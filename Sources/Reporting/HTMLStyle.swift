@@ -61,6 +61,7 @@ enum HTMLStyle {
     svg.seq .h-xfail .arr, svg.seq .h-xfail .note { stroke: var(--xfail); } svg.seq .h-xfail text { fill: var(--xfail); }
     svg.seq .h .note { stroke-width: 2.5; }
     svg.seq .rq { font-weight: 700; }
+    section.case, tr[id], svg.seq g[id] { scroll-margin-top: 7.5rem; }
     section.case { content-visibility: auto; contain-intrinsic-size: auto 1200px; }
     """
 }

@@ -68,12 +68,16 @@ struct HTMLDiagramTests {
         let labels = events.map(HTMLSequenceDiagram.arrowLabel)
         #expect(labels[0] == "certificate 0 CN=dev")
         #expect(labels[5] == "PUBLISH register $rid=1")
-        #expect(labels[7] == "PUBLISH register $rid=1 202 retry-after=3 assigning")
-        #expect(labels[11] == "PUBLISH poll $rid=3 200 assigned")
+        #expect(labels[7] == "PUBLISH 202 assigning retry-after=3 $rid=1")
+        #expect(labels[11] == "PUBLISH 200 assigned $rid=3")
         let https = WireEvent(time: Fixture.start, connection: "https#1", transport: .https, direction: .toDevice,
                               content: .httpResponse(HTTPResponseRecord(status: 429, reason: "Too Many Requests", headers: [("Retry-After", "5")], body: [])),
                               exchange: .response(to: .poll, requestID: "https#1/2", status: 429, retryAfter: "5", body: []))
-        #expect(HTMLSequenceDiagram.arrowLabel(https) == "HTTP 429 poll $rid=https#1/2 retry-after=5")
+        #expect(HTMLSequenceDiagram.arrowLabel(https) == "HTTP 429 retry-after=5 $rid=https#1/2")
+        var uuid = events[5]
+        uuid.exchange?.requestID = "8b631e14-b1f4-4c13-99be-3a45bdb10f32"
+        #expect(HTMLSequenceDiagram.arrowLabel(uuid) == "PUBLISH register $rid=8b631e14-b1f…")
+        #expect(HTMLSequenceDiagram.tooltip(uuid).hasSuffix(" · $rid=8b631e14-b1f4-4c13-99be-3a45bdb10f32"))
         // A TLS event runs between the device and the TLS line.
         let page = HTMLReport.render(RunResult(name: "tls", startedAt: Fixture.start, wallSeconds: 1, cases: [SyntheticRun.item(0, polls: 1)]))
         #expect(page.contains("<path class=\"arr\" d=\"M150 62H350m-7 -4 7 4-7 4\"/><text class=\"l\" x=\"250\" y=\"58\">certificate 0 CN=device-0</text>"))
