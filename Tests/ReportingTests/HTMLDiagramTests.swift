@@ -112,7 +112,7 @@ struct HTMLDiagramTests {
     }
 
     /// A thousand cases of about twenty events each stay a page a browser opens: measured at
-    /// about 14 MB (docs/reports.md); the bound leaves room, and no time is asserted here.
+    /// about 14.8 MB (docs/reports.md); the bound leaves room, and no time is asserted here.
     @Test func thousandCasesStayUnderTheSizeBound() throws {
         let run = SyntheticRun.run(cases: 1000)
         #expect(run.cases.reduce(0) { $0 + $1.transcript.count } > 17_000)
