@@ -2,6 +2,7 @@
 """Opens a dpsconform report.html in headless Chromium (Debian's chromium and chromium-driver,
 driven by selenium) and checks that the page works as a reader would use it:
 
+- with JavaScript off, every case shows and the filter controls stay hidden;
 - it loads nothing (no resource entries) and logs no SEVERE console message;
 - the filter panel appears (the inline script ran) and shows every case at first;
 - choosing the `fail` outcome leaves exactly the failing cases visible;
@@ -23,6 +24,11 @@ import pathlib
 import shutil
 import sys
 import time
+
+BROWSER_FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--no-first-run", "--disable-extensions", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-proxy-server",
+                 "--host-resolver-rules=MAP * ~NOTFOUND", "--window-size=1400,1000")
 
 # The outcome colours of the page's style sheet: --fail #cf222e, --xfail #0969da.
 COLOURS = {"fail": "rgb(207, 34, 46)", "xfail": "rgb(9, 105, 218)"}
@@ -159,15 +165,38 @@ def main():
     from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.chrome.service import Service
 
-    options = webdriver.ChromeOptions()
-    options.binary_location = args.chromium
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--no-first-run", "--disable-extensions", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-proxy-server",
-                 "--host-resolver-rules=MAP * ~NOTFOUND", "--window-size=1400,1000"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(executable_path=args.chromedriver), options=options)
+    def chrome(javascript):
+        options = webdriver.ChromeOptions()
+        options.binary_location = args.chromium
+        for flag in BROWSER_FLAGS:
+            options.add_argument(flag)
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+        if not javascript:
+            options.add_experimental_option("prefs", {"profile.managed_default_content_settings.javascript": 2})
+        return webdriver.Chrome(service=Service(executable_path=args.chromedriver), options=options)
+
+    # Without JavaScript: the page as a mail client or a locked-down viewer shows it.
+    driver = chrome(javascript=False)
+    try:
+        driver.set_page_load_timeout(args.timeout)
+        driver.get(report.as_uri())
+        # WebDriver's own scripts still run; the page's do not.
+        state = driver.execute_script(
+            "function shown(e) { return !!e && e.getClientRects().length > 0 && getComputedStyle(e).display !== 'none'; }"
+            "var sections = Array.from(document.querySelectorAll('section.case'));"
+            "return {cases: sections.length, visible: sections.filter(shown).length,"
+            " filter_panel_shown: shown(document.getElementById('filters')), script_ran: document.body.classList.contains('js')};")
+        findings["no_javascript"] = state
+        panel = state["filter_panel_shown"]
+        check(not state["script_ran"], "the script ran although JavaScript was off (the check proves nothing)")
+        check(state["visible"] == state["cases"], f"without JavaScript {state['visible']} of {state['cases']} cases show")
+        check(not panel, "without JavaScript the filter controls show, though they would do nothing")
+    except WebDriverException as error:
+        check(False, f"without JavaScript: {type(error).__name__}: {(error.msg or '').splitlines()[0] if error.msg else error}")
+    finally:
+        driver.quit()
+
+    driver = chrome(javascript=True)
     try:
         driver.set_page_load_timeout(args.timeout)
         started = time.monotonic()
