@@ -4,9 +4,12 @@
 # mosquitto-clients, curl, openssl: real peers in interoperability tests; python3-venv: the
 # virtualenv for Microsoft's Python device SDK; gcc, make, libc6-dev: the example C device
 # (examples/c-device) the device-under-test tests build; libxml2-utils: xmllint, which the
-# reporting tests use to validate junit-strict.xml against the Ant JUnit schema.
+# reporting tests use to validate junit-strict.xml against the Ant JUnit schema; chromium,
+# chromium-driver: the headless browser (and its WebDriver) the HTML report check drives through
+# selenium (ci/interop/html_report_check.py), so the page's filters and diagrams are tried in a
+# real browser.
 set -euo pipefail
-packages=(libmosquitto-dev mosquitto mosquitto-clients libssl-dev openssl curl python3-venv pkg-config gcc make libc6-dev libxml2-utils)
+packages=(libmosquitto-dev mosquitto mosquitto-clients libssl-dev openssl curl python3-venv pkg-config gcc make libc6-dev libxml2-utils chromium chromium-driver)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -2,24 +2,37 @@ import DPSCore
 import Foundation
 import Verdicts
 
-/// The part of the HTML page about one case: verdict table, device outcome, log, and the
-/// transcript folded into a `<details>` block.
+/// The part of the HTML page about one case: verdict table, sequence diagram, device outcome,
+/// log, and the transcript folded into a `<details>` block. The section carries the data the
+/// page's filters read: `data-outcome` (the case outcome), `data-suite` and `data-reqs` (the
+/// requirement IDs of its verdicts, space-separated).
 struct HTMLCaseSection {
     var item: CaseResult
     /// Element id of the section; transcript rows get `<anchor>-ev-<sequence>` so evidence links work.
     var anchor: String
     var catalogue: [RequirementID: Requirement]
     var payloadLimit: Int
+    /// At most this many events drawn in the sequence diagram (evidence events after them are drawn too).
+    var diagramLimit: Int = HTMLReport.defaultDiagramLimit
+
+    /// `data-outcome`, `data-suite` and `data-reqs` attributes for the case, for its section and its row in the case table.
+    static func filterAttributes(_ item: CaseResult) -> String {
+        var seen = Set<String>()
+        let requirements = item.verdicts.map(\.requirement.rawValue).filter { seen.insert($0).inserted }
+        return "data-outcome=\"\(item.outcome.rawValue)\" data-suite=\"\(HTMLText.escape(item.suite))\""
+            + " data-reqs=\"\(HTMLText.escape(requirements.joined(separator: " ")))\""
+    }
 
     func render() -> String {
         let outcome = item.outcome
-        var html = "<section class=\"case\" id=\"\(anchor)\">\n"
+        var html = "<section class=\"case\" id=\"\(anchor)\" \(Self.filterAttributes(item))>\n"
         html += "<h2><code>\(HTMLText.escape(item.id))</code> <span class=\"badge o-\(outcome.rawValue)\">\(VerdictText.label(outcome))</span></h2>\n"
         html += "<p class=\"meta\">\(HTMLText.escape(item.title)) · suite <code>\(HTMLText.escape(item.suite))</code>"
         html += " · wall time \(SecondsText.fixed(item.wallSeconds)) s · clock time \(SecondsText.fixed(item.clockSeconds)) s"
         if let meaning = VerdictText.meaning(outcome) { html += " · \(HTMLText.escape(meaning))" }
         html += "</p>\n"
         html += verdictTable()
+        html += diagram()
         html += deviceOutcome()
         html += deviceRun()
         html += log()
@@ -33,14 +46,19 @@ struct HTMLCaseSection {
         }
         var html = "<h3>Verdicts</h3>\n<table class=\"verdicts\">\n"
         html += "<tr><th>Requirement</th><th>Outcome</th><th>Expected (all must hold)</th><th>Observed</th><th>Evidence</th></tr>\n"
-        for verdict in item.verdicts {
-            html += "<tr><td><code>\(HTMLText.escape(verdict.requirement.rawValue))</code>\(requirementNote(verdict.requirement))</td>"
+        for (index, verdict) in item.verdicts.enumerated() {
+            html += "<tr id=\"\(anchor)-v-\(index)\"><td><code>\(HTMLText.escape(verdict.requirement.rawValue))</code>\(requirementNote(verdict.requirement))</td>"
             html += "<td><span class=\"badge o-\(verdict.outcome.rawValue)\">\(VerdictText.label(verdict.outcome))</span></td>"
             html += "<td>\(expected(verdict.expected))</td>"
             html += "<td><pre>\(HTMLText.escape(verdict.observed))</pre></td>"
             html += "<td>" + verdict.evidence.map { "<a href=\"#\(anchor)-ev-\($0)\">#\($0)</a>" }.joined(separator: " ") + "</td></tr>\n"
         }
         return html + "</table>\n"
+    }
+
+    private func diagram() -> String {
+        guard !item.transcript.isEmpty else { return "" }
+        return "<h3>Sequence</h3>\n" + HTMLSequenceDiagram(item: item, anchor: anchor, eventLimit: diagramLimit).render()
     }
 
     /// Level, statement and source from the catalogue, when one was given.

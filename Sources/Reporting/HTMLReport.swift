@@ -2,13 +2,19 @@ import DPSCore
 import Foundation
 import Verdicts
 
-/// One self-contained HTML page for people: a PASS/FAIL banner, counts, a table of cases, and
-/// per case its verdicts and its wire transcript. Inline CSS only, no script, nothing external;
-/// every piece of text is escaped, so device bytes cannot inject markup.
+/// One self-contained HTML page for people: a PASS/FAIL banner, counts, filters, a table of
+/// cases, and per case its verdicts, a sequence diagram (inline SVG) and its wire transcript.
+/// Inline CSS and one small inline script (the filters; without it every case shows), nothing
+/// loaded from anywhere; every piece of text is escaped, so device bytes cannot inject markup.
 public enum HTMLReport {
+    /// Events drawn per case in the sequence diagram, unless told otherwise.
+    public static let defaultDiagramLimit = 200
+
     /// The page for `run`. `requirements` (the catalogue) adds each requirement's level, statement
-    /// and source next to its ID; payloads longer than `payloadLimit` characters are cut.
-    public static func render(_ run: RunResult, requirements: [Requirement] = [], payloadLimit: Int = 2000) -> String {
+    /// and source next to its ID; payloads longer than `payloadLimit` characters are cut; each
+    /// sequence diagram draws at most `diagramLimit` events (and the evidence events after them).
+    public static func render(_ run: RunResult, requirements: [Requirement] = [], payloadLimit: Int = 2000,
+                              diagramLimit: Int = defaultDiagramLimit) -> String {
         var catalogue: [RequirementID: Requirement] = [:]
         for requirement in requirements where catalogue[requirement.id] == nil {
             catalogue[requirement.id] = requirement
@@ -29,12 +35,15 @@ public enum HTMLReport {
 
         """
         html += header(run, summary)
+        html += brokenRequirements(run)
         html += properties(run)
+        html += HTMLFilters.controls(run, summary)
         html += caseTable(run)
         for (index, item) in run.cases.enumerated() {
             html += HTMLCaseSection(item: item, anchor: "case-\(index)", catalogue: catalogue,
-                                    payloadLimit: payloadLimit).render()
+                                    payloadLimit: payloadLimit, diagramLimit: diagramLimit).render()
         }
+        html += "<script>\n\(HTMLFilters.script)\n</script>\n"
         html += "</body>\n</html>\n"
         return html
     }
@@ -56,6 +65,22 @@ public enum HTMLReport {
         return html
     }
 
+    /// Requirements that failed or could not be checked, each with the number of cases; with the
+    /// script, clicking one filters the cases by it.
+    private static func brokenRequirements(_ run: RunResult) -> String {
+        var cases: [String: Int] = [:]
+        for item in run.cases {
+            for id in Set(item.verdicts.filter { $0.outcome.failsRun }.map(\.requirement.rawValue)) {
+                cases[id, default: 0] += 1
+            }
+        }
+        guard !cases.isEmpty else { return "" }
+        let items = cases.keys.sorted().map { id in
+            "<li><code class=\"pick\" data-pick=\"\(HTMLText.escape(id))\">\(HTMLText.escape(id))</code> \(VerdictText.counted(cases[id] ?? 0, "case"))</li>"
+        }
+        return "<section>\n<h2>Requirements not met</h2>\n<ul class=\"counts\">\n" + items.joined(separator: "\n") + "\n</ul>\n</section>\n"
+    }
+
     private static func properties(_ run: RunResult) -> String {
         guard !run.properties.isEmpty else { return "" }
         var html = "<section>\n<h2>Run properties</h2>\n<table>\n<tr><th>Property</th><th>Value</th></tr>\n"
@@ -72,7 +97,7 @@ public enum HTMLReport {
         html += "<th>Wall time</th><th>Clock time</th><th>Deciding requirements</th></tr>\n"
         for (index, item) in run.cases.enumerated() {
             let outcome = item.outcome
-            html += "<tr><td><a href=\"#case-\(index)\"><code>\(HTMLText.escape(item.id))</code></a></td>"
+            html += "<tr \(HTMLCaseSection.filterAttributes(item))><td><a href=\"#case-\(index)\"><code>\(HTMLText.escape(item.id))</code></a></td>"
             html += "<td>\(HTMLText.escape(item.title))</td>"
             html += "<td><span class=\"badge o-\(outcome.rawValue)\">\(VerdictText.label(outcome))</span></td>"
             html += "<td class=\"num\">\(SecondsText.fixed(item.wallSeconds)) s</td>"

@@ -19,7 +19,11 @@ struct HTMLReportTests {
                                            properties: Fixture.mixedRun.properties))
 
     @Test func deviceTextIsEscapedNeverMarkup() {
-        #expect(html.range(of: "<script", options: .caseInsensitive) == nil)
+        // The page's one script is its own filter script, at the end; device text adds none.
+        let ownScript = "<script>\n\(HTMLFilters.script)\n</script>\n</body>\n</html>\n"
+        #expect(html.hasSuffix(ownScript))
+        #expect(html.dropLast(ownScript.count).range(of: "<script", options: .caseInsensitive) == nil)
+        #expect(!HTMLFilters.script.lowercased().contains("</script"))
         #expect(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
         #expect(html.contains("<title>dpsconform: &lt;script&gt;x&lt;/script&gt;</title>"))
         #expect(html.contains("PUBLISH qos=1 id=2 $dps/registrations/PUT/iotdps-register/?$rid=1&amp;x=&lt;y&gt;&amp;&lt;b&gt;Tom &amp; &quot;Jerry&quot; &#39;x&#39;&lt;/b&gt; Grüße 日本 🚀 [31mend"))
@@ -50,14 +54,16 @@ struct HTMLReportTests {
     }
 
     @Test func caseTableRowsLinkToSections() {
-        #expect(html.contains("<tr><td><a href=\"#case-1\"><code>mqtt/symmetric-key/retry-after</code></a></td><td>Honour retry-after</td>"
+        #expect(html.contains("<tr data-outcome=\"fail\" data-suite=\"mqtt/symmetric-key\" data-reqs=\"DPS-MQTT-SUB-001 DPS-FLOW-RETRY-001 DPS-FLOW-POLL-002\">"
+                              + "<td><a href=\"#case-1\"><code>mqtt/symmetric-key/retry-after</code></a></td><td>Honour retry-after</td>"
                               + "<td><span class=\"badge o-fail\">FAIL</span></td><td class=\"num\">1.250 s</td><td class=\"num\">3.500 s</td>"
                               + "<td><code>DPS-FLOW-RETRY-001</code>, <code>DPS-FLOW-POLL-002</code></td></tr>"))
-        #expect(html.contains("<section class=\"case\" id=\"case-1\">"))
+        #expect(html.contains("<section class=\"case\" id=\"case-1\" data-outcome=\"fail\" data-suite=\"mqtt/symmetric-key\""
+                              + " data-reqs=\"DPS-MQTT-SUB-001 DPS-FLOW-RETRY-001 DPS-FLOW-POLL-002\">"))
     }
 
     @Test func verdictTableShowsExpectedAndObserved() {
-        #expect(html.contains("<tr><td><code>DPS-FLOW-RETRY-001</code></td><td><span class=\"badge o-fail\">FAIL</span></td>"
+        #expect(html.contains("<tr id=\"case-1-v-1\"><td><code>DPS-FLOW-RETRY-001</code></td><td><span class=\"badge o-fail\">FAIL</span></td>"
                               + "<td><ul class=\"expected\"><li>poll after &gt;= 3 s</li><li>poll after &gt;= retry-after, capped</li></ul></td>"
                               + "<td><pre>polled after 0.2 s</pre></td>"
                               + "<td><a href=\"#case-1-ev-3\">#3</a> <a href=\"#case-1-ev-4\">#4</a></td></tr>"))
