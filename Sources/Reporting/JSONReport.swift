@@ -59,6 +59,11 @@ public enum JSONReport {
         }
     }
 
+    /// The `formatVersion` a JSON report declares, or nil when the data is not a report header.
+    public static func declaredFormatVersion(of data: Data) -> Int? {
+        try? JSONDecoder().decode(Header.self, from: data).formatVersion
+    }
+
     private static func describe(_ context: DecodingError.Context) -> String {
         "\(context.debugDescription) at \(location(context.codingPath))"
     }

@@ -30,8 +30,23 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Requirement catalogue (default: requirements.yaml beside the first path).")
     var requirements: String?
 
-    @Option(name: .long, help: "Run only scenarios whose id contains this text.")
+    @Option(name: .long, help: "Run only the cases whose id matches this glob ('*' any run of characters, '?' one); text without '*' or '?' selects the ids that contain it.")
     var filter: String?
+
+    @Option(name: .long, help: ArgumentHelp("Run only the cases whose scenario has this tag (repeatable: any of them).", valueName: "tag"))
+    var tag: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Run only the cases that check this requirement ID, or one matching this glob (repeatable: any of them).", valueName: "id-or-glob"))
+    var requirement: [String] = []
+
+    @Flag(name: .long, help: "Print the cases the selection would run (id, transport, requirements) and exit without running them: 0, or 2 when none is selected.")
+    var list = false
+
+    @Option(name: .long, help: ArgumentHelp("Run part K of N of the selected cases (1 <= K <= N): a deterministic split, for parallel CI jobs; merge their reports with 'dpsconform report merge'.", valueName: "K/N"))
+    var shard: String?
+
+    @Option(name: .long, help: ArgumentHelp("With --shard: a previous report.json whose cases' wall times balance the shards (longest first; unknown cases count as the median).", valueName: "report.json"))
+    var shardDurations: String?
 
     @Option(name: .long, help: "Wall-time limit of one case, in seconds.")
     var caseTimeout: Int = 120
@@ -97,6 +112,12 @@ struct RunCommand: AsyncParsableCommand {
         guard (1...3600).contains(caseTimeout) else { throw ValidationError("--case-timeout must be 1...3600 seconds") }
         if quiet, verbose { throw ValidationError("give --quiet or --verbose, not both") }
         if let transport, ScenarioTransport(rawValue: transport) == nil { throw ValidationError("--transport must be mqtt or https") }
+        for tag in tag where !ScenarioTag.isValid(tag) { throw ValidationError("--tag '\(tag)': a tag holds only letters, digits, '-' and '_'") }
+        for requirement in requirement where requirement.isEmpty { throw ValidationError("--requirement needs an ID or a glob") }
+        if let shard {
+            do throws(Shard.ParseError) { _ = try Shard(parsing: shard) } catch { throw ValidationError("--shard \(error)") }
+        }
+        if shardDurations != nil, shard == nil { throw ValidationError("--shard-durations goes with --shard K/N") }
         guard ["reference", "wait"].contains(device) else { throw ValidationError("--device must be reference or wait") }
         if deviceCommand != nil, device == "wait" { throw ValidationError("give --device-command or --device wait, not both") }
         if deviceSetupCommand != nil, device != "wait" { throw ValidationError("--device-setup-command goes with --device wait") }
@@ -120,8 +141,7 @@ struct RunCommand: AsyncParsableCommand {
             catalogue = try RequirementCatalogue.load(path: requirements ?? defaultCataloguePath())
             runner = ScenarioRunner(catalogue: catalogue, caseTimeout: .seconds(caseTimeout))
             scenarios = try ScenarioLoader.load(paths: paths)
-            if let filter { scenarios = scenarios.filter { $0.id.contains(filter) } }
-            if let transport { scenarios = scenarios.filter { $0.transport.rawValue == transport } }
+            scenarios = selection.apply(scenarios)
             try catalogue.validate(scenarios)
             if let profile { runner.profile = try CapabilityProfile.load(path: profile) }
             if let xfail { runner.knownFailures = try KnownFailures.load(path: xfail, catalogue: catalogue) }
@@ -135,11 +155,28 @@ struct RunCommand: AsyncParsableCommand {
             }
         }
         guard !scenarios.isEmpty else {
-            throw Failure(status: ExitStatus.badInput, message: "no scenario matches \(filter.map { "--filter \($0)" } ?? paths.joined(separator: " "))")
+            throw Failure(status: ExitStatus.badInput, message: "no scenario matches \(selection.isEverything ? paths.joined(separator: " ") : selection.flags)")
+        }
+        let selected = scenarios.count
+        var shardNote: String?
+        if let shard = parsedShard {
+            let durations = try shardDurations.map(Self.durations)
+            scenarios = ShardPlan.select(scenarios, id: \.id, shard: shard, durations: durations)
+            shardNote = "shard \(shard): \(scenarios.count) of \(selected) selected cases"
+                + (shardDurations.map { ", balanced by the wall times in \($0)" } ?? ", round-robin over the sorted case IDs")
+        }
+        if list {
+            for scenario in scenarios {
+                Console.line("\(scenario.id)  \(scenario.transport.rawValue)  \(scenario.checks.map(\.rawValue).joined(separator: ","))")
+            }
+            FileHandle.standardError.write(Data("\(scenarios.count) case\(scenarios.count == 1 ? "" : "s")\(shardNote.map { " (\($0))" } ?? "")\n".utf8))
+            if scenarios.isEmpty { throw ExitCode(ExitStatus.badInput) }
+            return
         }
         let console = ConsoleProgress(total: scenarios.count, detail: quiet ? .quiet : (verbose ? .verbose : .normal))
         try configure(&runner, console: console)
         let configured = runner
+        if let shardNote { console.line(shardNote) }
         let started = Date()
         let wall = ContinuousClock.now
         // From here SIGINT and SIGTERM stop the run instead of the process (exit codes in README).
@@ -168,6 +205,10 @@ struct RunCommand: AsyncParsableCommand {
         var properties = ["tool": "dpsconform " + DPSConform.version, "target": "built-in fake DPS", "scenarios": paths.joined(separator: " "),
                           "device": deviceCommand.map { "command: " + Redaction.text($0) } ?? (device == "wait" ? "a board on the bench (--device wait)" : "reference (in process)")]
         if let transport { properties["transport"] = transport }
+        if !selection.isEverything { properties["selection"] = selection.flags }
+        if let shard = parsedShard {
+            properties[ReportMerge.shardProperty] = shard.description
+        }
         if let profile { properties["profile"] = profile }
         if configured.device.isExternalDevice { properties["clock"] = "real (external device); timing tolerance \(ScenarioRunner.realClockTolerance) s" }
         console.stop()
@@ -213,6 +254,27 @@ struct RunCommand: AsyncParsableCommand {
             if status == 0, !coverage.notEvaluated.isEmpty || !coverage.notShownFailing.isEmpty { status = 1 }
         }
         if status != 0 { throw ExitCode(status) }
+    }
+
+    /// `--shard`, checked by `validate()`.
+    private var parsedShard: Shard? { shard.flatMap { try? Shard(parsing: $0) } }
+
+    /// The cases the flags select.
+    private var selection: CaseSelection {
+        CaseSelection(filter: filter, tags: tag, requirements: requirement, transport: transport.flatMap(ScenarioTransport.init(rawValue:)))
+    }
+
+    /// Case ID to wall seconds, from a previous report.json (`--shard-durations`).
+    private static func durations(_ path: String) throws -> [String: Double] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw Failure(status: ExitStatus.badInput, message: "--shard-durations \(path): cannot read the file")
+        }
+        do {
+            let run = try JSONReport.decode(data, source: path)
+            return Dictionary(run.cases.map { ($0.id, $0.wallSeconds) }, uniquingKeysWith: { first, _ in first })
+        } catch {
+            throw Failure(status: ExitStatus.badInput, message: "--shard-durations \(error)")
+        }
     }
 
     /// The device, its server settings and the run's concurrency, from the flags.

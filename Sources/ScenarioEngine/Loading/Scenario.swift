@@ -2,6 +2,7 @@ import DICE
 import DPSCore
 import Device
 import FakeDPS
+import Foundation
 import Inputs
 
 /// One scripted exchange: the service's setup, the device, and what must come out.
@@ -10,6 +11,8 @@ public struct Scenario: Sendable {
     public var id: String
     public var title: String
     public var suite: String
+    /// Words to select the case by (`tags:`, `run --tag`), e.g. `smoke`.
+    public var tags: Set<String> = []
     public var transport: ScenarioTransport
     public var service: ServiceConfiguration
     public var device: ScenarioDevice
@@ -25,6 +28,14 @@ public struct Scenario: Sendable {
     /// loading (a requirement the catalogue lacks); checks not listed there point at the scenario.
     var site: SourceSite?
     var checkSites: [RequirementID: SourceSite] = [:]
+}
+
+/// The spelling of a scenario tag.
+public enum ScenarioTag {
+    /// Letters, digits, '-' and '_' (ASCII), at least one.
+    public static func isValid(_ tag: String) -> Bool {
+        !tag.isEmpty && tag.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_") }
+    }
 }
 
 public enum ScenarioTransport: String, Sendable, Hashable, CaseIterable {
