@@ -51,6 +51,11 @@ public enum ScenarioLoader {
             throw InputError(.missingField, file: file, "the file is empty")
         }
         let top = try root.mapping(allowed: ["suite", "description", "defaults", "scenarios"])
+        if let defaults = top["defaults"] {
+            // Accepted once but never applied: a setting written there would silently do nothing.
+            throw defaults.error(.unknownField, "'defaults' is not supported (it would not be applied); give each scenario its settings, "
+                                 + "or share them with a YAML anchor (&name) and alias (*name)")
+        }
         guard let suiteNode = top["suite"] else { throw root.error(.missingField, "a scenario file needs 'suite'") }
         let suite = try suiteNode.string()
         guard let list = top["scenarios"] else { throw root.error(.missingField, "a scenario file needs 'scenarios'") }
@@ -63,7 +68,9 @@ public enum ScenarioLoader {
     /// profiles, each with the combination appended to its id (`.../https/mutant:reuses-rid`).
     static func expand(_ node: YAMLNode, suite: String, file: String) throws -> [Scenario] {
         guard case .mapping(let mapping) = node.node, let matrixEntry = mapping.first(where: { $0.key.string == "matrix" }) else {
-            return [try scenario(node, suite: suite, file: file)]
+            let single = try scenario(node, suite: suite, file: file)
+            try refuseContradictions(single, node, matrixTransports: nil)
+            return [single]
         }
         let base = try scenario(node, suite: suite, file: file)
         let matrix = YAMLNode(node: matrixEntry.value, file: node.file, path: node.path + ".matrix")
@@ -99,6 +106,7 @@ public enum ScenarioLoader {
                     relaxed.diceRelease = base.expect.diceRelease
                     instance.expect = relaxed
                 }
+                try refuseContradictions(instance, node, matrixTransports: Set(transports))
                 cases.append(instance)
             }
         }
@@ -106,8 +114,7 @@ public enum ScenarioLoader {
     }
 
     static func scenario(_ node: YAMLNode, suite: String, file: String) throws -> Scenario {
-        let fields = try node.mapping(allowed: ["id", "title", "transport", "service", "certificates", "enrollments", "faults", "device", "expect",
-                                                "checks", "xfail", "matrix"])
+        let fields = try node.mapping(allowed: scenarioFields)
         guard let idNode = fields["id"] else { throw node.error(.missingField, "a scenario needs 'id'") }
         let id = try idNode.string()
         guard !id.isEmpty, id.allSatisfy({ $0.isLetter || $0.isNumber || "-_/.".contains($0) }) else {
@@ -129,6 +136,7 @@ public enum ScenarioLoader {
                                 device: device, expect: try expectation(expectNode, registrationID: device.registrationID), checks: checks,
                                 source: "\(file):\(node.node.mark?.line ?? 0)")
         scenario.site = node.site
+        if let tagsNode = fields["tags"] { scenario.tags = try tags(tagsNode) }
         for item in try fields["checks"]?.sequence() ?? [] {
             if let id = RequirementID(known: try item.string()), scenario.checkSites[id] == nil { scenario.checkSites[id] = item.site }
         }
@@ -139,6 +147,76 @@ public enum ScenarioLoader {
             }
         }
         return scenario
+    }
+
+    static let scenarioFields: Set<String> = ["id", "title", "tags", "transport", "service", "certificates", "enrollments", "faults", "device",
+                                              "expect", "checks", "xfail", "matrix"]
+
+    /// `tags: [smoke, x509]`: words of letters, digits, '-' and '_'.
+    static func tags(_ node: YAMLNode) throws -> Set<String> {
+        var tags: Set<String> = []
+        for item in try node.sequenceOrSingle() {
+            let tag = try item.string()
+            guard ScenarioTag.isValid(tag) else {
+                throw item.error(.invalidValue, "tag '\(tag)' may hold only letters, digits, '-' and '_' (and is not empty)")
+            }
+            guard tags.insert(tag).inserted else { throw item.error(.invalidValue, "tag '\(tag)' is given twice") }
+        }
+        return tags
+    }
+
+    /// Refuses a case whose parts cannot all hold at once: an exchange the transport does not
+    /// have, a check or mutant that does not apply to the transport, expectations that exclude
+    /// each other. Each error points at the entry that is wrong (docs/scenarios.md, "Refused at load").
+    /// A check listed in a matrix over several transports must apply to at least one of them: it
+    /// is evaluated on the cases of those and reported as not applicable on the others.
+    static func refuseContradictions(_ instance: Scenario, _ node: YAMLNode, matrixTransports: Set<ScenarioTransport>?) throws {
+        let inMatrix = matrixTransports != nil
+        let fields = try node.mapping(allowed: scenarioFields)
+        let split = inMatrix ? "; list that transport alone in the matrix, or split the scenario in two" : ""
+        if instance.transport == .https, let faults = fields["faults"] {
+            for rule in try faults.sequence() {
+                guard let on = try rule.mapping(allowed: FaultPlanReader.actions.union(["on", "occurrence", "registrationId"]))["on"] else { continue }
+                let target = try on.string()
+                if target == FaultTarget.subscribe.rawValue || target == FaultTarget.connect.rawValue {
+                    throw on.error(.invalidValue, "a fault on '\(target)' cannot happen in case \(instance.id): HTTPS has no \(target) exchange "
+                                   + "(only register, poll and statusLookup)" + split)
+                }
+            }
+        }
+        let caseTransports = matrixTransports ?? [instance.transport]
+        for item in try fields["checks"]?.sequence() ?? [] {
+            guard let id = RequirementID(known: try item.string()) else { continue }
+            let transports = CheckLibrary.transports(of: id)
+            if !transports.isEmpty, transports.isDisjoint(with: caseTransports) {
+                let over = transports.map(\.rawValue).sorted().joined(separator: ", ")
+                let cases = caseTransports.map(\.rawValue).sorted().joined(separator: ", ")
+                throw item.error(.invalidValue, "check \(id) applies only over \(over), but this scenario runs over \(cases); "
+                                 + "it would never be evaluated: remove it, or change the scenario's transport")
+            }
+        }
+        if !inMatrix, case .mutant(let mutant) = instance.device.profile, !mutant.applies(to: instance.transport == .mqtt ? .mqtt : .https) {
+            let site = (try? fields["device"]?.mapping(allowed: ["registrationId", "profile", "key", "x509", "dice", "deadlineSeconds",
+                                                               "tokenLifetimeSeconds", "payload"])["profile"]?.site) ?? node.site
+            throw site.error(.invalidValue, "mutant \(mutant.rawValue) cannot show its fault over \(instance.transport.rawValue) "
+                                            + "(it breaks only rules of the other transport); use transport: \(instance.transport == .mqtt ? "https" : "mqtt"), "
+                                            + "or a matrix, which leaves such combinations out")
+        }
+        if let expectNode = fields["expect"] {
+            let expect = try expectNode.mapping(allowed: ["outcome", "assignedHub", "deviceId", "errorCode", "diceRelease"])
+            // As written: a mutant case's expectation is relaxed to any outcome after expansion.
+            let outcomes = try expect["outcome"]?.sequenceOrSingle().map { try $0.choice(outcomeNames) } ?? []
+            if outcomes == [.assigned], let code = expect["errorCode"] {
+                throw code.error(.invalidValue, "errorCode with outcome 'assigned': an assigned device has no error code")
+            }
+            if !outcomes.contains(.assigned) {
+                for name in ["assignedHub", "deviceId"] {
+                    if let given = expect[name] {
+                        throw given.error(.invalidValue, "\(name) is expected, but the outcome list lacks 'assigned': only an assigned device has one")
+                    }
+                }
+            }
+        }
     }
 
     /// A list of requirement IDs; an ID that names no catalogued requirement or MQTT rule is an
