@@ -1,5 +1,6 @@
 import DPSCore
 import Foundation
+import TestSupport
 
 /// `dpsconform serve` with its HTTPS front end on, for real HTTP and TLS peers (curl, openssl).
 /// The body runs while serve is up; serve is stopped afterwards whether the body throws or not.
@@ -53,14 +54,14 @@ enum DebianTool {
         process.standardError = output
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        let collected = Task.detached { output.fileHandleForReading.readDataToEndOfFile() }
+        let collected = OutputCollector(output.fileHandleForReading)
         let deadline = ContinuousClock.now + timeout
         while process.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
         if process.isRunning {
             process.terminate()
             throw InteropError("\(name) did not finish within \(timeout)")
         }
-        return (process.terminationStatus, String(decoding: await collected.value, as: UTF8.self))
+        return (process.terminationStatus, String(decoding: await collected.data(), as: UTF8.self))
     }
 
     /// `openssl`, failing the test with its output when it does not succeed.

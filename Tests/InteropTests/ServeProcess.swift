@@ -1,5 +1,6 @@
 import TestSupport
 import Foundation
+import Synchronization
 
 /// `dpsconform serve` run as a child process on an ephemeral loopback port, with a fresh state
 /// directory and an enrollment file made for the test (keys made at run time, never committed).
@@ -69,12 +70,15 @@ func runTool(_ executable: String, _ arguments: [String], timeout: Duration = .s
     process.standardOutput = output
     process.standardError = FileHandle.standardError
     try process.run()
-    let collected = Task.detached { output.fileHandleForReading.readDataToEndOfFile() }
+    // The output is read on a thread of its own: a blocking read on the test's cooperative
+    // threads would starve every other test while a long run goes on.
+    let collected = OutputCollector(output.fileHandleForReading)
     let deadline = ContinuousClock.now + timeout
     while process.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
     if process.isRunning {
         process.terminate()
         throw InteropError("\(executable) did not finish within \(timeout)")
     }
-    return (process.terminationStatus, String(decoding: await collected.value, as: UTF8.self))
+    return (process.terminationStatus, String(decoding: await collected.data(), as: UTF8.self))
 }
+

@@ -31,7 +31,7 @@ struct HTMLBrowserTests {
         var dom_content_loaded_ms: Int?
     }
 
-    static func check(_ run: RunResult, _ extra: [String]) throws -> Findings {
+    static func check(_ run: RunResult, _ extra: [String]) async throws -> Findings {
         guard let tools = HeadlessChromium.tools else {
             throw BrowserTestError("chromium or chromedriver missing: run ci/install-deps.sh")
         }
@@ -40,7 +40,7 @@ struct HTMLBrowserTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let page = directory.appendingPathComponent("report.html")
         try Data(HTMLReport.render(run).utf8).write(to: page)
-        let result = try ToolProcess.run(python, [Checkout.url("ci/interop/html_report_check.py").path, page.path,
+        let result = try await ToolProcess.runAsync(python, [Checkout.url("ci/interop/html_report_check.py").path, page.path,
                                                   "--chromium", tools.browser, "--chromedriver", tools.driver] + extra)
         guard let line = result.output.split(separator: "\n").last(where: { $0.hasPrefix("{") }),
               let findings = try? JSONDecoder().decode(Findings.self, from: Data(line.utf8)) else {
@@ -50,19 +50,19 @@ struct HTMLBrowserTests {
         return findings
     }
 
-    @Test func filtersAndDiagramsWorkInTheBrowser() throws {
-        let findings = try Self.check(Fixture.mixedRun, ["--expect-fail", "1", "--requirement", "DPS-MQTT-SUB-001",
+    @Test func filtersAndDiagramsWorkInTheBrowser() async throws {
+        let findings = try await Self.check(Fixture.mixedRun, ["--expect-fail", "1", "--requirement", "DPS-MQTT-SUB-001",
                                                          "--expect-requirement-cases", "4", "--require-failing-case"])
         #expect(findings.ok, "\(findings.failures)")
         #expect(findings.cases == 6)
     }
 
     /// The thousand-case page opens and filters; how long it took is printed, never asserted.
-    @Test func thousandCasePageWorksInTheBrowser() throws {
+    @Test func thousandCasePageWorksInTheBrowser() async throws {
         let run = SyntheticRun.run(cases: 1000)
         let failing = SyntheticRun.count(.fail, of: 1000)
         let withRetry = run.cases.filter { $0.verdicts.contains { $0.requirement == .dpsFlowRetry001 } }.count
-        let findings = try Self.check(run, ["--expect-fail", "\(failing)", "--requirement", "DPS-FLOW-RETRY-001",
+        let findings = try await Self.check(run, ["--expect-fail", "\(failing)", "--requirement", "DPS-FLOW-RETRY-001",
                                             "--expect-requirement-cases", "\(withRetry)", "--require-failing-case"])
         #expect(findings.ok, "\(findings.failures)")
         #expect(findings.cases == 1000)

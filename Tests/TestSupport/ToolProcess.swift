@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Runs a program the tests use as an independent judge (xmllint, a Python reader) to its end.
 public enum ToolProcess {
@@ -22,6 +23,22 @@ public enum ToolProcess {
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return Result(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
+    }
+
+    /// As `run`, without holding a thread of the caller's while the program runs (for programs
+    /// that take seconds, such as a browser): the output is read on a thread of its own.
+    public static func runAsync(_ executable: String, _ arguments: [String]) async throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let collected = OutputCollector(pipe.fileHandleForReading)
+        while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+        return Result(status: process.terminationStatus, output: String(decoding: await collected.data(), as: UTF8.self))
     }
 
     /// The first executable called `name` on `PATH`, or nil.
@@ -50,5 +67,26 @@ public enum InteropPython {
     /// Says what is missing when there is no interpreter.
     public static var missing: String {
         "no Python with the interop packages: run ci/setup-interop-venv.sh (or ci/test.sh) first, or set DPSCONFORM_PYTHON"
+    }
+}
+
+/// Reads a pipe to its end on a dedicated thread.
+public final class OutputCollector: Sendable {
+    private let state = Mutex<(data: Data, done: Bool)>((Data(), false))
+
+    public init(_ handle: FileHandle) {
+        let thread = Thread { [self] in
+            let data = handle.readDataToEndOfFile()
+            state.withLock { $0 = (data, true) }
+        }
+        thread.start()
+    }
+
+    /// Everything read, once the writer has closed the pipe.
+    public func data() async -> Data {
+        while true {
+            if let data = state.withLock({ $0.done ? $0.data : nil }) { return data }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
     }
 }

@@ -64,8 +64,8 @@ enum Tool {
         process.standardInput = FileHandle.nullDevice
         try process.run()
         // Drained concurrently, so a chatty child never blocks on a full pipe.
-        let collectedOutput = Task.detached { output.fileHandleForReading.readDataToEndOfFile() }
-        let collectedErrors = Task.detached { errors.fileHandleForReading.readDataToEndOfFile() }
+        let collectedOutput = OutputCollector(output.fileHandleForReading)
+        let collectedErrors = OutputCollector(errors.fileHandleForReading)
         let deadline = ContinuousClock.now + timeout
         while process.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
         if process.isRunning {
@@ -75,7 +75,7 @@ enum Tool {
         }
         process.waitUntilExit()
         return ToolRun(status: process.terminationStatus,
-                       standardOutput: String(decoding: await collectedOutput.value, as: UTF8.self),
-                       standardError: String(decoding: await collectedErrors.value, as: UTF8.self))
+                       standardOutput: String(decoding: await collectedOutput.data(), as: UTF8.self),
+                       standardError: String(decoding: await collectedErrors.data(), as: UTF8.self))
     }
 }
