@@ -52,9 +52,9 @@ enum ResultChecks {
         let expect = context.scenario.expect
         let told = context.outcome
         var expected = ["outcome " + (expect.outcomes.count == 1 ? expect.outcomes[0].rawValue : "one of " + expect.outcomes.map(\.rawValue).joined(separator: ", "))]
-        if let hub = expect.assignedHub { expected.append("and assignedHub \(hub)") }
-        if let device = expect.deviceID { expected.append("and deviceId \(device)") }
-        if let code = expect.errorCode { expected.append("and errorCode \(code)") }
+        if let hub = expect.assignedHub { expected.append("assignedHub \(hub)") }
+        if let device = expect.deviceID { expected.append("deviceId \(device)") }
+        if let code = expect.errorCode { expected.append("errorCode \(code)") }
         var observed = "outcome \(told.status.rawValue)"
         if let hub = told.assignedHub { observed += ", assignedHub \(hub)" }
         if let device = told.deviceId { observed += ", deviceId \(device)" }
@@ -70,7 +70,7 @@ enum ResultChecks {
         // The device's own report (the in-process device's outcome, or the last JSON object an
         // external device printed) must say what the service told it.
         if let claim = context.deviceReport {
-            expected.append("and the device reports what the service told it")
+            expected.append("the device reports what the service told it")
             observed += "; the device reported \(claim.status ?? "no status")"
             if let hub = claim.assignedHub { observed += ", assignedHub \(hub)" }
             if let device = claim.deviceId { observed += ", deviceId \(device)" }
