@@ -84,7 +84,62 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Raw bytes and payload text kept per event; larger payloads are kept as SHA-256 and length.")
     var transcriptBytes: Int = 4 * 1024
 
+    @Option(name: .long, help: "Clock seconds an operation stays 'assigning' after register.")
+    var assigningSeconds: Int = 0
+
+    @Option(name: .long, help: "Expiry tolerance of SAS tokens, in seconds.")
+    var sasClockSkew: Int = 300
+
+    @Option(name: .long, help: "Registration-ID rule: documented, spec or legacyLowercase.")
+    var registrationIdPolicy: String = "documented"
+
+    @Flag(name: .long, inversion: .prefixedNo, help: "The MQTT client id must equal the registration ID of the username.")
+    var requireClientIdMatch = true
+
+    @Flag(name: .long, inversion: .prefixedNo, help: "An X.509 device's certificate CN must equal its registration ID.")
+    var requireCommonNameMatch = true
+
+    @Option(name: .long, help: "Per-device poll limit COUNT/SECONDS, or 'off' (DPS: 5/10).")
+    var pollLimit: String = "5/10"
+
+    @Option(name: .long, help: "Per-device register limit COUNT/SECONDS, or 'off'.")
+    var registerLimit: String = "off"
+
+    @Option(name: .long, help: "Service-wide operation limit COUNT/SECONDS, or 'off' to measure the fake at capacity (DPS: 1000/60 per unit).")
+    var serviceLimit: String = "1000/60"
+
+    @Option(name: .long, help: "A server certificate a conforming client refuses: none, expired, wrongHostName or untrustedCA.")
+    var serverCertificate: String = "none"
+
+    @Option(name: .long, help: "TLS versions accepted: any, tls12Only or tls13Only.")
+    var tlsVersions: String = "any"
+
+    /// `COUNT/SECONDS` or `off`.
+    static func rateLimit(_ text: String, flag: String) throws -> RateLimit? {
+        if text == "off" { return nil }
+        let parts = text.split(separator: "/")
+        guard parts.count == 2, let count = Int(parts[0]), (1...1_000_000).contains(count),
+              let seconds = Int(parts[1]), (1...86_400).contains(seconds) else {
+            throw ValidationError("\(flag) must be COUNT/SECONDS (1...1000000 per 1...86400 s) or off, not '\(text)'")
+        }
+        return RateLimit(count: count, window: .seconds(seconds))
+    }
+
     func validate() throws {
+        guard (0...86_400).contains(assigningSeconds) else { throw ValidationError("--assigning-seconds must be 0...86400") }
+        guard (0...86_400).contains(sasClockSkew) else { throw ValidationError("--sas-clock-skew must be 0...86400") }
+        guard RegistrationIDPolicy(rawValue: registrationIdPolicy) != nil else {
+            throw ValidationError("--registration-id-policy must be one of: \(RegistrationIDPolicy.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        for (flag, value) in [("--poll-limit", pollLimit), ("--register-limit", registerLimit), ("--service-limit", serviceLimit)] {
+            _ = try Self.rateLimit(value, flag: flag)
+        }
+        guard ServerCertificateFault(rawValue: serverCertificate) != nil else {
+            throw ValidationError("--server-certificate must be one of: \(ServerCertificateFault.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard ServerTLSVersions(rawValue: tlsVersions) != nil else {
+            throw ValidationError("--tls-versions must be one of: \(ServerTLSVersions.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
         guard (0...65535).contains(mqttPort) else { throw ValidationError("--mqtt-port must be 0...65535") }
         if let httpsPort, !(0...65535).contains(httpsPort) { throw ValidationError("--https-port must be 0...65535") }
         guard (0...100_000).contains(assigningPolls) else { throw ValidationError("--assigning-polls must be 0...100000") }
@@ -117,6 +172,16 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.retryAfterSeconds = retryAfter
         configuration.mqttAuthFailure = MQTTAuthFailureMode(rawValue: authFailure) ?? .respond401
         configuration.operationRetention = .seconds(operationRetention)
+        configuration.assigningTime = .seconds(assigningSeconds)
+        configuration.sasClockSkew = .seconds(sasClockSkew)
+        configuration.registrationIDPolicy = RegistrationIDPolicy(rawValue: registrationIdPolicy) ?? .documented
+        configuration.requireClientIDMatch = requireClientIdMatch
+        configuration.requireCommonNameMatch = requireCommonNameMatch
+        configuration.pollLimit = try Self.rateLimit(pollLimit, flag: "--poll-limit")
+        configuration.registerLimit = try Self.rateLimit(registerLimit, flag: "--register-limit")
+        configuration.serviceLimit = try Self.rateLimit(serviceLimit, flag: "--service-limit")
+        configuration.serverTLS = ServerTLSSettings(certificateFault: ServerCertificateFault(rawValue: serverCertificate) ?? .none,
+                                                    versions: ServerTLSVersions(rawValue: tlsVersions) ?? .any)
         let limits = ConnectionLimits(tlsHandshake: .seconds(tlsHandshakeTimeout), connect: .seconds(connectTimeout),
                                       mqttIdle: .seconds(mqttIdleTimeout), requestHead: .seconds(requestHeadTimeout),
                                       requestBody: .seconds(requestBodyTimeout), httpIdle: .seconds(httpIdleTimeout),
