@@ -12,14 +12,7 @@ public enum ToolProcess {
     /// Runs `executable` with `arguments` and waits for it; output is read while it runs, so a
     /// chatty program cannot fill the pipe and stall.
     public static func run(_ executable: String, _ arguments: [String]) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        let (process, pipe) = try start(executable, arguments)
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return Result(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
@@ -28,6 +21,14 @@ public enum ToolProcess {
     /// As `run`, without holding a thread of the caller's while the program runs (for programs
     /// that take seconds, such as a browser): the output is read on a thread of its own.
     public static func runAsync(_ executable: String, _ arguments: [String]) async throws -> Result {
+        let (process, pipe) = try start(executable, arguments)
+        let collected = OutputCollector(pipe.fileHandleForReading)
+        while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+        return Result(status: process.terminationStatus, output: String(decoding: await collected.data(), as: UTF8.self))
+    }
+
+    /// Starts `executable` with stdin from /dev/null and stdout and stderr into one pipe.
+    private static func start(_ executable: String, _ arguments: [String]) throws -> (Process, Pipe) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -36,9 +37,7 @@ public enum ToolProcess {
         process.standardError = pipe
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        let collected = OutputCollector(pipe.fileHandleForReading)
-        while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
-        return Result(status: process.terminationStatus, output: String(decoding: await collected.data(), as: UTF8.self))
+        return (process, pipe)
     }
 
     /// The first executable called `name` on `PATH`, or nil.
