@@ -21,6 +21,18 @@ struct RunnerTests {
         let retry = try #require(results.first { $0.id == "symmetric-key/long-retry-after/mqtt" })
         #expect(retry.clockSeconds >= 120)
         #expect(retry.wallSeconds < 60, "a real clock would take at least 120 s")
+
+        // Eight cases at once (what `run` does by default on two cores) give the same verdicts,
+        // reported in the catalogue's order.
+        var parallel = ScenarioRunner(catalogue: catalogue)
+        parallel.jobs = 8
+        let concurrent = await parallel.run(scenarios)
+        #expect(concurrent.map(\.id) == results.map(\.id))
+        for (one, other) in zip(results, concurrent) {
+            let sequential = Dictionary(one.verdicts.map { ($0.requirement, $0.outcome) }, uniquingKeysWith: { first, _ in first })
+            let atOnce = Dictionary(other.verdicts.map { ($0.requirement, $0.outcome) }, uniquingKeysWith: { first, _ in first })
+            #expect(sequential == atOnce, "\(one.id)")
+        }
     }
 
     @Test("a scenario expecting the wrong outcome fails with DPS-FLOW-RESULT-001 and the evidence")
