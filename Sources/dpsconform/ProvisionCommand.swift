@@ -60,6 +60,9 @@ struct ProvisionCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Custom payload JSON for the register request.")
     var payload: String?
 
+    @Option(name: .long, help: "Lifetime of the SAS tokens the device makes, in seconds (10 s to a year).")
+    var tokenLifetime: Int = 3600
+
     @Option(name: .long, help: "Overall deadline in seconds.")
     var timeout: Int = 300
 
@@ -102,6 +105,7 @@ struct ProvisionCommand: AsyncParsableCommand {
         }
         if let ca { try Self.requireReadable(ca, "--ca") }
         guard (1...86_400).contains(timeout) else { throw ValidationError("--timeout must be 1...86400 seconds") }
+        guard (10...31_536_000).contains(tokenLifetime) else { throw ValidationError("--token-lifetime must be 10...31536000 seconds") }
         // An ID from the harness is used as given: its scenarios hand out invalid IDs on purpose,
         // to see what the device sends.
         if !fromEnvironment {
@@ -132,7 +136,7 @@ struct ProvisionCommand: AsyncParsableCommand {
         let settings = ProvisioningSettings(
             endpoint: target, registrationID: registrationId, credential: credential(),
             apiVersion: apiVersion ?? (csr ? APIVersion.certificateIssuancePreview : APIVersion.deviceDefault),
-            payloadJSON: payload, csr: material?.csrBase64, deadline: .seconds(timeout),
+            payloadJSON: payload, csr: material?.csrBase64, deadline: .seconds(timeout), sasTokenLifetime: .seconds(tokenLifetime),
             retry: RetryPolicy(jitterSeed: UInt64.random(in: 1...UInt64.max)))
         let clock = SystemClock()
         let wire = Transcript()
@@ -185,6 +189,13 @@ struct ProvisionCommand: AsyncParsableCommand {
         if ca == nil { ca = value("DPS_CA_FILE") }
         if let seconds = value("DPS_DEADLINE_SECONDS").flatMap(Int.init) { timeout = seconds }
         if device == "reference", let mutant = value("DPS_MUTANT") { device = "mutant:" + mutant }
+        if let seconds = value("DPS_TOKEN_LIFETIME_SECONDS").flatMap(Int.init) { tokenLifetime = seconds }
+        if payload == nil, let file = value("DPS_PAYLOAD_FILE") {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw ValidationError("--from-environment: cannot read DPS_PAYLOAD_FILE \(file)")
+            }
+            payload = String(decoding: data, as: UTF8.self)
+        }
         let given = symmetricKey != nil || groupKey != nil || cert != nil || key != nil || diceUds != nil
         guard !given else { return }
         if let uds = value("DPS_UDS_FILE") {

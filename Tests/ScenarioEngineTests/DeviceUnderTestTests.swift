@@ -35,6 +35,23 @@ struct DeviceCommandTemplateTests {
         #expect(missing.reason.contains("no X.509 certificate"))
     }
 
+    @Test("the case's payload and token lifetime reach an external device as a file and a value")
+    func payloadAndTokenLifetime() throws {
+        let text = validScenario.replacingOccurrences(of: "      registrationId: dev-1\n    expect:",
+                                                      with: "      registrationId: dev-1\n      tokenLifetimeSeconds: 60\n      payload: {modelId: \"dtmi:x;1\"}\n    expect:")
+        #expect(text != validScenario)
+        let scenario = try #require(try ScenarioLoader.load(file: try temporaryFile(text)).first)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dpsconform-material-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let endpoint = ServiceEndpoint(host: "127.0.0.1", mqttPort: 8883, httpsPort: nil, idScope: "0ne0000FAKE", caFile: nil)
+        let material = try CaseMaterial.prepare(for: scenario, endpoint: endpoint, caPEM: "ca", key: "a2V5a2V5a2V5", in: directory)
+        #expect(material.values[.tokenLifetimeSeconds] == "60")
+        let payload = try #require(material.values[.payloadFile])
+        #expect(try String(contentsOfFile: payload, encoding: .utf8).contains("dtmi:x;1"))
+        #expect(material.environment["DPS_PAYLOAD_FILE"] == payload)
+        #expect(material.values[.httpsPort] == nil)
+    }
+
     @Test("environment names follow the placeholders")
     func environmentNames() {
         #expect(Placeholder.mqttPort.environmentName == "DPS_MQTT_PORT")

@@ -24,6 +24,12 @@ struct CaseMaterial: Sendable {
             .deadlineSeconds: String(Int(scenario.device.deadline.seconds.rounded(.up))),
             .workDir: workDirectory.path,
         ]
+        values[.tokenLifetimeSeconds] = String(Int(scenario.device.tokenLifetime.seconds.rounded(.up)))
+        if let payload = scenario.device.payloadJSON {
+            let file = workDirectory.appendingPathComponent("payload.json")
+            try Data(payload.utf8).write(to: file, options: .atomic)
+            values[.payloadFile] = file.path
+        }
         if let port = endpoint.mqttPort { values[.mqttPort] = String(port) }
         if let port = endpoint.httpsPort { values[.httpsPort] = String(port) }
         let caFile = workDirectory.appendingPathComponent("ca.pem")

@@ -5,6 +5,10 @@ import Foundation
 public enum Placeholder: String, Sendable, Hashable, CaseIterable, Codable {
     case host, mqttPort, httpsPort, idScope, registrationId, caFile, certFile, keyFile, chainFile
     case symmetricKey, groupKey, udsFile, firmwareFile, mapFile, transport, deadlineSeconds, workDir
+    /// The custom payload the register request carries (`payload.json`), when the scenario has one.
+    case payloadFile
+    /// The lifetime of the SAS tokens the device makes, in seconds (the scenario's, default 3,600).
+    case tokenLifetimeSeconds
     /// The mutant a case names, in runs with `--external-mutants` (the project's own test of
     /// the device-command path: `dpsconform provision --from-environment` plays it).
     case mutant
@@ -32,6 +36,7 @@ public enum Placeholder: String, Sendable, Hashable, CaseIterable, Codable {
         case .httpsPort: "the case's fake offers no HTTPS"
         case .mqttPort: "the case's fake offers no MQTT"
         case .mutant: "the case names no mutant"
+        case .payloadFile: "the case's device sends no custom payload"
         default: "the case has no \(rawValue)"
         }
     }
