@@ -87,29 +87,13 @@ struct MergeReportsCommand: AsyncParsableCommand {
         let writer = ReportWriter(directory: URL(fileURLWithPath: reports),
                                   requirements: catalogue.map { $0.requirements.values.sorted { $0.id < $1.id } } ?? [],
                                   junitStrict: junitStrict)
-        do {
-            let written = try writer.write(merged)
-            Console.line("Reports: " + written.map { $0.url.path }.joined(separator: ", "))
-        } catch {
-            throw Failure(status: ExitStatus.harnessFailed, message: "cannot write the reports: \(error)")
-        }
-        var status = RunSummary(merged).exitCode
+        var baselineRun: (run: RunResult, path: String)?
         if let baseline {
-            let baselineRun: RunResult
-            do { baselineRun = try BaselineComparison.load(path: baseline) } catch {
+            do { baselineRun = (try BaselineComparison.load(path: baseline), baseline) } catch {
                 throw Failure(status: ExitStatus.badInput, message: "\(error)")
             }
-            let comparison = BaselineComparison(baseline: baselineRun, current: merged, source: baseline)
-            Console.line(comparison.summaryLine)
-            for failure in comparison.new { Console.line("  new: \(failure)") }
-            for failure in comparison.fixed { Console.line("  fixed: \(failure)") }
-            status = comparison.exitCode(for: merged)
         }
-        if requireCoverage, let catalogue {
-            let coverage = RequirementCoverage(catalogued: catalogue.catalogued.map(\.id), cases: merged.cases)
-            Console.line(ConsoleSummary.coverageLine(for: coverage))
-            if status == 0, !coverage.notEvaluated.isEmpty || !coverage.notShownFailing.isEmpty { status = 1 }
-        }
+        let status = try RunEnding.finish(merged, writer: writer, baseline: baselineRun, coverage: requireCoverage ? catalogue : nil)
         if status != 0 { throw ExitCode(status) }
     }
 }

@@ -230,28 +230,13 @@ struct RunCommand: AsyncParsableCommand {
         Console.line(ConsoleSummary.totalLine(for: result))
         let writer = ReportWriter(directory: URL(fileURLWithPath: reports), requirements: catalogue.requirements.values.sorted { $0.id < $1.id },
                                   junitStrict: junitStrict)
-        do {
-            let written = try writer.write(result)
-            Console.line("Reports: " + written.map { $0.url.path }.joined(separator: ", "))
-        } catch {
-            throw Failure(status: ExitStatus.harnessFailed, message: "cannot write the reports: \(error)")
-        }
         withExtendedLifetime(interruption) {}
-        var status = RunSummary(result).exitCode
-        for entry in configured.knownFailures.noLongerFailing(in: result.cases) {
-            Console.line("--xfail \(entry.site): \([entry.requirement?.rawValue, entry.caseID].compactMap { $0 }.joined(separator: " in ")) no longer fails")
-        }
-        if let baselineRun, let baseline {
-            let comparison = BaselineComparison(baseline: baselineRun, current: result, source: baseline)
-            Console.line(comparison.summaryLine)
-            for failure in comparison.new { Console.line("  new: \(failure)") }
-            for failure in comparison.fixed { Console.line("  fixed: \(failure)") }
-            status = comparison.exitCode(for: result)
-        }
-        if requireCoverage {
-            let coverage = RequirementCoverage(catalogued: catalogue.catalogued.map(\.id), cases: cases)
-            Console.line(ConsoleSummary.coverageLine(for: coverage))
-            if status == 0, !coverage.notEvaluated.isEmpty || !coverage.notShownFailing.isEmpty { status = 1 }
+        let known = configured.knownFailures
+        let status = try RunEnding.finish(result, writer: writer, baseline: baselineRun.flatMap { run in baseline.map { (run, $0) } },
+                                          coverage: requireCoverage ? catalogue : nil) {
+            for entry in known.noLongerFailing(in: result.cases) {
+                Console.line("--xfail \(entry.site): \([entry.requirement?.rawValue, entry.caseID].compactMap { $0 }.joined(separator: " in ")) no longer fails")
+            }
         }
         if status != 0 { throw ExitCode(status) }
     }

@@ -75,8 +75,8 @@ struct ExternalDeviceRunnerTests {
         let refused = results[1]
         let verdict = try #require(refused.verdicts.first { $0.requirement == .dpsFlowResult001 })
         #expect(verdict.outcome == .fail)
-        #expect(verdict.observed.contains("the device reported assigned"))
-        #expect(verdict.observed.contains("the service told it rejected"))
+        #expect(refused.device?.report?["status"] == "assigned")
+        #expect(refused.deviceOutcome["status"] == "rejected")
     }
 
     @Test("a missing program is an error of its case; the run goes on")
@@ -85,8 +85,8 @@ struct ExternalDeviceRunnerTests {
         #expect(results.count == 2)
         for result in results {
             #expect(result.outcome == .error)
-            let harness = try #require(result.verdicts.first { $0.requirement == .harness })
-            #expect(harness.observed.contains("127"))
+            #expect(result.verdicts.first { $0.requirement == .harness }?.outcome == .error)
+            #expect(result.device?.exitStatus == 127)
         }
     }
 
@@ -109,7 +109,7 @@ struct ExternalDeviceRunnerTests {
             #expect(assigned.outcome == .fail, "\(command)")
             let verdict = try #require(assigned.verdicts.first { $0.requirement == .dpsFlowResult001 })
             #expect(verdict.outcome == .fail)
-            #expect(verdict.observed.contains("connectionFailed"))
+            #expect(assigned.deviceOutcome["status"] == "connectionFailed")
             #expect(assigned.device?.report == nil)
         }
     }

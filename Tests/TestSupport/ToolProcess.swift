@@ -69,22 +69,29 @@ public enum InteropPython {
     }
 }
 
-/// Reads a pipe to its end on a dedicated thread.
+/// Reads a pipe on a dedicated thread until its writers close it.
 public final class OutputCollector: Sendable {
     private let state = Mutex<(data: Data, done: Bool)>((Data(), false))
 
     public init(_ handle: FileHandle) {
         let thread = Thread { [self] in
-            let data = handle.readDataToEndOfFile()
-            state.withLock { $0 = (data, true) }
+            while true {
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                state.withLock { $0.data.append(chunk) }
+            }
+            state.withLock { $0.done = true }
         }
         thread.start()
     }
 
-    /// Everything read, once the writer has closed the pipe.
-    public func data() async -> Data {
+    /// What was read, once the writers have closed the pipe, or what was read by `limit` when
+    /// something the program started keeps the pipe open.
+    public func data(within limit: Duration = .seconds(30)) async -> Data {
+        let deadline = ContinuousClock.now + limit
         while true {
-            if let data = state.withLock({ $0.done ? $0.data : nil }) { return data }
+            let (data, done) = state.withLock { ($0.data, $0.done) }
+            if done || ContinuousClock.now >= deadline { return data }
             try? await Task.sleep(for: .milliseconds(20))
         }
     }

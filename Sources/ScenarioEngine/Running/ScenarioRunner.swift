@@ -238,6 +238,8 @@ public struct ScenarioRunner: Sendable {
                 command = expanded
             }
             record.workDirectory = material.workDirectory.path
+            // A key written into the command itself, rather than through a placeholder, is not kept.
+            record.command = material.redact(template.text)
             if case .mutant(let mutant) = scenario.device.profile { record.kind = "command (as mutant:\(mutant.rawValue))" }
             let run = await runProgram(command, material: material, transcript: transcript, server: server, record: &record)
             deviceVerdicts += run.verdicts
