@@ -40,7 +40,9 @@ struct ReliabilityConnectionTests {
         let closed = await server.awaitConnectionsClosed(within: .seconds(1))
         let waited = ContinuousClock.now - started
         #expect(!closed)
-        #expect(waited < .seconds(5), "waited \(waited)")
+        // `closed` is false only if the wait ended before the client's close at 10 s; on a loaded
+        // runner the task may wake late, so the bound here only stays below that close.
+        #expect(waited < .seconds(9), "waited \(waited)")
         if !release.isCancelled { release.cancel(); close(descriptor) }
         await server.stop()
     }

@@ -61,7 +61,7 @@ struct DeviceUnderTestInteropTests {
         let inProcess = try await Self.run([scenarios, "--jobs", "4"])
         #expect(inProcess.status == 0, "\(inProcess.output.suffix(2000))")
         let command = DeviceShell.quote(try Self.tool()) + " provision --from-environment"
-        let external = try await Self.run([scenarios, "--device-command", command, "--external-mutants", "--jobs", "8"])
+        let external = try await Self.run([scenarios, "--device-command", command, "--external-mutants", "--jobs", "4"])
         #expect(external.status == 0, "\(external.output.suffix(3000))")
         let reference = try Report(inProcess.reports)
         let outside = try Report(external.reports)
