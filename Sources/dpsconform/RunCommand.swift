@@ -90,7 +90,7 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "With --device-command: also run the cases that name a mutant, telling the command the mutant ({mutant}, DPS_MUTANT); 'dpsconform provision --from-environment' plays it.")
     var externalMutants = false
 
-    @Option(name: .long, help: "Cases run at once, each with its own fake (default: four per core, at most 32, for the in-process device; 1 for an external device or a board). Fixed ports run one at a time.")
+    @Option(name: .long, help: "Cases run at once, each with its own fake or proxy (default: four per core, at most 32, for the in-process device; 1 for an external device, a board or a --target, whose request rate holds across all cases). Fixed ports run one at a time.")
     var jobs: Int?
 
     @Option(name: .long, help: "Address each case's fake listens on (loopback by default; 0.0.0.0 for a board on the bench).")
@@ -107,6 +107,15 @@ struct RunCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: "A host name or address to put in the server certificate besides localhost and loopback (repeatable).")
     var serverName: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Run against another DPS instead of the built-in fake: mqtts://HOST[:PORT], https://HOST[:PORT] (repeatable, one host) or 'azure' (the global device endpoint). Each case's device talks to a recording proxy on loopback that forwards to it (docs/target.md).", valueName: "url"))
+    var target: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("With --target: the YAML naming the ID scope, the CA to trust and the enrollments made on that DPS, by role (docs/target.md).", valueName: "file"))
+    var targetConfig: String?
+
+    @Flag(name: .long, help: "With --target: print what each case would send to the target (or why it is skipped), and send nothing.")
+    var dryRun = false
 
     func validate() throws {
         guard (1...3600).contains(caseTimeout) else { throw ValidationError("--case-timeout must be 1...3600 seconds") }
@@ -128,6 +137,14 @@ struct RunCommand: AsyncParsableCommand {
             throw ValidationError("\(flag) must be 0...65535")
         }
         if mqttPort != 0, mqttPort == httpsPort { throw ValidationError("--mqtt-port and --https-port must differ") }
+        if !target.isEmpty {
+            do throws(TargetAddress.ParseError) { _ = try TargetAddress(parsing: target) } catch { throw ValidationError("--target \(error)") }
+            if targetConfig == nil { throw ValidationError("--target needs --target-config FILE (docs/target.md)") }
+            if mqttPort != 0 || httpsPort != 0 { throw ValidationError("--mqtt-port/--https-port set the fake's ports; with --target the proxy picks free ones") }
+        } else {
+            if targetConfig != nil { throw ValidationError("--target-config goes with --target") }
+            if dryRun { throw ValidationError("--dry-run goes with --target") }
+        }
         for template in [deviceCommand, deviceSetupCommand].compactMap({ $0 }) {
             do { _ = try DeviceCommandTemplate(template) } catch { throw ValidationError("\(error)") }
         }
@@ -145,6 +162,10 @@ struct RunCommand: AsyncParsableCommand {
             try catalogue.validate(scenarios)
             if let profile { runner.profile = try CapabilityProfile.load(path: profile) }
             if let xfail { runner.knownFailures = try KnownFailures.load(path: xfail, catalogue: catalogue) }
+            if let targetConfig, let address = try? TargetAddress(parsing: target) {
+                let configuration = try TargetConfiguration.load(path: targetConfig)
+                runner.target = TargetSettings(upstream: address.upstream(configuration: configuration), configuration: configuration)
+            }
         } catch let error as InputError {
             throw Failure(status: ExitStatus.badInput, message: error.description)
         }
@@ -175,6 +196,13 @@ struct RunCommand: AsyncParsableCommand {
         }
         let console = ConsoleProgress(total: scenarios.count, detail: quiet ? .quiet : (verbose ? .verbose : .normal))
         try configure(&runner, console: console)
+        if dryRun {
+            console.stop()
+            for scenario in scenarios {
+                Console.line("\(scenario.id)  \(scenario.transport.rawValue)\n    " + runner.targetPlan(scenario))
+            }
+            return
+        }
         let configured = runner
         if let shardNote { console.line(shardNote) }
         let started = Date()
@@ -202,7 +230,8 @@ struct RunCommand: AsyncParsableCommand {
                 }
             }
         }
-        var properties = ["tool": "dpsconform " + DPSConform.version, "target": "built-in fake DPS", "scenarios": paths.joined(separator: " "),
+        let targetName = configured.target.map { "\($0.upstream.host) (" + target.joined(separator: " ") + ") through a recording proxy" } ?? "built-in fake DPS"
+        var properties = ["tool": "dpsconform " + DPSConform.version, "target": targetName, "scenarios": paths.joined(separator: " "),
                           "device": deviceCommand.map { "command: " + Redaction.text($0) } ?? (device == "wait" ? "a board on the bench (--device wait)" : "reference (in process)")]
         if let transport { properties["transport"] = transport }
         if !selection.isEverything { properties["selection"] = selection.flags }
@@ -210,6 +239,7 @@ struct RunCommand: AsyncParsableCommand {
             properties[ReportMerge.shardProperty] = shard.description
         }
         if let profile { properties["profile"] = profile }
+        if configured.target != nil { properties["clock"] = "real (target); timing tolerance \(ScenarioRunner.realClockTolerance) s" }
         if configured.device.isExternalDevice { properties["clock"] = "real (external device); timing tolerance \(ScenarioRunner.realClockTolerance) s" }
         console.stop()
         let cases: [CaseResult]
@@ -271,7 +301,7 @@ struct RunCommand: AsyncParsableCommand {
         // In process the cases mostly wait (a run of 167 cases uses about 9 s of CPU): four per
         // core keep the cores busy, with the same verdicts as one at a time (RunnerTests). An
         // external device's program may not take being run side by side unless the user says so.
-        runner.jobs = jobs ?? (deviceCommand == nil && device == "reference" ? Self.inProcessJobs : 1)
+        runner.jobs = jobs ?? (deviceCommand == nil && device == "reference" && target.isEmpty ? Self.inProcessJobs : 1)
         runner.externalMutants = externalMutants
         var server = CaseServerSettings()
         server.host = host

@@ -126,6 +126,7 @@ extension CloseCause {
         case .overloaded(let limit): "the service is at its limit of \(limit) connections"
         case .error(let text): "error: \(text)"
         case .byDevice: "closed by the device"
+        case .byService: "closed by the service"
         }
     }
 }

@@ -52,13 +52,16 @@ public enum CloseCause: Sendable, Hashable, Codable {
     case error(String)
     /// The device closed it (device-side record).
     case byDevice
+    /// The service closed it, as a recording proxy between device and service saw it: the
+    /// proxy cannot know the service's reason.
+    case byService
 
     /// Whether the service ended the connection (a broken rule, a fault, a deadline, a full
     /// service or a transport error) rather than the device.
     public var isServiceInitiated: Bool {
         switch self {
         case .deviceDisconnected, .peerClosed, .byDevice: false
-        case .violation, .fault, .deadline, .overloaded, .error: true
+        case .violation, .fault, .deadline, .overloaded, .error, .byService: true
         }
     }
 }

@@ -19,6 +19,17 @@ struct CheckContext {
     /// `xfail:` describes what its inputs make the reference device break, so an external device
     /// that keeps the rule is not failed for it.
     var judgesExternalDevice = false
+    /// Whether the transcript holds the service's own reasons (the built-in fake notes which rule
+    /// a refusal enforced); false when a recording proxy recorded another service, which answers
+    /// 401 without saying why.
+    var serviceGivesReasons = true
+
+    /// Why a rule the service enforces cannot be judged from this transcript, or nil: a 401 from
+    /// a service that gives no reasons.
+    var unexplainedRefusal: String? {
+        guard !serviceGivesReasons, let refusal = view.responses.first(where: { $0.status == 401 }) else { return nil }
+        return "the service answered 401 (event \(refusal.event.sequence)) without saying which rule the credential broke; only the built-in fake records its reason"
+    }
 }
 
 /// A check's finding before the requirement's level is applied.

@@ -84,6 +84,13 @@ public struct ScenarioRunner: Sendable {
     /// (`{mutant}`, `DPS_MUTANT`): how the project checks that its mutants are caught through
     /// the device-command path. Off: those cases are skipped for an external device.
     public var externalMutants = false
+    /// Run against another DPS (`--target`) through a recording proxy instead of the built-in
+    /// fake: each case's device talks to the proxy, which forwards to the target and records.
+    public var target: TargetSettings? {
+        didSet { pacer = target.map { UpstreamPacer($0.upstream.pacing) } }
+    }
+    /// One pacing for every case of a run against a target: the rate holds however many cases run at once.
+    private var pacer: UpstreamPacer?
 
     /// Tolerance of timing checks on the real clock (docs/device-under-test.md): the fake stamps
     /// each event when it reads or writes it, so scheduling on either side can shorten a wait
@@ -162,37 +169,91 @@ public struct ScenarioRunner: Sendable {
         return String(file.dropFirst(base.count))
     }
 
-    /// Runs one scenario against the built-in fake.
+    /// Why `scenario` cannot run against the target, or nil; the scenario bound to the target's
+    /// enrollment otherwise.
+    func targetBinding(_ scenario: Scenario, target: TargetSettings) -> Result<Scenario, TargetSkip> {
+        if let reason = TargetBinding.skipReason(scenario, target: target) { return .failure(TargetSkip(reason: reason)) }
+        guard let role = TargetBinding.role(of: scenario), let enrollment = target.configuration.enrollments[role] else {
+            return .failure(TargetSkip(reason: "no target enrollment for this device"))
+        }
+        let bound = TargetBinding.bind(scenario, to: enrollment, configuration: target.configuration)
+        if !device.isExternal {
+            let cost = RealTimeCost(bound)
+            if cost.seconds > realTimeLimit.seconds {
+                return .failure(TargetSkip(reason: String(format: "about %.0f s of real time (%@), over --real-time-limit %.0f s",
+                                                           cost.seconds, cost.largest, realTimeLimit.seconds)))
+            }
+        }
+        return .success(bound)
+    }
+
+    /// What the case would send to the target, without sending it (`run --dry-run`).
+    public func targetPlan(_ scenario: Scenario) -> String {
+        guard let target else { return "no target" }
+        switch targetBinding(scenario, target: target) {
+        case .failure(let skip): return "skip: \(skip.reason)"
+        case .success(let bound): return TargetBinding.plan(bound, upstream: target.upstream, configuration: target.configuration, device: device)
+        }
+    }
+
+    /// Runs one scenario against the built-in fake, or through a recording proxy against the target.
     public func run(_ scenario: Scenario) async -> CaseResult {
         let wallStart = ContinuousClock.now
         let external = device.isExternal
+        let original = scenario
+        var scenario = scenario
         var record = DeviceRunRecord(kind: external ? (device.kindName) : scenario.device.profile.name)
         if case .command(let template) = device { record.command = template.text }
         func finished(_ verdicts: [Verdict], transcript: [WireEvent], outcome: [String: String] = [:], clockSeconds: Double = 0) -> CaseResult {
-            CaseResult(id: scenario.id, title: scenario.title, suite: scenario.suite, verdicts: verdicts, transcript: transcript,
+            CaseResult(id: original.id, title: original.title, suite: original.suite, verdicts: verdicts, transcript: transcript,
                        deviceOutcome: outcome, wallSeconds: (ContinuousClock.now - wallStart).seconds, clockSeconds: clockSeconds, device: record,
-                       file: scenario.site.map { Self.reportedPath($0.file) }, line: scenario.site?.line)
+                       file: original.site.map { Self.reportedPath($0.file) }, line: original.site?.line)
         }
         if external, let reason = externalSkipReason(scenario) {
             return finished([Verdict(requirement: .harness, outcome: .skip, expected: [], observed: reason)], transcript: [])
         }
+        if let target {
+            switch targetBinding(scenario, target: target) {
+            case .failure(let skip):
+                return finished([Verdict(requirement: .harness, outcome: .skip, expected: [], observed: skip.reason)], transcript: [])
+            case .success(let bound):
+                scenario = bound
+            }
+        }
+        let onRealClock = external || target != nil
         // Against the fake on loopback an answer takes milliseconds; a wait that runs out costs at
         // most 3 s of wall time however long it is in clock time. An external device lives on
         // the real clock.
-        let clock: any DPSClock = external ? SystemClock() : VirtualClock(ioWaitCap: .seconds(3))
+        let clock: any DPSClock = onRealClock ? SystemClock() : VirtualClock(ioWaitCap: .seconds(3))
         let clockStart = clock.now()
         let transcript = Transcript()
         func harnessError(_ message: String) -> CaseResult {
             finished([Verdict(requirement: .harness, outcome: .error, expected: ["the case runs"], observed: message)], transcript: transcript.snapshot)
         }
-        let server: FakeDPSServer
-        do {
-            let httpsPort: Int? = external || scenario.transport == .https ? self.server.httpsPort : nil
-            server = try await FakeDPSServer.start(configuration: scenario.service, clock: clock, host: self.server.host,
-                                                   mqttPort: self.server.mqttPort, httpsPort: httpsPort, transcript: transcript,
-                                                   logger: logger, eventLoops: eventLoops, identity: self.server.identity)
-        } catch {
-            return harnessError("the fake DPS could not start on \(self.server.host): \(error)")
+        let server: any CaseService
+        var proxy: RecordingProxy?
+        if let target {
+            var upstream = target.upstream
+            if let x509 = scenario.device.x509 { upstream.clientIdentity = ProxyUpstream.ClientIdentity(chainPEM: x509.chainPEM, keyPEM: x509.keyPEM) }
+            do {
+                let started = try await RecordingProxy.start(upstream: upstream, idScope: target.configuration.idScope, clock: clock,
+                                                             host: self.server.host, mqttPort: self.server.mqttPort, httpsPort: self.server.httpsPort,
+                                                             transcript: transcript, logger: logger, eventLoops: eventLoops,
+                                                             identity: self.server.identity, pacer: pacer)
+                proxy = started
+                server = started
+            } catch {
+                return harnessError("the recording proxy to the target could not start on \(self.server.host): \(error)")
+            }
+        } else {
+            do {
+                let httpsPort: Int? = external || scenario.transport == .https ? self.server.httpsPort : nil
+                server = try await FakeDPSServer.start(configuration: scenario.service, clock: clock, host: self.server.host,
+                                                       mqttPort: self.server.mqttPort, httpsPort: httpsPort, transcript: transcript,
+                                                       logger: logger, eventLoops: eventLoops, identity: self.server.identity)
+            } catch {
+                return harnessError("the fake DPS could not start on \(self.server.host): \(error)")
+            }
         }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dpsconform-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -200,7 +261,7 @@ public struct ScenarioRunner: Sendable {
         do {
             let endpoint = server.endpoint(caFile: nil)
             let key = scenario.device.x509 == nil && scenario.device.dice == nil ? deviceKey(for: scenario) : nil
-            material = try CaseMaterial.prepare(for: scenario, endpoint: endpoint, caPEM: server.tls.caCertificatePEM, key: key,
+            material = try CaseMaterial.prepare(for: scenario, endpoint: endpoint, caPEM: server.caCertificatePEM, key: key,
                                                 in: directory.appendingPathComponent("device"))
         } catch {
             await server.stop()
@@ -256,6 +317,12 @@ public struct ScenarioRunner: Sendable {
         // a device that never closes (a mutant) is given a second before the fake stops.
         await server.awaitConnectionsClosed(within: .seconds(1))
         await server.stop()
+        if let proxy, !proxy.failures.all.isEmpty {
+            // The target could not be reached (or not trusted): that is no fault of the device.
+            let failures = Array(Set(proxy.failures.all)).sorted()
+            deviceVerdicts.append(Verdict(requirement: .harness, outcome: .error, expected: ["the target is reachable and trusted"],
+                                          observed: failures.joined(separator: "; ")))
+        }
 
         let events = transcript.snapshot
         let view = TranscriptView(events: events)
@@ -271,14 +338,15 @@ public struct ScenarioRunner: Sendable {
             described["reportedStatus"] = report?.status ?? "(no JSON report on stdout)"
         }
         let context = CheckContext(scenario: scenario, outcome: told, view: view, deviceReport: claim,
-                                   timingTolerance: external ? Self.realClockTolerance : 0.001,
-                                   judgesExternalDevice: external && !isMutantCase)
+                                   timingTolerance: onRealClock ? Self.realClockTolerance : 0.001,
+                                   judgesExternalDevice: (external || target != nil) && !isMutantCase,
+                                   serviceGivesReasons: proxy == nil)
         let verdicts = scenario.checks.map { id in verdict(id, context: context) } + deviceVerdicts
         return finished(verdicts, transcript: events, outcome: described, clockSeconds: clockSeconds)
     }
 
     /// Runs the device command of one case; its end, output and report go into `record`.
-    private func runProgram(_ command: String, material: CaseMaterial, transcript: Transcript, server: FakeDPSServer,
+    private func runProgram(_ command: String, material: CaseMaterial, transcript: Transcript, server: any CaseService,
                             record: inout DeviceRunRecord) async -> (verdicts: [Verdict], report: DeviceReport?) {
         let stop = DeviceStop()
         let process = DeviceProcess(command: command, environment: material.environment, timeLimit: caseTimeout)
@@ -313,7 +381,7 @@ public struct ScenarioRunner: Sendable {
 
     /// Sets `stop` once the device got its final answer, has no connection open, and `grace`
     /// passed without the program exiting.
-    private static func watchForEnd(transcript: Transcript, server: FakeDPSServer, grace: Duration, stop: DeviceStop) async {
+    private static func watchForEnd(transcript: Transcript, server: any CaseService, grace: Duration, stop: DeviceStop) async {
         var quietSince: ContinuousClock.Instant?
         while !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(200))
@@ -344,7 +412,7 @@ public struct ScenarioRunner: Sendable {
 
     /// A board on the bench: announce the settings, run the setup command, wait for the board to
     /// connect and then for its final answer and last close (or its deadline).
-    private func runBench(_ bench: BenchDevice, scenario: Scenario, material: CaseMaterial, transcript: Transcript, server: FakeDPSServer,
+    private func runBench(_ bench: BenchDevice, scenario: Scenario, material: CaseMaterial, transcript: Transcript, server: any CaseService,
                           record: inout DeviceRunRecord) async -> (verdicts: [Verdict], skip: String?) {
         var settings: [String: String] = [:]
         for placeholder in [Placeholder.host, .mqttPort, .httpsPort, .idScope, .registrationId, .transport, .caFile, .certFile, .keyFile,
@@ -472,6 +540,11 @@ extension DeviceUnderTest {
         case .bench: "wait"
         }
     }
+}
+
+/// Why a case does not run against the target.
+struct TargetSkip: Error {
+    let reason: String
 }
 
 /// Runs `operation`, giving up after `limit` of wall time (the operation is then cancelled).

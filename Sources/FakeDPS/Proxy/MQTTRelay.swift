@@ -1,0 +1,267 @@
+import DPSCore
+import MQTTWire
+import NIOCore
+import NIOPosix
+import NIOSSL
+import NIOTLS
+
+/// One device connection of the recording proxy over MQTT: every packet the device sends is
+/// recorded and forwarded to the service, every packet of the service is recorded and forwarded
+/// to the device, byte for byte. Sits above the device-side TLS and MQTT framing handlers; the
+/// upstream connection runs on the same event loop, so both directions are handled in order on
+/// one thread.
+final class MQTTRelayHandler: ChannelInboundHandler {
+    typealias InboundIn = FramedPacket
+    typealias OutboundOut = ByteBuffer
+
+    private enum UpstreamState {
+        case idle
+        case connecting
+        case open(any Channel)
+        case closed
+    }
+
+    private let upstream: ProxyUpstream
+    private let tls: NIOSSLContext
+    private let recorder: WireRecorder
+    private let pacer: UpstreamPacer
+    private let failures: ProxyFailures
+    private let info: ConnectionInfo
+    private var state: UpstreamState = .idle
+    /// Device bytes not yet sent upstream, each with the time before which it must not go.
+    private var queue: [(bytes: [UInt8], notBefore: NIODeadline)] = []
+    private var flushTask: Scheduled<Void>?
+    private var registrationID: String?
+    private var sawDisconnect = false
+    private var closeNoted = false
+    private var deviceContext: ChannelHandlerContext?
+
+    init(upstream: ProxyUpstream, tls: NIOSSLContext, recorder: WireRecorder, pacer: UpstreamPacer, failures: ProxyFailures, info: ConnectionInfo) {
+        self.upstream = upstream
+        self.tls = tls
+        self.recorder = recorder
+        self.pacer = pacer
+        self.failures = failures
+        self.info = info
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        deviceContext = context
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let framed = unwrapInboundIn(data)
+        var delay = Duration.zero
+        switch framed.packet {
+        case .connect(let connect):
+            registrationID = (try? MQTTUsername(parsing: connect.userName ?? ""))?.registrationID
+            recorder.presentedCertificates(info.peerCertificates())
+        case .disconnect:
+            sawDisconnect = true
+        case .publish(let publish):
+            if (try? DeviceRequestTopic(parsing: publish.topicName)) != nil {
+                delay = pacer.delay(for: registrationID ?? recorder.connection)
+            }
+        default:
+            break
+        }
+        recorder.inbound(framed.packet, raw: framed.raw, registrationID: registrationID)
+        let earliest = NIODeadline.now() + .nanoseconds(Int64(delay.seconds * 1e9))
+        let notBefore = max(queue.last?.notBefore ?? earliest, earliest)
+        queue.append((framed.raw, notBefore))
+        if case .idle = state { connect(context) }
+        flush()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if let malformed = error as? MalformedPacket {
+            recorder.malformed(malformed)
+            let reason = "a malformed packet; the proxy closed both sides"
+            noteClose(RequirementID(mqttRule: malformed.error.requirementID).map { .violation($0, reason: reason) } ?? .error(reason))
+        } else {
+            noteClose(.transport(error))
+        }
+        context.close(promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        noteClose(sawDisconnect ? .deviceDisconnected : .peerClosed)
+        flushTask?.cancel()
+        if case .open(let channel) = state {
+            // What the device sent last (its DISCONNECT) still goes, without waiting for pacing.
+            for item in queue { channel.write(ByteBuffer(bytes: item.bytes), promise: nil) }
+            queue.removeAll()
+            channel.flush()
+            channel.close(promise: nil)
+        }
+        state = .closed
+        deviceContext = nil
+        context.fireChannelInactive()
+    }
+
+    // MARK: The service side
+
+    /// A packet from the service: recorded, then written to the device.
+    func fromService(_ framed: FramedPacket) {
+        recorder.outbound(framed.packet, raw: framed.raw)
+        if case .publish(let publish) = framed.packet, let topic = try? ResponseTopic(parsing: publish.topicName) {
+            pacer.retryAfter(topic.retryAfterText, device: registrationID ?? recorder.connection)
+        }
+        guard let context = deviceContext else { return }
+        context.writeAndFlush(wrapOutboundOut(ByteBuffer(bytes: framed.raw)), promise: nil)
+    }
+
+    /// The service closed its side, or it failed: the device's connection is closed the same way.
+    func serviceClosed(error: (any Error)?) {
+        guard case .closed = state else {
+            state = .closed
+            if let error {
+                let message = ProxyFailures.describe(error, upstream: upstream, transport: "MQTT")
+                failures.add(message)
+                noteClose(.error(message))
+            } else {
+                noteClose(.byService)
+            }
+            deviceContext?.close(promise: nil)
+            return
+        }
+    }
+
+    private func connect(_ context: ChannelHandlerContext) {
+        guard let port = upstream.mqttPort else {
+            let message = "the upstream has no MQTT port"
+            failures.add(message)
+            noteClose(.error(message))
+            context.close(promise: nil)
+            return
+        }
+        state = .connecting
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let tls = self.tls
+        let serverName = upstream.serverName ?? upstream.host
+        let timeout = upstream.connectTimeout
+        ClientBootstrap(group: context.eventLoop)
+            .connectTimeout(.nanoseconds(Int64(timeout.seconds * 1e9)))
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let sync = channel.pipeline.syncOperations
+                    try sync.addHandler(NIOSSLClientHandler(context: tls, serverHostname: Self.sniName(serverName)))
+                    try sync.addHandler(UpstreamHandshakeDeadline(limit: timeout))
+                    try sync.addHandler(MQTTFramingHandler(maximumPacketSize: MQTTLimits.maximumPacketSize))
+                    try sync.addHandler(UpstreamMQTTHandler(relay: bound))
+                }
+            }
+            .connect(host: upstream.host, port: port)
+            .whenComplete { result in
+                let relay = bound.value
+                switch result {
+                case .success(let channel):
+                    guard case .connecting = relay.state else {
+                        channel.close(promise: nil)
+                        return
+                    }
+                    relay.state = .open(channel)
+                    relay.flush()
+                case .failure(let error):
+                    relay.serviceClosed(error: error)
+                }
+            }
+    }
+
+    /// Sends what is due, and schedules the next flush for what is held back.
+    private func flush() {
+        guard case .open(let channel) = state else { return }
+        flushTask?.cancel()
+        flushTask = nil
+        let now = NIODeadline.now()
+        var wrote = false
+        while let first = queue.first, first.notBefore <= now {
+            channel.write(ByteBuffer(bytes: first.bytes), promise: nil)
+            queue.removeFirst()
+            wrote = true
+        }
+        if wrote { channel.flush() }
+        if let next = queue.first {
+            let bound = NIOLoopBound(self, eventLoop: channel.eventLoop)
+            flushTask = channel.eventLoop.scheduleTask(deadline: next.notBefore) { bound.value.flush() }
+        }
+    }
+
+    private func noteClose(_ cause: CloseCause) {
+        guard !closeNoted else { return }
+        closeNoted = true
+        recorder.note(.closed(cause))
+    }
+
+    /// SNI carries a DNS name only (RFC 6066 §3): an address is not sent.
+    static func sniName(_ name: String) -> String? {
+        FakeDPSServer.ServerIdentity.addressBytes(name) == nil ? name : nil
+    }
+}
+
+/// The upstream end of an MQTT relay: hands the service's packets and its close to the relay.
+final class UpstreamMQTTHandler: ChannelInboundHandler {
+    typealias InboundIn = FramedPacket
+
+    private let relay: NIOLoopBound<MQTTRelayHandler>
+    private var failure: (any Error)?
+
+    init(relay: NIOLoopBound<MQTTRelayHandler>) {
+        self.relay = relay
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        relay.value.fromService(unwrapInboundIn(data))
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // A close without close_notify after the service's last packet is an ordinary close.
+        if CloseCause.transport(error) != .peerClosed { failure = failure ?? error }
+        context.close(promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        relay.value.serviceClosed(error: failure)
+        context.fireChannelInactive()
+    }
+}
+
+/// Ends an upstream connection whose TLS handshake is not done within `limit` of connecting.
+final class UpstreamHandshakeDeadline: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = NIOAny
+
+    struct TimedOut: Error, CustomStringConvertible {
+        let seconds: Double
+        var description: String { "the TLS handshake did not finish within \(seconds) s" }
+    }
+
+    private let limit: Duration
+    private var task: Scheduled<Void>?
+
+    init(limit: Duration) {
+        self.limit = limit
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        let seconds = limit.seconds
+        task = context.eventLoop.scheduleTask(in: .nanoseconds(Int64(seconds * 1e9))) {
+            bound.value.fireErrorCaught(TimedOut(seconds: seconds))
+        }
+        context.fireChannelActive()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let tls = event as? TLSUserEvent, case .handshakeCompleted = tls {
+            task?.cancel()
+            task = nil
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        task?.cancel()
+        context.fireChannelInactive()
+    }
+}
