@@ -46,6 +46,9 @@ extension RequirementID {
     public static let dpsFlowEtag001 = RequirementID(uncheckedCatalogueID: "DPS-FLOW-ETAG-001")
     public static let dpsFlowTransient001 = RequirementID(uncheckedCatalogueID: "DPS-FLOW-TRANSIENT-001")
     public static let dpsFlowReconnect001 = RequirementID(uncheckedCatalogueID: "DPS-FLOW-RECONNECT-001")
+    public static let dpsBehavSeq001 = RequirementID(uncheckedCatalogueID: "DPS-BEHAV-SEQ-001")
+    public static let dpsBehavField001 = RequirementID(uncheckedCatalogueID: "DPS-BEHAV-FIELD-001")
+    public static let dpsBehavTime001 = RequirementID(uncheckedCatalogueID: "DPS-BEHAV-TIME-001")
     public static let diceCertBytes001 = RequirementID(uncheckedCatalogueID: "DICE-CERT-BYTES-001")
     public static let diceCertKey001 = RequirementID(uncheckedCatalogueID: "DICE-CERT-KEY-001")
     public static let diceCertFwid001 = RequirementID(uncheckedCatalogueID: "DICE-CERT-FWID-001")
@@ -102,6 +105,9 @@ extension RequirementID {
         dpsFlowEtag001,
         dpsFlowTransient001,
         dpsFlowReconnect001,
+        dpsBehavSeq001,
+        dpsBehavField001,
+        dpsBehavTime001,
         diceCertBytes001,
         diceCertKey001,
         diceCertFwid001,

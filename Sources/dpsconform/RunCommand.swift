@@ -117,6 +117,9 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "With --target: print what each case would send to the target (or why it is skipped), and send nothing.")
     var dryRun = false
 
+    @Option(name: .long, help: ArgumentHelp("A directory of reference recordings ('dpsconform record'): each case that has one is also compared with it (DPS-BEHAV-*).", valueName: "dir"))
+    var compareWith: String?
+
     func validate() throws {
         guard (1...3600).contains(caseTimeout) else { throw ValidationError("--case-timeout must be 1...3600 seconds") }
         if quiet, verbose { throw ValidationError("give --quiet or --verbose, not both") }
@@ -166,6 +169,7 @@ struct RunCommand: AsyncParsableCommand {
                 let configuration = try TargetConfiguration.load(path: targetConfig)
                 runner.target = TargetSettings(upstream: address.upstream(configuration: configuration), configuration: configuration)
             }
+            if let compareWith { runner.references = try Self.references(in: compareWith) }
         } catch let error as InputError {
             throw Failure(status: ExitStatus.badInput, message: error.description)
         }
@@ -269,6 +273,30 @@ struct RunCommand: AsyncParsableCommand {
             }
         }
         if status != 0 { throw ExitCode(status) }
+    }
+
+    /// The recordings in `directory` by the case they are of.
+    static func references(in directory: String) throws -> [String: [WireEvent]] {
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".json") }.sorted()
+        } catch {
+            throw InputError(.unreadableFile, file: directory, "--compare-with: cannot list the directory: \(error.localizedDescription)")
+        }
+        var references: [String: [WireEvent]] = [:]
+        for name in names {
+            let path = (directory as NSString).appendingPathComponent(name)
+            let recording: ReferenceRecording
+            do throws(DPSCoreError) { recording = try ReferenceRecording.load(path: path) } catch {
+                throw InputError(.invalidValue, file: path, error.description)
+            }
+            guard let caseID = recording.recording?.caseID else {
+                throw InputError(.missingField, file: path, "$.recording.caseID is missing: --compare-with needs recordings made by 'dpsconform record'")
+            }
+            references[caseID] = recording.events
+        }
+        if references.isEmpty { throw InputError(.missingField, file: directory, "--compare-with: no recording (*.json) in the directory") }
+        return references
     }
 
     /// `--shard`, checked by `validate()`.

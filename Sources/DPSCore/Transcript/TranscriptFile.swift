@@ -10,11 +10,14 @@ public struct TranscriptFile: Sendable, Hashable, Codable {
 
     public var format: String
     public var formatVersion: Int
+    /// Where the exchange was recorded, when the file is a recording (`dpsconform record`).
+    public var recording: RecordingInfo?
     public var events: [WireEvent]
 
-    public init(events: [WireEvent]) {
+    public init(events: [WireEvent], recording: RecordingInfo? = nil) {
         format = Self.formatName
         formatVersion = Self.formatVersion
+        self.recording = recording
         self.events = events
     }
 
@@ -67,5 +70,33 @@ public struct TranscriptFile: Sendable, Hashable, Codable {
 
     private static func path(_ keys: [any CodingKey]) -> String {
         "$" + keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+    }
+}
+
+/// What a recording is of: the case, its transport, the service and device that took part,
+/// and what sanitising replaced.
+public struct RecordingInfo: Sendable, Hashable, Codable {
+    /// The scenario case, or `proxy` for a device recorded through `record --proxy`.
+    public var caseID: String
+    public var transport: String?
+    /// The enrollment role the device played (`assigned`, `wrongKey`, ...), when bound to one.
+    public var role: String?
+    /// The service (the built-in fake, or the target's address).
+    public var service: String
+    /// The device (reference, a device command, a device behind a proxy).
+    public var device: String
+    /// Sanitised: identifying values replaced consistently, raw bytes dropped.
+    public var sanitised: Bool
+    /// The kinds of value kept as recorded (`--keep`).
+    public var kept: [String]
+
+    public init(caseID: String, transport: String?, role: String?, service: String, device: String, sanitised: Bool, kept: [String]) {
+        self.caseID = caseID
+        self.transport = transport
+        self.role = role
+        self.service = service
+        self.device = device
+        self.sanitised = sanitised
+        self.kept = kept
     }
 }

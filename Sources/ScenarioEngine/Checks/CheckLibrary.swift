@@ -6,7 +6,10 @@ import Verdicts
 /// Every automated check, one per requirement (statements in Scenarios/requirements.yaml).
 public enum CheckLibrary {
     static let all: [any ConformanceCheck] = [ResultChecks.result] + ConnectChecks.all + TopicChecks.all + HTTPChecks.all
-        + AuthChecks.all + IDChecks.all + FlowChecks.all + RetryChecks.all + DiceChecks.all
+        + AuthChecks.all + IDChecks.all + FlowChecks.all + RetryChecks.all + DiceChecks.all + BehaviourChecks.all
+
+    /// The checks added to a case that has a reference recording (`replay:`).
+    public static let behaviourChecks: [RequirementID] = [.dpsBehavSeq001, .dpsBehavField001, .dpsBehavTime001]
 
     private static let table: [RequirementID: any ConformanceCheck] = Dictionary(all.map { ($0.requirement, $0) }, uniquingKeysWith: { first, _ in first })
 

@@ -23,6 +23,8 @@ struct CheckContext {
     /// a refusal enforced); false when a recording proxy recorded another service, which answers
     /// 401 without saying why.
     var serviceGivesReasons = true
+    /// The reference transcript the device's behaviour is compared with (`replay:`, `run --compare-with`).
+    var reference: [WireEvent]? = nil
 
     /// Why a rule the service enforces cannot be judged from this transcript, or nil: a 401 from
     /// a service that gives no reasons.

@@ -22,6 +22,8 @@ public struct Scenario: Sendable {
     /// Requirements this case is expected to break (a known fault, a mutant): a failure is `xfail`,
     /// a pass is reported as a failure of the expectation.
     public var expectedFailures: Set<RequirementID> = []
+    /// A recorded exchange the fake replays, and the device's behaviour is compared with (`replay:`).
+    public var reference: ReferenceRecording?
     /// Where it was defined, for messages.
     public var source: String
     /// Where the scenario and each of its `checks:` entries were written, for errors found after

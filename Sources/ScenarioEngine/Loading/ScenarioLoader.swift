@@ -93,7 +93,9 @@ public enum ScenarioLoader {
                 if axes["transport"] != nil { suffix.append(transport.rawValue) }
                 if axes["profile"] != nil { suffix.append(profile.name) }
                 instance.id = ([base.id] + suffix).joined(separator: "/")
-                if !mapping.contains(where: { $0.key.string == "checks" }) { instance.checks = CheckLibrary.defaultChecks(for: transport) }
+                if !mapping.contains(where: { $0.key.string == "checks" }) {
+                    instance.checks = CheckLibrary.defaultChecks(for: transport) + (base.reference == nil ? [] : CheckLibrary.behaviourChecks)
+                }
                 // A mutant is expected to break its own rule.
                 if case .mutant(let mutant) = profile {
                     for broken in mutant.brokenRequirements(on: transport == .mqtt ? .mqtt : .https).sorted() {
@@ -140,6 +142,21 @@ public enum ScenarioLoader {
         for item in try fields["checks"]?.sequence() ?? [] {
             if let id = RequirementID(known: try item.string()), scenario.checkSites[id] == nil { scenario.checkSites[id] = item.site }
         }
+        if let replayNode = fields["replay"] {
+            if fields["faults"] != nil {
+                throw replayNode.error(.invalidValue, "give replay or faults, not both: the recording decides every answer")
+            }
+            let path = Self.resolve(try replayNode.string(), relativeTo: file)
+            let reference: ReferenceRecording
+            do throws(DPSCoreError) { reference = try ReferenceRecording.load(path: path) } catch {
+                throw replayNode.error(.invalidValue, "the recording is unusable: \(error.description)")
+            }
+            do throws(ReplayPlan.Problem) { scenario.service.faultPlan = try ReplayPlan.faultPlan(from: reference.events, source: path) } catch {
+                throw replayNode.error(.invalidValue, error.description)
+            }
+            scenario.reference = reference
+            if fields["checks"] == nil { scenario.checks += CheckLibrary.behaviourChecks }
+        }
         if let xfail = fields["xfail"] {
             scenario.expectedFailures = Set(try requirementIDs(xfail))
             for id in scenario.expectedFailures where !scenario.checks.contains(id) {
@@ -149,8 +166,15 @@ public enum ScenarioLoader {
         return scenario
     }
 
+    /// A path written in a scenario file, relative to that file's directory.
+    static func resolve(_ path: String, relativeTo file: String) -> String {
+        if path.hasPrefix("/") { return path }
+        let base = (file as NSString).deletingLastPathComponent
+        return base.isEmpty ? path : (base as NSString).appendingPathComponent(path)
+    }
+
     static let scenarioFields: Set<String> = ["id", "title", "tags", "transport", "service", "certificates", "enrollments", "faults", "device",
-                                              "expect", "checks", "xfail", "matrix"]
+                                              "expect", "checks", "xfail", "matrix", "replay"]
 
     /// `tags: [smoke, x509]`: words of letters, digits, '-' and '_'.
     static func tags(_ node: YAMLNode) throws -> Set<String> {
@@ -183,6 +207,9 @@ public enum ScenarioLoader {
                                    + "(only register, poll and statusLookup)" + split)
                 }
             }
+        }
+        if let reference = instance.reference, let recorded = reference.transport, recorded != instance.transport {
+            throw (fields["replay"] ?? node).error(.invalidValue, "\(reference.path) is a recording over \(recorded.rawValue); case \(instance.id) runs over \(instance.transport.rawValue)" + split)
         }
         let caseTransports = matrixTransports ?? [instance.transport]
         for item in try fields["checks"]?.sequence() ?? [] {

@@ -89,6 +89,9 @@ public struct ScenarioRunner: Sendable {
     public var target: TargetSettings? {
         didSet { pacer = target.map { UpstreamPacer($0.upstream.pacing) } }
     }
+    /// Reference transcripts by case ID (`run --compare-with DIR`): each such case's behaviour is
+    /// compared with its reference (DPS-BEHAV-*), besides its scenario's checks.
+    public var references: [String: [WireEvent]] = [:]
     /// One pacing for every case of a run against a target: the rate holds however many cases run at once.
     private var pacer: UpstreamPacer?
 
@@ -185,6 +188,11 @@ public struct ScenarioRunner: Sendable {
             }
         }
         return .success(bound)
+    }
+
+    /// The enrollment role a case's device plays against the target, when there is a target.
+    public func targetRole(_ scenario: Scenario) -> EnrollmentRole? {
+        target == nil ? nil : TargetBinding.role(of: scenario)
     }
 
     /// What the case would send to the target, without sending it (`run --dry-run`).
@@ -340,8 +348,13 @@ public struct ScenarioRunner: Sendable {
         let context = CheckContext(scenario: scenario, outcome: told, view: view, deviceReport: claim,
                                    timingTolerance: onRealClock ? Self.realClockTolerance : 0.001,
                                    judgesExternalDevice: (external || target != nil) && !isMutantCase,
-                                   serviceGivesReasons: proxy == nil)
-        let verdicts = scenario.checks.map { id in verdict(id, context: context) } + deviceVerdicts
+                                   serviceGivesReasons: proxy == nil,
+                                   reference: scenario.reference?.events ?? references[original.id])
+        var checks = scenario.checks
+        if references[original.id] != nil {
+            for id in CheckLibrary.behaviourChecks where !checks.contains(id) { checks.append(id) }
+        }
+        let verdicts = checks.map { id in verdict(id, context: context) } + deviceVerdicts
         return finished(verdicts, transcript: events, outcome: described, clockSeconds: clockSeconds)
     }
 
