@@ -79,7 +79,8 @@ final class MQTTRelayHandler: ChannelInboundHandler {
             let reason = "a malformed packet; the proxy closed both sides"
             noteClose(RequirementID(mqttRule: malformed.error.requirementID).map { .violation($0, reason: reason) } ?? .error(reason))
         } else {
-            noteClose(.transport(error))
+            let cause = CloseCause.transport(error)
+            noteClose(cause == .peerClosed && sawDisconnect ? .deviceDisconnected : cause)
         }
         context.close(promise: nil)
     }

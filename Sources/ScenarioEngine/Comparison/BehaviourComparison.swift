@@ -183,7 +183,8 @@ public struct BehaviourComparison: Sendable {
         }
     }
 
-    /// Top-level body members, compact, with the device's own registration ID as a placeholder.
+    /// Top-level body members, compact, with the device's own registration ID as a placeholder;
+    /// null members are left out.
     static func fields(_ event: WireEvent, registrationID: String?) -> [String: String] {
         let text: String?
         switch event.content {
@@ -197,6 +198,8 @@ public struct BehaviourComparison: Sendable {
         }
         var fields: [String: String] = [:]
         for (key, value) in members {
+            // A null member is an absent one (the service reads `"payload": null` as no payload).
+            if case .null = value { continue }
             var compact = String(decoding: JSONText.encode(value), as: UTF8.self)
             if key == "registrationId", let registrationID, case .string(let id) = value, id.lowercased() == registrationID.lowercased() {
                 compact = "{registrationId}"
