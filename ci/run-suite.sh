@@ -5,4 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./ci/install-deps.sh
 swift build --product dpsconform
-exec .build/debug/dpsconform run "$@"
+# The reference device is also compared with its behaviour vectors (Vectors/behaviour/README.md).
+exec .build/debug/dpsconform run --compare-with Vectors/behaviour "$@"

@@ -1,0 +1,348 @@
+import DPSCore
+import Foundation
+import TestSupport
+import XCTest
+
+/// `run --target`, `record` (cases and `--proxy`), replay and `compare`, end to end: a separate
+/// `dpsconform serve` process stands where a real DPS would, reached through the recording proxy.
+final class TargetProxyInteropTests: XCTestCase {
+    /// Keys made for the test, never committed.
+    private let assignedKey = Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
+    private let disabledKey = Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
+    private let groupKey = Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
+
+    private var enrollments: String {
+        """
+        individual:
+          - registrationId: target-assigned
+            symmetricKey: {primaryKey: "\(assignedKey)", secondaryKey: "\(disabledKey)"}
+            iotHub: hub-target.azure-devices.net
+          - registrationId: target-disabled
+            symmetricKey: {primaryKey: "\(disabledKey)"}
+            enabled: false
+        groups:
+          - groupId: target-group
+            symmetricKey: {primaryKey: "\(groupKey)"}
+            iotHub: hub-target.azure-devices.net
+        """
+    }
+
+    private func targetConfig(caFile: String, in directory: URL) throws -> URL {
+        let text = """
+            idScope: 0ne0000FAKE
+            trust: {caFile: \(caFile)}
+            requestsPerSecond: 10
+            enrollments:
+              - role: assigned
+                registrationId: target-assigned
+                symmetricKey: {primaryKey: "\(assignedKey)", secondaryKeyEnv: TARGET_TEST_SECONDARY}
+                expect: {assignedHub: hub-target.azure-devices.net}
+              - role: wrongKey
+                registrationId: target-assigned
+                symmetricKey: {primaryKey: "\(assignedKey)"}
+              - role: disabled
+                registrationId: target-disabled
+                symmetricKey: {primaryKey: "\(disabledKey)"}
+              - role: unknownDevice
+                registrationId: target-nobody
+              - role: group
+                registrationId: target-group-device-01
+                groupKey: {key: "\(groupKey)"}
+            """
+        let file = directory.appendingPathComponent("target.yaml")
+        try Data(text.utf8).write(to: file)
+        return file
+    }
+
+    private func temporaryDirectory() throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dpsconform-target-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return directory
+    }
+
+    private func ports(_ serve: ServeProcess) throws -> (mqtt: Int, https: Int) {
+        let endpoint = try JSONDecoder().decode(ServiceEndpoint.self, from: Data(contentsOf: serve.endpointFile))
+        return (endpoint.mqttPort ?? 0, endpoint.httpsPort ?? 0)
+    }
+
+    /// Requirement outcomes per case from a report.json.
+    private func outcomes(_ report: URL) throws -> [String: [String: String]] {
+        let object = try JSONSerialization.jsonObject(with: Data(contentsOf: report)) as? [String: Any]
+        let run = object?["run"] as? [String: Any]
+        var table: [String: [String: String]] = [:]
+        for item in run?["cases"] as? [[String: Any]] ?? [] {
+            guard let id = item["id"] as? String else { continue }
+            var verdicts: [String: String] = [:]
+            for verdict in item["verdicts"] as? [[String: Any]] ?? [] {
+                if let requirement = verdict["requirement"] as? String, let outcome = verdict["outcome"] as? String { verdicts[requirement] = outcome }
+            }
+            table[id] = verdicts
+        }
+        return table
+    }
+
+    /// The same scenarios against `serve` through `--target` and against the in-process fake give
+    /// the same verdict for every requirement of every case that can run against a target. The
+    /// one allowed difference: a rule whose breach only the built-in fake can name (it records
+    /// which rule a refused credential broke; a real service answers 401 without saying) is
+    /// `skip` through the proxy.
+    func testTargetRunAgainstServeGivesTheVerdictsOfTheBuiltInFake() async throws {
+        let tool = try ServeProcess.executable().path
+        // Eight cases at once share one enrollment per role: the per-device poll limit, which a
+        // case of its own never reaches, is off so that it does not throttle them against each other.
+        let serve = try ServeProcess(enrollmentYAML: enrollments, extraArguments: ["--https-port", "0", "--poll-limit", "off"])
+        try await serve.waitUntilReady()
+        let (mqtt, https) = try ports(serve)
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let config = try targetConfig(caFile: serve.stateDirectory.appendingPathComponent("ca.pem").path, in: directory)
+        setenv("TARGET_TEST_SECONDARY", disabledKey, 1)
+        let scenarios = Checkout.url("Scenarios").path
+        let selection = ["--filter", "symmetric-key/*"]
+        let targetRun = try await runTool(tool, ["run", scenarios, "--target", "mqtts://127.0.0.1:\(mqtt)", "--target", "https://127.0.0.1:\(https)",
+                                                 "--target-config", config.path, "--jobs", "8", "--quiet",
+                                                 "--reports", directory.appendingPathComponent("target").path] + selection, timeout: .seconds(240))
+        let fakeRun = try await runTool(tool, ["run", scenarios, "--quiet", "--reports", directory.appendingPathComponent("fake").path] + selection)
+        _ = await serve.stop()
+        XCTAssertEqual(targetRun.status, 0, targetRun.output)
+        XCTAssertEqual(fakeRun.status, 0, fakeRun.output)
+        let target = try outcomes(directory.appendingPathComponent("target/report.json"))
+        let fake = try outcomes(directory.appendingPathComponent("fake/report.json"))
+        let ran = target.filter { $0.value["HARNESS"] != "skip" }
+        // assigned-after-polls, secondary-key, custom-payload, wrong-key, unknown-device,
+        // disabled-enrollment over both transports, and the group key over both.
+        XCTAssertGreaterThanOrEqual(ran.count, 12, "cases that ran against the target: \(ran.keys.sorted())")
+        let onlyTheFakeNames: Set<String> = ["DPS-AUTH-SAS-004", "DPS-AUTH-DERIVE-001"]
+        for (id, verdicts) in ran {
+            guard let reference = fake[id] else { return XCTFail("\(id) ran against the target but not against the fake") }
+            for (requirement, outcome) in verdicts where outcome != reference[requirement] {
+                if outcome == "skip", onlyTheFakeNames.contains(requirement) { continue }
+                XCTFail("\(id) \(requirement): \(outcome) through the proxy, \(reference[requirement] ?? "absent") against the fake")
+            }
+        }
+        // Cases that need the fake's script are skipped with that reason, not run.
+        XCTAssertEqual(target["symmetric-key/long-retry-after/mqtt"]?["HARNESS"], "skip")
+    }
+
+    /// `--dry-run` prints each case's plan and sends nothing: the service sees no connection.
+    func testDryRunSendsNothing() async throws {
+        let tool = try ServeProcess.executable().path
+        let serve = try ServeProcess(enrollmentYAML: enrollments, extraArguments: ["--https-port", "0"])
+        try await serve.waitUntilReady()
+        let (mqtt, _) = try ports(serve)
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let config = try targetConfig(caFile: serve.stateDirectory.appendingPathComponent("ca.pem").path, in: directory)
+        setenv("TARGET_TEST_SECONDARY", disabledKey, 1)
+        let result = try await runTool(tool, ["run", Checkout.url("Scenarios").path, "--target", "mqtts://127.0.0.1:\(mqtt)",
+                                              "--target-config", config.path, "--dry-run", "--filter", "symmetric-key/*"])
+        try await Task.sleep(for: .milliseconds(300))
+        let log = serve.log()
+        _ = await serve.stop()
+        XCTAssertEqual(result.status, 0, result.output)
+        XCTAssertTrue(result.output.contains("role assigned (registration ID target-assigned"), result.output)
+        XCTAssertTrue(result.output.contains("an HTTPS case; the target has no HTTPS endpoint"), result.output)
+        XCTAssertFalse(log.contains("mqtt#1"), "the service saw a connection during a dry run:\n\(log)")
+        XCTAssertFalse(result.output.contains(assignedKey), "the dry run printed a key")
+    }
+
+    /// A proxy whose upstream is unreachable, or presents a certificate it does not trust, closes
+    /// the device's connection cleanly, records why, and ends with exit 3 and a clear message.
+    func testProxyWithUnreachableOrUntrustedUpstreamEndsWithExit3() async throws {
+        let tool = try ServeProcess.executable().path
+        let serve = try ServeProcess(enrollmentYAML: enrollments)
+        try await serve.waitUntilReady()
+        let (mqtt, _) = try ports(serve)
+        let closedPort = try Self.unusedPort()
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let ca = serve.stateDirectory.appendingPathComponent("ca.pem").path
+        for (name, upstream, trust, expected) in [("unreachable", "mqtts://127.0.0.1:\(closedPort)", ["--upstream-ca", ca], "unreachable"),
+                                                  ("untrusted", "mqtts://127.0.0.1:\(mqtt)", [], "TLS handshake failed")] {
+            let out = directory.appendingPathComponent(name)
+            let proxy = Process()
+            proxy.executableURL = URL(fileURLWithPath: tool)
+            proxy.arguments = ["record", "--proxy", "--listen", "127.0.0.1:0", "--upstream", upstream, "--out", out.path, "--duration", "30"] + trust
+            let output = Pipe()
+            proxy.standardOutput = output
+            proxy.standardError = output
+            let collected = OutputCollector(output.fileHandleForReading)
+            try proxy.run()
+            let endpointFile = out.appendingPathComponent("endpoint.json")
+            for _ in 0..<200 where !FileManager.default.fileExists(atPath: endpointFile.path) { try await Task.sleep(for: .milliseconds(50)) }
+            let device = try await runTool(tool, ["provision", "--endpoint-file", endpointFile.path, "--registration-id", "target-assigned",
+                                                  "--symmetric-key", assignedKey, "--timeout", "20"])
+            let deadline = ContinuousClock.now + .seconds(30)
+            while proxy.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+            if proxy.isRunning { proxy.terminate() }
+            let text = String(decoding: await collected.data(), as: UTF8.self)
+            XCTAssertEqual(proxy.terminationStatus, 3, "\(name): \(text)")
+            XCTAssertTrue(text.contains(expected), "\(name): \(text)")
+            XCTAssertNotEqual(device.status, 0, "\(name): the device was provisioned without a service: \(device.output)")
+            let recording = try TranscriptFile.decode(Data(contentsOf: out.appendingPathComponent("proxy-recording.json")), source: name)
+            let closes = recording.events.compactMap { event -> CloseCause? in
+                if case .closed(let cause)? = event.note { return cause }
+                return nil
+            }
+            XCTAssertTrue(closes.contains { if case .error(let message) = $0 { return message.contains(expected) }; return false },
+                          "\(name): closes recorded: \(closes)")
+        }
+        _ = await serve.stop()
+    }
+
+    /// Proxy mode over both transports: the reference device provisions through `record --proxy`
+    /// against `serve`; the recording (sanitised) replays to the reference device as the
+    /// scenario `--as-scenario` wrote, and `compare` finds it equal to itself and different from
+    /// a device that polls too early.
+    func testProxyRecordingReplaysAndComparesOverBothTransports() async throws {
+        let tool = try ServeProcess.executable().path
+        let serve = try ServeProcess(enrollmentYAML: enrollments, extraArguments: ["--https-port", "0"])
+        try await serve.waitUntilReady()
+        let (mqtt, https) = try ports(serve)
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let ca = serve.stateDirectory.appendingPathComponent("ca.pem").path
+        for (transport, upstream) in [("mqtt", "mqtts://127.0.0.1:\(mqtt)"), ("https", "https://127.0.0.1:\(https)")] {
+            let out = directory.appendingPathComponent(transport)
+            let proxy = Process()
+            proxy.executableURL = URL(fileURLWithPath: tool)
+            proxy.arguments = ["record", "--proxy", "--listen", "127.0.0.1:0", "--upstream", upstream, "--upstream-ca", ca, "--out", out.path,
+                               "--connections", "1", "--duration", "60", "--as-scenario", "--requests-per-second", "0", "--id-scope", "0ne0000FAKE"]
+            let output = Pipe()
+            proxy.standardOutput = output
+            proxy.standardError = output
+            let collected = OutputCollector(output.fileHandleForReading)
+            try proxy.run()
+            let endpointFile = out.appendingPathComponent("endpoint.json")
+            for _ in 0..<200 where !FileManager.default.fileExists(atPath: endpointFile.path) { try await Task.sleep(for: .milliseconds(50)) }
+            // One connection over MQTT; over HTTPS the reference device keeps one connection too.
+            let device = try await runTool(tool, ["provision", "--endpoint-file", endpointFile.path, "--transport", transport,
+                                                  "--registration-id", "target-assigned", "--symmetric-key", assignedKey, "--timeout", "30"])
+            XCTAssertEqual(device.status, 0, "\(transport): \(device.output)")
+            let deadline = ContinuousClock.now + .seconds(30)
+            while proxy.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+            if proxy.isRunning { proxy.terminate() }
+            let text = String(decoding: await collected.data(), as: UTF8.self)
+            XCTAssertEqual(proxy.terminationStatus, 0, "\(transport): \(text)")
+            let recordingURL = out.appendingPathComponent("proxy-recording.json")
+            let recordingText = try String(contentsOf: recordingURL, encoding: .utf8)
+            XCTAssertFalse(recordingText.contains(assignedKey), "\(transport): the recording holds the key")
+            XCTAssertFalse(recordingText.contains("hub-target.azure-devices.net"), "\(transport): the hub name was not replaced")
+            XCTAssertTrue(recordingText.contains("hub-1.example.net"), "\(transport): no stand-in hub name")
+            let recording = try TranscriptFile.decode(Data(recordingText.utf8), source: transport)
+            XCTAssertEqual(recording.recording?.transport, transport)
+            XCTAssertTrue(recording.events.contains { $0.exchange?.state == .assigned }, "\(transport): no assigned answer recorded")
+
+            let replay = try await runTool(tool, ["run", out.appendingPathComponent("proxy-recording.scenario.yaml").path,
+                                                  "--requirements", Checkout.url("Scenarios/requirements.yaml").path,
+                                                  "--reports", out.appendingPathComponent("reports").path, "--quiet"])
+            XCTAssertEqual(replay.status, 0, "\(transport) replay: \(replay.output)")
+            let verdicts = try outcomes(out.appendingPathComponent("reports/report.json"))
+            XCTAssertEqual(verdicts["replay/proxy"]?["DPS-BEHAV-SEQ-001"], "pass", "\(transport): \(verdicts)")
+
+            let same = try await runTool(tool, ["compare", recordingURL.path, recordingURL.path])
+            XCTAssertEqual(same.status, 0, same.output)
+            // A device that polls every 100 ms against the same kind of service differs in its timing.
+            let mutantTranscript = out.appendingPathComponent("mutant.json")
+            try await earlyPollerTranscript(tool: tool, transport: transport, into: mutantTranscript)
+            let differs = try await runTool(tool, ["compare", recordingURL.path, mutantTranscript.path])
+            XCTAssertEqual(differs.status, 1, differs.output)
+            XCTAssertTrue(differs.output.contains("DPS-BEHAV-TIME-001"), differs.output)
+        }
+        _ = await serve.stop()
+    }
+
+    /// The transcript of the polls-every-100ms mutant provisioning against `serve`, which answers
+    /// the same way the recorded service did (202 with retry-after 3, then 200 assigned).
+    private func earlyPollerTranscript(tool: String, transport: String, into transcript: URL) async throws {
+        let serve = try ServeProcess(enrollmentYAML: enrollments, extraArguments: ["--https-port", "0"])
+        try await serve.waitUntilReady()
+        let result = try await runTool(tool, ["provision", "--endpoint-file", serve.endpointFile.path, "--transport", transport,
+                                              "--registration-id", "target-assigned", "--symmetric-key", assignedKey, "--timeout", "30",
+                                              "--device", "mutant:polls-every-100ms", "--transcript", transcript.path])
+        _ = await serve.stop()
+        XCTAssertTrue(FileManager.default.fileExists(atPath: transcript.path), "\(transport): no transcript of the mutant: \(result.output)")
+    }
+
+    /// A recording that is truncated, of an unknown version, or of another transport than the
+    /// case gets exit 2 naming the file and the JSON path.
+    func testBadRecordingsAreRefusedWithFileAndPath() async throws {
+        let tool = try ServeProcess.executable().path
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let good = try String(contentsOf: Checkout.url("Scenarios/recordings/python-sdk-mqtt.json"), encoding: .utf8)
+        let cases: [(String, String, String)] = [
+            ("truncated.json", String(good.prefix(good.count / 2)), "truncated.json"),
+            ("future.json", good.replacingOccurrences(of: "\"formatVersion\" : 1", with: "\"formatVersion\" : 99"), "$.formatVersion is 99"),
+            ("no-events.json", good.replacingOccurrences(of: "\"events\"", with: "\"evnts\""), "missing field 'events' at $"),
+        ]
+        for (name, text, expected) in cases {
+            try Data(text.utf8).write(to: directory.appendingPathComponent(name))
+            let compare = try await errorsOf(tool, ["compare", directory.appendingPathComponent(name).path, Checkout.url("Scenarios/recordings/python-sdk-mqtt.json").path])
+            XCTAssertEqual(compare.status, 2, "\(name): \(compare.errors)")
+            XCTAssertTrue(compare.errors.contains(name) && compare.errors.contains(expected), "\(name): \(compare.errors)")
+            let scenario = directory.appendingPathComponent(name + ".scenario.yaml")
+            try Data("""
+                suite: bad
+                scenarios:
+                  - id: bad/\(name)
+                    transport: mqtt
+                    replay: \(name)
+                    device: {registrationId: python-sdk-device, key: primary}
+                    expect: {outcome: assigned}
+                """.utf8).write(to: scenario)
+            let run = try await errorsOf(tool, ["run", scenario.path, "--requirements", Checkout.url("Scenarios/requirements.yaml").path,
+                                               "--reports", directory.appendingPathComponent("reports").path])
+            XCTAssertEqual(run.status, 2, "\(name): \(run.errors)")
+            XCTAssertTrue(run.errors.contains("\(name).scenario.yaml:5") && run.errors.contains(expected), "\(name): \(run.errors)")
+        }
+        // A recording of another transport than the case's.
+        let mismatch = directory.appendingPathComponent("https-case.scenario.yaml")
+        try FileManager.default.copyItem(at: Checkout.url("Scenarios/recordings/python-sdk-mqtt.json"), to: directory.appendingPathComponent("sdk.json"))
+        try Data("""
+            suite: bad
+            scenarios:
+              - id: bad/transport
+                transport: https
+                replay: sdk.json
+                device: {registrationId: python-sdk-device, key: primary}
+                expect: {outcome: assigned}
+            """.utf8).write(to: mismatch)
+        let result = try await errorsOf(tool, ["run", mismatch.path, "--requirements", Checkout.url("Scenarios/requirements.yaml").path,
+                                               "--reports", directory.appendingPathComponent("reports").path])
+        XCTAssertEqual(result.status, 2)
+        XCTAssertTrue(result.errors.contains("https-case.scenario.yaml:5"), result.errors)
+        XCTAssertTrue(result.errors.contains("is a recording over mqtt"), result.errors)
+    }
+
+    /// Runs the tool to its end and returns its exit status and standard error.
+    private func errorsOf(_ tool: String, _ arguments: [String]) async throws -> (status: Int32, errors: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: tool)
+        process.arguments = arguments
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        let collected = OutputCollector(errors.fileHandleForReading)
+        try process.run()
+        let deadline = ContinuousClock.now + .seconds(60)
+        while process.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        if process.isRunning { process.terminate() }
+        return (process.terminationStatus, String(decoding: await collected.data(), as: UTF8.self))
+    }
+
+    private static func unusedPort() throws -> Int {
+        let socket = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0 }
+        }
+        guard bound else { throw InteropError("no free port") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
