@@ -11,8 +11,13 @@ final class TargetProxyInteropTests: XCTestCase {
     private let disabledKey = Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
     private let groupKey = Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
 
-    private var enrollments: String {
-        """
+    private var enrollments: String { enrollments(x509Certificate: nil) }
+
+    /// The enrollments `serve` holds; with an X.509 certificate file, also an individual X.509
+    /// enrollment for `target-x509`.
+    private func enrollments(x509Certificate: String?) -> String {
+        let x509 = x509Certificate.map { "  - registrationId: target-x509\n    x509: {certificateFile: \($0)}\n    iotHub: hub-target.azure-devices.net\n" } ?? ""
+        return """
         individual:
           - registrationId: target-assigned
             symmetricKey: {primaryKey: "\(assignedKey)", secondaryKey: "\(disabledKey)"}
@@ -20,14 +25,15 @@ final class TargetProxyInteropTests: XCTestCase {
           - registrationId: target-disabled
             symmetricKey: {primaryKey: "\(disabledKey)"}
             enabled: false
-        groups:
+        \(x509)groups:
           - groupId: target-group
             symmetricKey: {primaryKey: "\(groupKey)"}
             iotHub: hub-target.azure-devices.net
         """
     }
 
-    private func targetConfig(caFile: String, in directory: URL) throws -> URL {
+    private func targetConfig(caFile: String, in directory: URL, x509: (chain: String, key: String)? = nil) throws -> URL {
+        let x509Role = x509.map { "\n  - role: x509\n    registrationId: target-x509\n    certificateFile: \($0.chain)\n    keyFile: \($0.key)" } ?? ""
         let text = """
             idScope: 0ne0000FAKE
             trust: {caFile: \(caFile)}
@@ -48,7 +54,7 @@ final class TargetProxyInteropTests: XCTestCase {
               - role: group
                 registrationId: target-group-device-01
                 groupKey: {key: "\(groupKey)"}
-            """
+            """ + x509Role
         let file = directory.appendingPathComponent("target.yaml")
         try Data(text.utf8).write(to: file)
         return file
@@ -90,15 +96,23 @@ final class TargetProxyInteropTests: XCTestCase {
         let tool = try ServeProcess.executable().path
         // Eight cases at once share one enrollment per role: the per-device poll limit, which a
         // case of its own never reaches, is off so that it does not throttle them against each other.
-        let serve = try ServeProcess(enrollmentYAML: enrollments, extraArguments: ["--https-port", "0", "--poll-limit", "off"])
-        try await serve.waitUntilReady()
-        let (mqtt, https) = try ports(serve)
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let config = try targetConfig(caFile: serve.stateDirectory.appendingPathComponent("ca.pem").path, in: directory)
+        // An X.509 device: a self-signed P-256 certificate whose CN is its registration ID (openssl).
+        let chain = directory.appendingPathComponent("x509-chain.pem").path
+        let key = directory.appendingPathComponent("x509-key.pem").path
+        let openssl = try XCTUnwrap(ToolProcess.onPath("openssl"), "openssl is not installed (ci/install-deps.sh)")
+        let made = try await ToolProcess.runAsync(openssl, ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                                                            "-subj", "/CN=target-x509", "-days", "2", "-keyout", key, "-out", chain])
+        XCTAssertEqual(made.status, 0, made.output)
+        let serve = try ServeProcess(enrollmentYAML: enrollments(x509Certificate: chain), extraArguments: ["--https-port", "0", "--poll-limit", "off"])
+        try await serve.waitUntilReady()
+        let (mqtt, https) = try ports(serve)
+        let config = try targetConfig(caFile: serve.stateDirectory.appendingPathComponent("ca.pem").path, in: directory, x509: (chain, key))
         setenv("TARGET_TEST_SECONDARY", disabledKey, 1)
         let scenarios = Checkout.url("Scenarios").path
-        let selection = ["--filter", "symmetric-key/*"]
+        // Every case of the default catalogue: those that can run against a target do, the others are skipped.
+        let selection: [String] = []
         let targetRun = try await runTool(tool, ["run", scenarios, "--target", "mqtts://127.0.0.1:\(mqtt)", "--target", "https://127.0.0.1:\(https)",
                                                  "--target-config", config.path, "--jobs", "8", "--quiet",
                                                  "--reports", directory.appendingPathComponent("target").path] + selection, timeout: .seconds(240))
@@ -109,9 +123,14 @@ final class TargetProxyInteropTests: XCTestCase {
         let target = try outcomes(directory.appendingPathComponent("target/report.json"))
         let fake = try outcomes(directory.appendingPathComponent("fake/report.json"))
         let ran = target.filter { $0.value["HARNESS"] != "skip" }
-        // assigned-after-polls, secondary-key, custom-payload, wrong-key, unknown-device,
-        // disabled-enrollment over both transports, and the group key over both.
-        XCTAssertGreaterThanOrEqual(ran.count, 12, "cases that ran against the target: \(ran.keys.sorted())")
+        print("run --target against serve: \(ran.count) of \(target.count) cases ran, \(target.count - ran.count) skipped")
+        // Symmetric keys (assigned after polls, secondary key, custom payload, wrong key, unknown
+        // device, disabled), the group key and the X.509 device, each over both transports, and
+        // the reference-device cases of the mutant scenarios.
+        XCTAssertGreaterThanOrEqual(ran.count, 16, "cases that ran against the target: \(ran.keys.sorted())")
+        for id in ["x509/individual/mqtt", "x509/individual/https", "symmetric-key/group-derived-key/mqtt", "symmetric-key/wrong-key/https"] {
+            XCTAssertNotNil(ran[id], "\(id) did not run against the target")
+        }
         let onlyTheFakeNames: Set<String> = ["DPS-AUTH-SAS-004", "DPS-AUTH-DERIVE-001"]
         for (id, verdicts) in ran {
             guard let reference = fake[id] else { return XCTFail("\(id) ran against the target but not against the fake") }

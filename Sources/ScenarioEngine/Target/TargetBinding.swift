@@ -46,6 +46,12 @@ enum TargetBinding {
             return "a case of the mutant \(mutant.rawValue), which sends what a service should never get: run it against the built-in fake"
         }
         if let reason = fakeOnly(scenario.service) { return "needs the built-in fake's script (\(reason))" }
+        if scenario.expect.diceRelease != nil {
+            return "compares the presented certificate with a DevKit firmware release of the scenario's; no target enrollment holds it"
+        }
+        if scenario.device.x509 != nil, !scenario.expect.outcomes.contains(.assigned) {
+            return "its certificate is what the case is about (it expects \(scenario.expect.outcomes.map(\.rawValue).joined(separator: " or "))); the target's X.509 enrollment holds a good one"
+        }
         for policy in [RegistrationIDPolicy.documented, .spec] where (try? policy.validate(scenario.device.registrationID)) == nil {
             return "its registration ID '\(scenario.device.registrationID)' breaks the \(policy.rawValue) rule on purpose; a target enrollment cannot stand in for it"
         }
