@@ -93,7 +93,7 @@ struct RecordingTests {
         #expect(recording.transport == .mqtt)
         let plan = try ReplayPlan.faultPlan(from: recording.events, source: "python-sdk-mqtt.json")
         let answers = plan.rules.compactMap { rule -> (FaultTarget, OccurrenceSelector, Int, String?)? in
-            guard case .respond(let status, let retryAfter, _, _) = rule.action else { return nil }
+            guard case .replay(let status, let retryAfter, _, _) = rule.action else { return nil }
             return (rule.on, rule.occurrences, status, retryAfter)
         }
         #expect(answers.count == 3)
@@ -174,5 +174,38 @@ struct RecordingTests {
                                        configuration: configuration)
         #expect(bound.device.registrationID == "device-01" && bound.service.idScope == "0ne00000A0A")
         #expect(bound.expect.assignedHub == nil && bound.expect.errorCode == nil)
+    }
+
+    @Test("a replay answers as late as the recorded service did, and --compare-with checks each case against its vector")
+    func replayTimingAndVectors() async throws {
+        let replayed = await ScenarioRunner(catalogue: catalogue).run(try scenario("replay/python-sdk/mqtt/reference"))
+        #expect(replayed.outcome == .pass, "\(replayed.verdicts.filter { $0.outcome != .pass && $0.outcome != .skip })")
+        let recording = try ReferenceRecording.load(path: repositoryRoot.appendingPathComponent("Scenarios/recordings/python-sdk-mqtt.json").path)
+        func latencies(_ events: [WireEvent]) -> [Double] {
+            let steps = BehaviourComparison.steps(events)
+            return zip(steps, steps.dropFirst()).compactMap { request, answer in
+                request.side == .request && answer.side == .response ? answer.seconds - request.seconds : nil
+            }
+        }
+        let recorded = latencies(recording.events)
+        let now = latencies(replayed.transcript)
+        #expect(recorded.count == 3 && now.count == 3)
+        for (was, is_) in zip(recorded, now) { #expect(abs(was - is_) < 0.01, "recorded \(recorded), replayed \(now)") }
+
+        // The behaviour vectors, as ci/run-suite.sh compares them.
+        var runner = ScenarioRunner(catalogue: catalogue)
+        let directory = repositoryRoot.appendingPathComponent("Vectors/behaviour").path
+        for name in try FileManager.default.contentsOfDirectory(atPath: directory) where name.hasSuffix(".json") {
+            let vector = try ReferenceRecording.load(path: directory + "/" + name)
+            runner.references[try #require(vector.recording?.caseID)] = vector.events
+        }
+        #expect(runner.references.count == 8)
+        let cases = scenarios.filter { runner.references[$0.id] != nil }
+        #expect(cases.count == 8)
+        for result in await runner.run(cases) {
+            for requirement in CheckLibrary.behaviourChecks {
+                #expect(result.verdicts.first { $0.requirement == requirement }?.outcome == .pass, "\(result.id) \(requirement)")
+            }
+        }
     }
 }

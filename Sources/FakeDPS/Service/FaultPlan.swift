@@ -59,6 +59,9 @@ public enum FaultAction: Sendable, Hashable {
     /// Answer with this status instead of handling the request (nothing is registered).
     /// `errorCode` defaults to `status × 1000 + 1`; `body` replaces the error body when given.
     case respond(status: Int, retryAfter: String?, errorCode: Int?, body: String?)
+    /// A recorded answer (`replay:`): this status, retry-after and body, sent `after` the request
+    /// as late as the recorded service sent it (clock time: no wall time on a virtual clock).
+    case replay(status: Int, retryAfter: String?, body: String, after: Duration)
     /// Handle the request, then change the answer.
     case modify(ResponseModification)
     /// Answer after this much clock time (no wall time on a virtual clock).

@@ -35,7 +35,11 @@ struct RequestEnactment {
         }
         if case .withholdAcknowledgement? = action { withholdsAcknowledgement = true } else { withholdsAcknowledgement = false }
         if case .noResponse? = action { withholdsAnswer = true } else { withholdsAnswer = false }
-        if case .delay(let duration)? = action { delay = duration } else { delay = nil }
+        switch action {
+        case .delay(let duration)?: delay = duration
+        case .replay(_, _, _, let after)? where after > .zero: delay = after
+        default: delay = nil
+        }
         if case .modify(let modification)? = action { requestIDFirst = !modification.requestIDLast } else { requestIDFirst = true }
         switch action {
         case .refuseConnection?, .refuseSubscription?: inapplicable = action
@@ -49,6 +53,8 @@ struct RequestEnactment {
         switch action {
         case .respond(let status, let retryAfter, let errorCode, let body)?:
             return (service.faultResponse(status: status, retryAfter: retryAfter, errorCode: errorCode, body: body), .responseOverridden(status: status))
+        case .replay(let status, let retryAfter, let body, _)?:
+            return (service.faultResponse(status: status, retryAfter: retryAfter, errorCode: nil, body: body), .responseOverridden(status: status))
         case .modify(let modification)?:
             return (modification.apply(to: service.handle(request, attestation: attestation)), .responseModified("\(modification)"))
         default:

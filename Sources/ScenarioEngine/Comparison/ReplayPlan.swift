@@ -38,7 +38,7 @@ public struct ReferenceRecording: Sendable {
 /// same kind of request at the same occurrence (the n-th register, the n-th poll), with the
 /// recorded status, retry-after and body; a refused CONNECT or SUBSCRIBE is refused again; a
 /// request the service never answered is left unanswered, or its connection dropped when the
-/// service closed it. The fake answers at once: recorded response delays are not replayed.
+/// service closed it. Each answer goes as long after its request as the recorded one did.
 enum ReplayPlan {
     struct Problem: Error, CustomStringConvertible {
         let description: String
@@ -53,7 +53,7 @@ enum ReplayPlan {
             return n
         }
         // Requests waiting for their answer, per connection, with their kind and occurrence.
-        var pending: [String: [(requestID: String, target: FaultTarget, occurrence: Int)]] = [:]
+        var pending: [String: [(requestID: String, target: FaultTarget, occurrence: Int, time: Date)]] = [:]
         var requestCount = 0
         for (index, event) in events.enumerated() {
             switch (event.content, event.direction) {
@@ -83,7 +83,7 @@ enum ReplayPlan {
                     case .statusLookup: target = .statusLookup
                     }
                     requestCount += 1
-                    pending[event.connection, default: []].append((exchange.requestID, target, next(target)))
+                    pending[event.connection, default: []].append((exchange.requestID, target, next(target), event.time))
                 } else if exchange.role == .response, event.direction == .toDevice {
                     var waiting = pending[event.connection] ?? []
                     guard let position = waiting.lastIndex(where: { $0.requestID == exchange.requestID }) ?? (waiting.isEmpty ? nil : 0) else { continue }
@@ -98,9 +98,11 @@ enum ReplayPlan {
                     if let body, body.truncated || body.sha256 != nil {
                         throw Problem(description: "\(source): the response body at $.events[\(index)] was not recorded whole; it cannot be replayed")
                     }
+                    // As late as the recorded service answered (to the millisecond).
+                    let latency = max(0, event.time.timeIntervalSince(answered.time))
                     rules.append(FaultRule(on: answered.target, occurrences: .nth(answered.occurrence),
-                                           action: .respond(status: exchange.status ?? 500, retryAfter: exchange.retryAfter, errorCode: nil,
-                                                            body: body?.text ?? "")))
+                                           action: .replay(status: exchange.status ?? 500, retryAfter: exchange.retryAfter, body: body?.text ?? "",
+                                                           after: .milliseconds(Int64((latency * 1000).rounded())))))
                 }
             }
         }
