@@ -4,13 +4,22 @@ import Foundation
 /// The MXChip DevKit's DICE identity as the device presents it: the Alias certificate (subject CN
 /// = registration ID, DICE-CERT-CN-001) and the Alias private key, derived from the UDS and the
 /// measured firmware regions exactly as `dps_cert_gen` and the firmware do (dps_cert_gen, microsoft/devkit-sdk AZ3166/tools/dice_device_enrollment).
-enum DevKitDICEIdentity {
+public enum DevKitDICEIdentity {
     /// Derives the Alias certificate and key and writes them as private PEM files. With
     /// `constantNonce` (the mutant `dice-other-constant-nonce`) the certificates are signed with
     /// that nonce instead of the DevKit's, and the DeviceID certificate follows the Alias one in
     /// the certificate file, so both signatures are presented.
     static func materialise(udsHex: String, firmwareFile: String, mapFile: String,
                             registrationID: String, constantNonce: [UInt8]? = nil) throws(DeviceError) -> PrivateCredentialFiles {
+        let (certificatePEM, keyPEM) = try pem(udsHex: udsHex, firmwareFile: firmwareFile, mapFile: mapFile, registrationID: registrationID,
+                                               constantNonce: constantNonce)
+        return try PrivateCredentialFiles.write(certificatePEM: certificatePEM, keyPEM: keyPEM)
+    }
+
+    /// The certificate chain and key the device presents, as PEM text (a recording proxy
+    /// presents the same upstream).
+    public static func pem(udsHex: String, firmwareFile: String, mapFile: String, registrationID: String,
+                           constantNonce: [UInt8]? = nil) throws(DeviceError) -> (certificatePEM: String, keyPEM: String) {
         let inputs: DiceInputs
         do {
             let uds = try UniqueDeviceSecret(hex: udsHex)
@@ -47,8 +56,7 @@ enum DevKitDICEIdentity {
         }
         // Re-wrapped at 64 columns: RIoT's one-line PEM is not read by every TLS library.
         let chain = constantNonce == nil ? [certificates.alias.der] : [certificates.alias.der, certificates.deviceId.der]
-        return try PrivateCredentialFiles.write(certificatePEM: chain.map { PEMText.encode($0, label: "CERTIFICATE") }.joined(),
-                                                keyPEM: PEMText.encode(keyDER, label: "EC PRIVATE KEY"))
+        return (chain.map { PEMText.encode($0, label: "CERTIFICATE") }.joined(), PEMText.encode(keyDER, label: "EC PRIVATE KEY"))
     }
 
     private static func read(_ path: String, what: String) throws(DeviceError) -> [UInt8] {

@@ -13,10 +13,14 @@ final class TargetProxyInteropTests: XCTestCase {
 
     private var enrollments: String { enrollments(x509Certificate: nil) }
 
+    /// A UDS made for the test (a secret of a DevKit that does not exist).
+    private let uds = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+
     /// The enrollments `serve` holds; with an X.509 certificate file, also an individual X.509
     /// enrollment for `target-x509`.
-    private func enrollments(x509Certificate: String?) -> String {
-        let x509 = x509Certificate.map { "  - registrationId: target-x509\n    x509: {certificateFile: \($0)}\n    iotHub: hub-target.azure-devices.net\n" } ?? ""
+    private func enrollments(x509Certificate: String?, devKitCertificate: String? = nil) -> String {
+        var x509 = x509Certificate.map { "  - registrationId: target-x509\n    x509: {certificateFile: \($0)}\n    iotHub: hub-target.azure-devices.net\n" } ?? ""
+        x509 += devKitCertificate.map { "  - registrationId: target-devkit\n    x509: {certificateFile: \($0)}\n    iotHub: hub-target.azure-devices.net\n" } ?? ""
         return """
         individual:
           - registrationId: target-assigned
@@ -32,8 +36,12 @@ final class TargetProxyInteropTests: XCTestCase {
         """
     }
 
-    private func targetConfig(caFile: String, in directory: URL, x509: (chain: String, key: String)? = nil) throws -> URL {
-        let x509Role = x509.map { "\n  - role: x509\n    registrationId: target-x509\n    certificateFile: \($0.chain)\n    keyFile: \($0.key)" } ?? ""
+    private func targetConfig(caFile: String, in directory: URL, x509: (chain: String, key: String)? = nil, devKit: Bool = false) throws -> URL {
+        var x509Role = x509.map { "\n  - role: x509\n    registrationId: target-x509\n    certificateFile: \($0.chain)\n    keyFile: \($0.key)" } ?? ""
+        if devKit {
+            let devkit = Checkout.url("Scenarios/devkit").path
+            x509Role += "\n  - role: dice\n    registrationId: target-devkit\n    dice: {udsEnv: TARGET_TEST_UDS, firmware: \(devkit)/devkit-demo.ino.bin, map: \(devkit)/devkit-demo.ino.map}"
+        }
         let text = """
             idScope: 0ne0000FAKE
             trust: {caFile: \(caFile)}
@@ -105,10 +113,17 @@ final class TargetProxyInteropTests: XCTestCase {
         let made = try await ToolProcess.runAsync(openssl, ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
                                                             "-subj", "/CN=target-x509", "-days", "2", "-keyout", key, "-out", chain])
         XCTAssertEqual(made.status, 0, made.output)
-        let serve = try ServeProcess(enrollmentYAML: enrollments(x509Certificate: chain), extraArguments: ["--https-port", "0", "--poll-limit", "off"])
+        // A DevKit: its Alias certificate, as dps_cert_gen would write it, is what the service enrolls.
+        let devkit = Checkout.url("Scenarios/devkit").path
+        let alias = try await runTool(tool, ["dice", "cert", "-b", devkit + "/devkit-demo.ino.bin", "-m", devkit + "/devkit-demo.ino.map",
+                                             "-u", uds, "-i", "target-devkit", "-o", directory.path])
+        XCTAssertEqual(alias.status, 0, alias.output)
+        let serve = try ServeProcess(enrollmentYAML: enrollments(x509Certificate: chain, devKitCertificate: directory.appendingPathComponent("target-devkit.pem").path),
+                                     extraArguments: ["--https-port", "0", "--poll-limit", "off"])
         try await serve.waitUntilReady()
         let (mqtt, https) = try ports(serve)
-        let config = try targetConfig(caFile: serve.stateDirectory.appendingPathComponent("ca.pem").path, in: directory, x509: (chain, key))
+        let config = try targetConfig(caFile: serve.stateDirectory.appendingPathComponent("ca.pem").path, in: directory, x509: (chain, key), devKit: true)
+        setenv("TARGET_TEST_UDS", uds, 1)
         setenv("TARGET_TEST_SECONDARY", disabledKey, 1)
         let scenarios = Checkout.url("Scenarios").path
         // Every case of the default catalogue: those that can run against a target do, the others are skipped.
@@ -128,7 +143,8 @@ final class TargetProxyInteropTests: XCTestCase {
         // device, disabled), the group key and the X.509 device, each over both transports, and
         // the reference-device cases of the mutant scenarios.
         XCTAssertGreaterThanOrEqual(ran.count, 16, "cases that ran against the target: \(ran.keys.sorted())")
-        for id in ["x509/individual/mqtt", "x509/individual/https", "symmetric-key/group-derived-key/mqtt", "symmetric-key/wrong-key/https"] {
+        for id in ["x509/individual/mqtt", "x509/individual/https", "symmetric-key/group-derived-key/mqtt", "symmetric-key/wrong-key/https",
+                   "devkit/simulated/mqtt", "devkit/simulated/https"] {
             XCTAssertNotNil(ran[id], "\(id) did not run against the target")
         }
         let onlyTheFakeNames: Set<String> = ["DPS-AUTH-SAS-004", "DPS-AUTH-DERIVE-001"]

@@ -243,6 +243,16 @@ public struct ScenarioRunner: Sendable {
         if let target {
             var upstream = target.upstream
             if let x509 = scenario.device.x509 { upstream.clientIdentity = ProxyUpstream.ClientIdentity(chainPEM: x509.chainPEM, keyPEM: x509.keyPEM) }
+            if let dice = scenario.device.dice {
+                // The DevKit's Alias certificate and key, derived as the device derives them.
+                do throws(DeviceError) {
+                    let identity = try DevKitDICEIdentity.pem(udsHex: dice.udsHex, firmwareFile: dice.firmwareFile, mapFile: dice.mapFile,
+                                                              registrationID: scenario.device.registrationID)
+                    upstream.clientIdentity = ProxyUpstream.ClientIdentity(chainPEM: identity.certificatePEM, keyPEM: identity.keyPEM)
+                } catch {
+                    return harnessError("the DevKit identity for the target cannot be derived: \(error.reason)")
+                }
+            }
             do {
                 let started = try await RecordingProxy.start(upstream: upstream, idScope: target.configuration.idScope, clock: clock,
                                                              host: self.server.host, mqttPort: self.server.mqttPort, httpsPort: self.server.httpsPort,

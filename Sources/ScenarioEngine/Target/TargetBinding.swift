@@ -23,7 +23,7 @@ enum TargetBinding {
         let device = scenario.device
         let enrollments = scenario.service.enrollments
         let individual = enrollments.individuals.first { $0.registrationID.lowercased() == device.registrationID.lowercased() }
-        if device.dice != nil { return nil }
+        if device.dice != nil { return scenario.expect.outcomes.contains(.assigned) ? .dice : nil }
         if device.x509 != nil {
             if let individual { return individual.enabled ? .x509 : nil }
             return .x509Group
@@ -46,7 +46,7 @@ enum TargetBinding {
             return "a case of the mutant \(mutant.rawValue), which sends what a service should never get: run it against the built-in fake"
         }
         if let reason = fakeOnly(scenario.service) { return "needs the built-in fake's script (\(reason))" }
-        if scenario.expect.diceRelease != nil {
+        if scenario.expect.diceRelease != nil, scenario.device.dice == nil {
             return "compares the presented certificate with a DevKit firmware release of the scenario's; no target enrollment holds it"
         }
         if scenario.device.x509 != nil, !scenario.expect.outcomes.contains(.assigned) {
@@ -61,7 +61,7 @@ enum TargetBinding {
         default: break
         }
         guard let role = role(of: scenario) else {
-            if scenario.device.dice != nil { return "a DevKit DICE identity is derived from the scenario's UDS and firmware, which no target enrollment holds" }
+            if scenario.device.dice != nil { return "its DICE identity is what the case is about (it expects a refusal); the target's DevKit is a good one" }
             return "a device of a disabled group or X.509 enrollment: no target role describes it"
         }
         guard target.configuration.enrollments[role] != nil else {
@@ -118,6 +118,12 @@ enum TargetBinding {
             bound.device.x509 = ScenarioX509Identity(chainPEM: chain, keyPEM: key)
         case .none:
             bound.device.key = .wrong
+        case .diceIdentity:
+            if let dice = enrollment.dice {
+                bound.device.dice = dice.release
+                // The presented Alias certificate is compared with the target DevKit's release.
+                if scenario.expect.diceRelease != nil { bound.expect.diceRelease = dice }
+            }
         }
         bound.service.enrollments = EnrollmentSet(individuals: individuals)
         bound.expect.assignedHub = enrollment.assignedHub

@@ -1,3 +1,4 @@
+import DICE
 import DPSCore
 import FakeDPS
 import Foundation
@@ -21,6 +22,8 @@ public enum EnrollmentRole: String, Sendable, Hashable, CaseIterable, Codable {
     case x509
     /// A device whose certificate chains to an X.509 enrollment group's CA.
     case x509Group
+    /// A DevKit whose DICE Alias certificate (from its UDS and firmware) is enrolled.
+    case dice
 }
 
 /// One enrollment the user made on the target DPS, for one role.
@@ -34,6 +37,8 @@ public struct TargetEnrollment: Sendable {
         case x509(chainPEM: String, keyPEM: String)
         /// No credential: an unknown device (the harness makes a well-formed random key).
         case none
+        /// A DevKit DICE identity (UDS and firmware release): the device derives its certificate.
+        case diceIdentity
     }
 
     public var role: EnrollmentRole
@@ -44,6 +49,8 @@ public struct TargetEnrollment: Sendable {
     public var deviceID: String?
     /// Where it was written.
     package var site: SourceSite
+    /// The DICE identity and the derivation's inputs, for `diceIdentity`.
+    var dice: (release: DiceRelease, inputs: DiceInputs)?
 }
 
 /// A documented YAML file (docs/target.md) that names the target DPS's ID scope, how its
@@ -116,7 +123,7 @@ public struct TargetConfiguration: Sendable {
     }
 
     private static func enrollment(_ node: YAMLNode, directory: URL, environment: [String: String]) throws -> TargetEnrollment {
-        let fields = try node.mapping(allowed: ["role", "registrationId", "symmetricKey", "groupKey", "certificateFile", "keyFile", "expect"])
+        let fields = try node.mapping(allowed: ["role", "registrationId", "symmetricKey", "groupKey", "certificateFile", "keyFile", "dice", "expect"])
         guard let roleNode = fields["role"] else { throw node.error(.missingField, "an enrollment needs role (\(EnrollmentRole.allCases.map(\.rawValue).joined(separator: ", ")))") }
         let role = try roleNode.choice(Dictionary(uniqueKeysWithValues: EnrollmentRole.allCases.map { ($0.rawValue, $0) }))
         guard let idNode = fields["registrationId"] else { throw node.error(.missingField, "an enrollment needs registrationId") }
@@ -139,6 +146,7 @@ public struct TargetConfiguration: Sendable {
             return nil
         }
         let credential: TargetEnrollment.Credential
+        var dice: (release: DiceRelease, inputs: DiceInputs)?
         switch role {
         case .assigned, .disabled, .wrongKey:
             guard let keyNode = fields["symmetricKey"] else {
@@ -161,6 +169,12 @@ public struct TargetConfiguration: Sendable {
             credential = .x509(chainPEM: chain, keyPEM: keyPEM)
         case .unknownDevice:
             credential = .none
+        case .dice:
+            guard let diceNode = fields["dice"] else {
+                throw node.error(.missingField, "role dice needs dice: {uds: HEX or udsEnv: VARIABLE, firmware: FILE.bin, map: FILE.map}")
+            }
+            dice = try Self.dice(diceNode, registrationID: registrationID, environment: environment)
+            credential = .diceIdentity
         }
         var hub: String?
         var deviceID: String?
@@ -170,7 +184,28 @@ public struct TargetConfiguration: Sendable {
             deviceID = try expect["deviceId"]?.string()
         }
         return TargetEnrollment(role: role, registrationID: registrationID, credential: credential, assignedHub: hub, deviceID: deviceID,
-                                site: node.site)
+                                site: node.site, dice: dice)
+    }
+
+    /// `{uds | udsEnv, firmware, map}`: the DevKit's secret, from the file or (better) the
+    /// environment, and its firmware release; the derivation's inputs are checked here.
+    private static func dice(_ node: YAMLNode, registrationID: String, environment: [String: String]) throws -> (DiceRelease, DiceInputs) {
+        let fields = try node.mapping(allowed: ["uds", "udsEnv", "firmware", "map"])
+        let udsHex: String
+        if let literal = fields["uds"] {
+            udsHex = try literal.string()
+        } else if let variable = fields["udsEnv"] {
+            let name = try variable.string()
+            guard let value = environment[name], !value.isEmpty else { throw variable.error(.invalidValue, "the environment variable \(name) is not set") }
+            udsHex = value.trimmingCharacters(in: .whitespacesAndNewlines)
+        } else {
+            throw node.error(.missingField, "dice needs uds or udsEnv")
+        }
+        guard let firmware = fields["firmware"], let map = fields["map"] else { throw node.error(.missingField, "dice needs firmware and map") }
+        let directory = URL(fileURLWithPath: node.site.file).deletingLastPathComponent()
+        let release = DiceRelease(udsHex: udsHex, firmwareFile: resolve(try firmware.string(), in: directory),
+                                  mapFile: resolve(try map.string(), in: directory))
+        return (release, try release.inputs(registrationID: registrationID, at: node))
     }
 
     private static func base64Key(_ node: YAMLNode) throws -> String {
