@@ -22,6 +22,9 @@ public struct Scenario: Sendable {
     /// Requirements this case is expected to break (a known fault, a mutant): a failure is `xfail`,
     /// a pass is reported as a failure of the expectation.
     public var expectedFailures: Set<RequirementID> = []
+    /// Steps the harness performs as the device instead of running a device (`script:`); its
+    /// expectations give the case's verdicts.
+    public var script: DeviceScript?
     /// Where it was defined, for messages.
     public var source: String
     /// Where the scenario and each of its `checks:` entries were written, for errors found after

@@ -140,6 +140,9 @@ public struct ScenarioRunner: Sendable {
 
     /// Why `scenario` cannot run against the external device, or nil.
     func externalSkipReason(_ scenario: Scenario) -> String? {
+        if scenario.script != nil {
+            return "a device script: the harness itself is the device in this case"
+        }
         if case .mutant(let mutant) = scenario.device.profile, !externalMutants {
             return "a case of the reference device's mutant \(mutant.rawValue); an external device stands in for the reference device only"
         }
@@ -173,6 +176,7 @@ public struct ScenarioRunner: Sendable {
                        deviceOutcome: outcome, wallSeconds: (ContinuousClock.now - wallStart).seconds, clockSeconds: clockSeconds, device: record,
                        file: scenario.site.map { Self.reportedPath($0.file) }, line: scenario.site?.line)
         }
+        if let script = scenario.script, !external { return await runScript(scenario, script) }
         if external, let reason = externalSkipReason(scenario) {
             return finished([Verdict(requirement: .harness, outcome: .skip, expected: [], observed: reason)], transcript: [])
         }
@@ -395,7 +399,7 @@ public struct ScenarioRunner: Sendable {
         return ([], nil)
     }
 
-    private func verdict(_ id: RequirementID, context: CheckContext) -> Verdict {
+    func verdict(_ id: RequirementID, context: CheckContext) -> Verdict {
         guard let check = CheckLibrary.check(for: id) else {
             return Verdict(requirement: id, outcome: .error, expected: ["a check for \(id)"], observed: "no automated check exists")
         }
@@ -403,18 +407,23 @@ public struct ScenarioRunner: Sendable {
             return Verdict(requirement: id, outcome: .skip, expected: [],
                            observed: "a rule of \(check.transports.map(\.rawValue).sorted().joined(separator: ", ")); this case runs over \(context.scenario.transport.rawValue)")
         }
-        let finding = check.evaluate(context)
+        return judged(id, check.evaluate(context), scenario: context.scenario, judgesExternalDevice: context.judgesExternalDevice)
+    }
+
+    /// The verdict of a finding once the scenario's expected failures, the user's known failures
+    /// and the requirement's level are applied (checks and device scripts alike).
+    func judged(_ id: RequirementID, _ finding: Finding, scenario: Scenario, judgesExternalDevice: Bool) -> Verdict {
         var outcome = finding.outcome
         var observed = finding.observed
-        if context.scenario.expectedFailures.contains(id) {
+        if scenario.expectedFailures.contains(id) {
             // A known fault: its failure is expected, and a pass means the case no longer shows it.
             switch outcome {
             case .fail: outcome = .xfail
-            case .pass where context.judgesExternalDevice:
+            case .pass where judgesExternalDevice:
                 // The scenario's inputs break this rule for the reference device; an external
                 // device that keeps it anyway is not at fault.
                 observed = "held, though the scenario expects its inputs to break it (xfail for the reference device): " + observed
-            case .skip where context.judgesExternalDevice:
+            case .skip where judgesExternalDevice:
                 observed = "not evaluated; the scenario expects its inputs to break it (xfail for the reference device): " + observed
             case .pass:
                 outcome = .fail
@@ -425,7 +434,7 @@ public struct ScenarioRunner: Sendable {
                 observed = "expected to fail (xfail) but not evaluated: " + observed
             default: break
             }
-        } else if outcome == .fail, let known = knownFailures.entry(for: id, in: context.scenario.id) {
+        } else if outcome == .fail, let known = knownFailures.entry(for: id, in: scenario.id) {
             // A failure the user declared known (--xfail), with their reason.
             outcome = .xfail
             observed = "known failure (\(known.site): \(known.reason)): " + observed
@@ -436,7 +445,7 @@ public struct ScenarioRunner: Sendable {
         return Verdict(requirement: id, outcome: outcome, expected: finding.expected, observed: observed, evidence: finding.evidence)
     }
 
-    private func deviceKey(for scenario: Scenario) -> String {
+    func deviceKey(for scenario: Scenario) -> String {
         let enrollment = scenario.service.enrollments.individuals.first { $0.registrationID.lowercased() == scenario.device.registrationID.lowercased() }
         var keys: [String] = []
         if case .symmetricKey(let primary, let secondary)? = enrollment?.attestation { keys = [primary] + (secondary.map { [$0] } ?? []) }
