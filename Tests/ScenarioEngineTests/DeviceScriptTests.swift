@@ -2,6 +2,7 @@ import DPSCore
 import FakeDPS
 import Foundation
 import Inputs
+import Logging
 @testable import ScenarioEngine
 import Testing
 import Verdicts
@@ -80,6 +81,9 @@ struct DeviceScriptTests {
         #expect(xfail.code == .invalidValue)
         let matrix = try #require(try loadError(scriptScenario("      - connect: {}", extra: "    matrix: {transport: [mqtt, https]}")))
         #expect(matrix.code == .invalidValue)
+        let misplaced = try #require(try loadError(scriptScenario("      - connect: {}\n      - subscribe: \"$dps/registrations/res/#\"\n        expect: {requirement: DPS-SVC-SESSION-001, connack: 0}")))
+        #expect(misplaced.code == .invalidValue)
+        #expect(misplaced.line == 14)
     }
 
     @Test("a script loads into typed steps, expectations and bindings")
@@ -119,7 +123,8 @@ struct DeviceScriptTests {
         #expect(result.verdicts.first { $0.requirement == .dpsSvcPoll001 }?.outcome == .pass)
         // The observation, typed: run the script itself against that fake; the register's answer
         // is a 202 whose topic has no $rid.
-        let server = try await FakeDPSServer.start(configuration: scenarios[0].service, clock: SystemClock())
+        let server = try await FakeDPSServer.start(configuration: scenarios[0].service, clock: SystemClock(),
+                                                   logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         let caFile = FileManager.default.temporaryDirectory.appendingPathComponent("script-ca-\(UUID().uuidString).pem")
         try Data(server.tls.caCertificatePEM.utf8).write(to: caFile)
         defer { try? FileManager.default.removeItem(at: caFile) }

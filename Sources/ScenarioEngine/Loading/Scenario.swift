@@ -33,6 +33,13 @@ public struct Scenario: Sendable {
     var checkSites: [RequirementID: SourceSite] = [:]
 }
 
+extension Scenario {
+    /// The requirements the case judges: its checks, then those its script's expectations name.
+    public var judgedRequirements: [RequirementID] {
+        checks + (script?.requirements ?? []).subtracting(checks).sorted()
+    }
+}
+
 /// The spelling of a scenario tag.
 public enum ScenarioTag {
     /// Letters, digits, '-' and '_' (ASCII), at least one.

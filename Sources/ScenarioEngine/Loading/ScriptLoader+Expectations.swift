@@ -124,3 +124,36 @@ extension ScriptAction {
         }
     }
 }
+
+extension ScriptAction {
+    /// What the service answers this step with, for errors.
+    var answerKind: String {
+        switch self {
+        case .connect: "a CONNACK"
+        case .subscribe: "a SUBACK"
+        case .publish, .register, .poll: "a DPS response"
+        case .statusLookup, .request: "an HTTP response"
+        case .wait(.response): "the next DPS response"
+        case .wait, .disconnect: "nothing"
+        case .raw: "the next MQTT packet"
+        }
+    }
+}
+
+extension AnswerCondition {
+    /// Whether the answer of `action` can meet this condition at all (checked at load).
+    func applies(to action: ScriptAction) -> Bool {
+        switch (self, action) {
+        case (_, .disconnect), (_, .wait(.seconds)), (_, .wait(.retryAfter)): return false
+        case (.closed, _), (_, .raw): return true
+        case (.connAck, .connect), (.sessionPresent, .connect), (.granted, .subscribe): return true
+        case (.connAck, _), (.sessionPresent, _), (.granted, _), (_, .connect), (_, .subscribe): return false
+        case (.requestIDEchoed, .publish), (.requestIDEchoed, .register), (.requestIDEchoed, .poll), (.requestIDEchoed, .wait),
+             (.requestIDFirst, .publish), (.requestIDFirst, .register), (.requestIDFirst, .poll), (.requestIDFirst, .wait),
+             (.pubAck, .publish), (.pubAck, .register), (.pubAck, .poll):
+            return true
+        case (.requestIDEchoed, _), (.requestIDFirst, _), (.pubAck, _): return false
+        default: return true
+        }
+    }
+}

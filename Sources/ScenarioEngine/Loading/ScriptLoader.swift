@@ -34,6 +34,12 @@ enum ScriptLoader {
             }
             if let within = fields["within"] { step.within = .seconds(try within.int(in: 1...600)) }
             step.expectations = try fields["expect"]?.sequenceOrSingle().map(expectation) ?? []
+            for expectation in step.expectations {
+                for condition in expectation.alternatives.joined() where !condition.applies(to: step.action) {
+                    throw (fields["expect"] ?? item).error(.invalidValue, "'\(condition.text)' can never hold for a \(step.action.name) step "
+                                                             + "(its answer is \(step.action.answerKind)); expect it of another step")
+                }
+            }
             step.bindings = try fields["bind"].map(bindings) ?? []
             switch step.action {
             case .register, .poll, .publish, .request, .wait: known.formUnion(ScriptState.automatic)
