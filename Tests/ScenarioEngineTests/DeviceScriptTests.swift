@@ -3,6 +3,7 @@ import FakeDPS
 import Foundation
 import Inputs
 import Logging
+import MQTTWire
 @testable import ScenarioEngine
 import Testing
 import Verdicts
@@ -162,6 +163,38 @@ struct DeviceScriptTests {
         let findings = ScriptFindings.findings(results) { _ in [] }
         #expect(findings.map(\.0) == [.dpsSvcRid001, .dpsSvcPoll001])
         #expect(findings.allSatisfy { $0.1.outcome == .fail })
+    }
+
+    @Test("raw bytes and wait for a response: a QoS 1 PUBLISH written by hand is answered PUBACK, then the response")
+    func rawThenWait() async throws {
+        let publish = MQTTPacket.publish(MQTTPublish(topicName: "$dps/registrations/PUT/iotdps-register/?$rid=42",
+                                                     payload: Array(#"{"registrationId":"dev-1"}"#.utf8), qos: .atLeastOnce, packetIdentifier: 7))
+        let hex = try publish.encode().map { String(format: "%02x", $0) }.joined(separator: " ")
+        let steps = """
+              - connect: {}
+              - subscribe: "$dps/registrations/res/#"
+              - raw: "\(hex)"
+              - wait: response
+                expect: {requirement: DPS-SVC-QOS-001, status: 202, bodyHas: [$.operationId]}
+        """
+        let scenarios = try ScenarioLoader.load(file: try temporaryFile(scriptScenario(steps)))
+        let script = try #require(scenarios[0].script)
+        let server = try await FakeDPSServer.start(configuration: scenarios[0].service, clock: SystemClock(),
+                                                   logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let caFile = FileManager.default.temporaryDirectory.appendingPathComponent("script-ca-\(UUID().uuidString).pem")
+        try Data(server.tls.caCertificatePEM.utf8).write(to: caFile)
+        defer { try? FileManager.default.removeItem(at: caFile) }
+        let executor = ScriptExecutor(endpoint: server.endpoint(caFile: caFile.path),
+                                      credentials: ScriptCredentials(registrationID: "dev-1", symmetricKey: "c2VydmljZS10ZXN0LWtleS0zMi1ieXRlcy1sb25nISE=", identity: nil),
+                                      transport: .mqtt)
+        let results = await executor.run(script)
+        await server.stop()
+        guard case .answered(.packet(.pubAck(let acknowledged))) = results[2].run else { Issue.record("raw step: \(results[2].run)"); return }
+        #expect(acknowledged == 7)
+        guard case .answered(.response(let response)) = results[3].run else { Issue.record("wait step: \(results[3].run)"); return }
+        #expect(response.status == 202)
+        #expect(response.properties?.raw("$rid") == "42")
+        #expect(ScriptFindings.findings(results) { _ in [] }.map { $0.1.outcome } == [.pass])
     }
 
     // MARK: Bindings and paths.
