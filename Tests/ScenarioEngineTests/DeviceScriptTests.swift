@@ -87,6 +87,14 @@ struct DeviceScriptTests {
         #expect(misplaced.line == 14)
     }
 
+    @Test("a script's requirement that the catalogue lacks is refused at the expectation's line")
+    func catalogueLacksRequirement() throws {
+        let scenarios = try ScenarioLoader.load(file: try temporaryFile(scriptScenario(registerSteps)))
+        let error = try #require(throws: InputError.self) { try RequirementCatalogue(requirements: []).validate(scenarios) }
+        #expect(error.code == .unknownRequirement)
+        #expect(error.line == 16)
+    }
+
     @Test("a script loads into typed steps, expectations and bindings")
     func loads() throws {
         let scenarios = try ScenarioLoader.load(file: try temporaryFile(scriptScenario(registerSteps)))

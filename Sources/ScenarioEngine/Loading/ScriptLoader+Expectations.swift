@@ -28,7 +28,7 @@ extension ScriptLoader {
                              + "(\(conditions.sorted().joined(separator: ", ")))")
         }
         return StepExpectation(requirement: requirement, alternatives: alternatives,
-                               location: "\((node.file as NSString).lastPathComponent):\(node.node.mark?.line ?? 0)")
+                               location: "\((node.file as NSString).lastPathComponent):\(node.node.mark?.line ?? 0)", site: requirementNode.site)
     }
 
     static func conditionList(_ fields: [String: YAMLNode], _ node: YAMLNode) throws -> [AnswerCondition] {

@@ -32,7 +32,11 @@ extension ScenarioRunner {
         }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dpsconform-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let key = scenario.device.x509 == nil && scenario.device.dice == nil ? deviceKey(for: scenario) : nil
+        var key = scenario.device.x509 == nil && scenario.device.dice == nil ? deviceKey(for: scenario) : nil
+        if case .groupKey(let groupKey) = scenario.device.key {
+            // A group member signs with the key derived from the group key (DPS-AUTH-DERIVE-001).
+            key = try? DerivedDeviceKey.derive(groupKeyBase64: groupKey, registrationID: scenario.device.registrationID)
+        }
         let material: CaseMaterial
         do {
             material = try CaseMaterial.prepare(for: scenario, endpoint: server.endpoint(caFile: nil), caPEM: server.tls.caCertificatePEM, key: key,

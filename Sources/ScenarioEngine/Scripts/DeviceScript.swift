@@ -1,5 +1,6 @@
 import DPSCore
 import Device
+import Inputs
 
 /// A device script: the steps the harness itself performs as the device, over MQTT or HTTPS,
 /// against whatever endpoint the case gives it, each step with what it expects of the answer
@@ -136,6 +137,8 @@ public struct StepExpectation: Sendable {
     public var alternatives: [[AnswerCondition]]
     /// `file:line` of the expectation.
     public var location: String
+    /// Where the expectation's requirement was written, for errors found after loading.
+    var site: SourceSite?
 }
 
 /// A condition on a step's answer.
