@@ -205,6 +205,22 @@ struct DeviceScriptTests {
         #expect(ScriptFindings.findings(results) { _ in [] }.map { $0.1.outcome } == [.pass])
     }
 
+    @Test("an HTTP response is read whole: by Content-Length, by chunks, or to the close")
+    func httpParsing() throws {
+        let head = "HTTP/1.1 202 Accepted\r\nRetry-After: 3\r\nContent-Length: 12\r\n\r\n"
+        #expect(ScriptHTTPExchange.parse(Array((head + "{\"a\":").utf8), complete: false) == nil)
+        let whole = try #require(ScriptHTTPExchange.parse(Array((head + "{\"a\":12345 }").utf8), complete: false))
+        #expect(whole.status == 202)
+        #expect(whole.retryAfter == "3")
+        #expect(whole.json == .object(["a": .integer(12345)]))
+        let chunked = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\n{\"b\"\r\n3\r\n:2}\r\n"
+        #expect(ScriptHTTPExchange.parse(Array(chunked.utf8), complete: false) == nil)
+        #expect(ScriptHTTPExchange.parse(Array((chunked + "0\r\n\r\n").utf8), complete: false)?.json == .object(["b": .integer(2)]))
+        let unbounded = "HTTP/1.1 400 Bad Request\r\n\r\nno length"
+        #expect(ScriptHTTPExchange.parse(Array(unbounded.utf8), complete: false) == nil)
+        #expect(ScriptHTTPExchange.parse(Array(unbounded.utf8), complete: true)?.body == Array("no length".utf8))
+    }
+
     // MARK: Bindings and paths.
 
     @Test("bindings take values from the answer; placeholders use them; JSON braces pass through")
