@@ -41,8 +41,9 @@ extension ScriptLoader {
             case "sessionPresent": list.append(.sessionPresent(try value.bool()))
             case "granted": list.append(.granted(try value.sequenceOrSingle().map { UInt8(try $0.int(in: 0...255)) }))
             case "rid":
-                _ = try value.choice(["echoed": true])
-                list.append(.requestIDEchoed)
+                // `echoed`: the request's own; any other text: exactly that $rid.
+                let text = try value.string()
+                list.append(text == "echoed" ? .requestIDEchoed : .requestID(text))
             case "ridFirst":
                 guard try value.bool() else { throw value.error(.invalidValue, "ridFirst: true is the only form") }
                 list.append(.requestIDFirst)
@@ -149,10 +150,11 @@ extension AnswerCondition {
         case (.connAck, .connect), (.sessionPresent, .connect), (.granted, .subscribe): return true
         case (.connAck, _), (.sessionPresent, _), (.granted, _), (_, .connect), (_, .subscribe): return false
         case (.requestIDEchoed, .publish), (.requestIDEchoed, .register), (.requestIDEchoed, .poll), (.requestIDEchoed, .wait),
+             (.requestID, .publish), (.requestID, .register), (.requestID, .poll), (.requestID, .wait),
              (.requestIDFirst, .publish), (.requestIDFirst, .register), (.requestIDFirst, .poll), (.requestIDFirst, .wait),
              (.pubAck, .publish), (.pubAck, .register), (.pubAck, .poll):
             return true
-        case (.requestIDEchoed, _), (.requestIDFirst, _), (.pubAck, _): return false
+        case (.requestIDEchoed, _), (.requestID, _), (.requestIDFirst, _), (.pubAck, _): return false
         default: return true
         }
     }

@@ -152,6 +152,8 @@ public enum AnswerCondition: Sendable, Hashable {
     case granted([UInt8])
     /// The response topic's `$rid` is the request's, verbatim.
     case requestIDEchoed
+    /// The response topic's `$rid` is this text, verbatim (an answer to an earlier request).
+    case requestID(String)
     /// `$rid` is the response topic's first property.
     case requestIDFirst
     case retryAfter(present: Bool)

@@ -68,6 +68,7 @@ extension AnswerCondition {
         case .sessionPresent(let present): "session present \(present ? 1 : 0)"
         case .granted(let codes): "SUBACK return codes \(codes.map(String.init).joined(separator: ", "))"
         case .requestIDEchoed: "the request's $rid echoed verbatim"
+        case .requestID(let rid): "$rid \(rid)"
         case .requestIDFirst: "$rid first in the response topic"
         case .retryAfter(let present): present ? "retry-after present" : "no retry-after"
         case .pubAck(let expected): expected ? "a PUBACK" : "no PUBACK"
@@ -92,6 +93,7 @@ extension AnswerCondition {
         case (.requestIDEchoed, .response(let response)):
             guard let sent = response.sentRequestID else { return false }
             return response.properties?.raw("$rid") == sent
+        case (.requestID(let rid), .response(let response)): return response.properties?.raw("$rid") == rid
         case (.requestIDFirst, .response(let response)): return response.properties?.pairs.first?.key == "$rid"
         case (.retryAfter(let present), .response(let response)): return (response.retryAfter != nil) == present
         case (.pubAck(let expected), .response(let response)): return response.pubAck == expected
