@@ -60,8 +60,9 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
-            // A raw TLS connection for the mutant that sends a malformed HTTP message.
+            // A raw TLS connection for the mutant that sends a malformed HTTP message, and for device scripts.
             .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOTLS", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             // P-256 key and PKCS#10 request for certificate issuance (--csr).
             .product(name: "X509", package: "swift-certificates"),

@@ -49,6 +49,20 @@ extension RequirementID {
     public static let dpsBehavSeq001 = RequirementID(uncheckedCatalogueID: "DPS-BEHAV-SEQ-001")
     public static let dpsBehavField001 = RequirementID(uncheckedCatalogueID: "DPS-BEHAV-FIELD-001")
     public static let dpsBehavTime001 = RequirementID(uncheckedCatalogueID: "DPS-BEHAV-TIME-001")
+    // Service-side rules, checked by device scripts (Scenarios/service-tolerance.yaml).
+    public static let dpsSvcRid001 = RequirementID(uncheckedCatalogueID: "DPS-SVC-RID-001")
+    public static let dpsSvcRid002 = RequirementID(uncheckedCatalogueID: "DPS-SVC-RID-002")
+    public static let dpsSvcSession001 = RequirementID(uncheckedCatalogueID: "DPS-SVC-SESSION-001")
+    public static let dpsSvcKeepalive001 = RequirementID(uncheckedCatalogueID: "DPS-SVC-KEEPALIVE-001")
+    public static let dpsSvcQos001 = RequirementID(uncheckedCatalogueID: "DPS-SVC-QOS-001")
+    public static let dpsSvcPoll001 = RequirementID(uncheckedCatalogueID: "DPS-SVC-POLL-001")
+    public static let dpsSvcPayload001 = RequirementID(uncheckedCatalogueID: "DPS-SVC-PAYLOAD-001")
+    public static let dpsSvcSas001 = RequirementID(uncheckedCatalogueID: "DPS-SVC-SAS-001")
+    public static let dpsSvcSas002 = RequirementID(uncheckedCatalogueID: "DPS-SVC-SAS-002")
+    public static let dpsSvcSas003 = RequirementID(uncheckedCatalogueID: "DPS-SVC-SAS-003")
+    public static let dpsSvcHttp001 = RequirementID(uncheckedCatalogueID: "DPS-SVC-HTTP-001")
+    public static let dpsSvcId001 = RequirementID(uncheckedCatalogueID: "DPS-SVC-ID-001")
+    public static let dpsSvcId002 = RequirementID(uncheckedCatalogueID: "DPS-SVC-ID-002")
     public static let diceCertBytes001 = RequirementID(uncheckedCatalogueID: "DICE-CERT-BYTES-001")
     public static let diceCertKey001 = RequirementID(uncheckedCatalogueID: "DICE-CERT-KEY-001")
     public static let diceCertFwid001 = RequirementID(uncheckedCatalogueID: "DICE-CERT-FWID-001")
@@ -108,6 +122,19 @@ extension RequirementID {
         dpsBehavSeq001,
         dpsBehavField001,
         dpsBehavTime001,
+        dpsSvcRid001,
+        dpsSvcRid002,
+        dpsSvcSession001,
+        dpsSvcKeepalive001,
+        dpsSvcQos001,
+        dpsSvcPoll001,
+        dpsSvcPayload001,
+        dpsSvcSas001,
+        dpsSvcSas002,
+        dpsSvcSas003,
+        dpsSvcHttp001,
+        dpsSvcId001,
+        dpsSvcId002,
         diceCertBytes001,
         diceCertKey001,
         diceCertFwid001,
@@ -119,4 +146,10 @@ extension RequirementID {
         diceNonce001,
         diceNonce002,
     ]
+}
+
+extension RequirementID {
+    /// Whether this is a rule of the service (`DPS-SVC-*`): checked by the expectations of device
+    /// scripts against the endpoint, not by a check over a device's transcript.
+    public var isServiceRule: Bool { rawValue.hasPrefix("DPS-SVC-") }
 }

@@ -41,8 +41,8 @@ public struct RequirementCatalogue: Sendable {
                 throw item.error(.missingField, "a requirement needs id, level, statement and source")
             }
             let level = try levelNode.choice(Dictionary(uniqueKeysWithValues: Requirement.Level.allCases.map { ($0.rawValue, $0) }))
-            guard id.range(of: #"^(DPS-(MQTT|HTTP|AUTH|FLOW|ID|BEHAV)|DICE)-[A-Z0-9-]+$"#, options: .regularExpression) != nil else {
-                throw item.error(.invalidValue, "requirement id '\(id)' does not follow DPS-<AREA>-... or DICE-...")
+            guard id.range(of: #"^(DPS-(MQTT|HTTP|AUTH|FLOW|ID|SVC|BEHAV)|DICE)-[A-Z0-9-]+$"#, options: .regularExpression) != nil else {
+                throw item.error(.invalidValue, "requirement id '\(id)' does not follow DPS-<AREA>-... (MQTT, HTTP, AUTH, FLOW, ID, SVC, BEHAV) or DICE-...")
             }
             guard seen.insert(id).inserted else { throw item.error(.duplicateID, "requirement '\(id)' is listed twice") }
             // The code names IDs through RequirementID's table: an ID the code does not know is an orphan.

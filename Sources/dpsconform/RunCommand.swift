@@ -192,7 +192,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         if list {
             for scenario in scenarios {
-                Console.line("\(scenario.id)  \(scenario.transport.rawValue)  \(scenario.checks.map(\.rawValue).joined(separator: ","))")
+                Console.line("\(scenario.id)  \(scenario.transport.rawValue)  \(scenario.judgedRequirements.map(\.rawValue).joined(separator: ","))")
             }
             FileHandle.standardError.write(Data("\(scenarios.count) case\(scenarios.count == 1 ? "" : "s")\(shardNote.map { " (\($0))" } ?? "")\n".utf8))
             if scenarios.isEmpty { throw ExitCode(ExitStatus.badInput) }

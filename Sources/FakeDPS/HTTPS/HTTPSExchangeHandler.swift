@@ -100,6 +100,10 @@ final class HTTPSExchangeHandler: ChannelInboundHandler {
         do throws(HTTPSRefusal) {
             route = try HTTPSRoute.resolve(method: head.method.rawValue, target: head.uri)
             try Self.checkBody(message.body, of: route)
+            if service.configuration.quirks.requireUserAgent, head.headers.first(name: "user-agent")?.isEmpty ?? true {
+                // Deliberate intolerance (DPS-SVC-HTTP-001): the C SDK sends `UserAgent`, not `User-Agent`.
+                throw HTTPSRefusal(.missingUserAgent, "no User-Agent header (quirk requireUserAgent)", requirement: .dpsSvcHttp001)
+            }
         } catch {
             refuse(error, request: head, keepAlive: head.isKeepAlive, context: context)
             return

@@ -24,6 +24,8 @@ struct HTTPSRefusal: Error, Hashable, Sendable, CustomStringConvertible {
         case csrInStatusLookup
         /// A body over the 96 KB message limit (413).
         case bodyTooLarge
+        /// No `User-Agent` header, refused only under the quirk `requireUserAgent` (400).
+        case missingUserAgent
     }
 
     let code: Code
@@ -43,7 +45,7 @@ struct HTTPSRefusal: Error, Hashable, Sendable, CustomStringConvertible {
         switch code {
         case .unknownRoute: 404
         case .methodNotAllowed: 405
-        case .malformedTarget, .missingAPIVersion, .bodyNotJSON, .bodyNotRegistration, .csrInStatusLookup: 400
+        case .malformedTarget, .missingAPIVersion, .bodyNotJSON, .bodyNotRegistration, .csrInStatusLookup, .missingUserAgent: 400
         case .bodyTooLarge: 413
         }
     }
@@ -62,6 +64,7 @@ struct HTTPSRefusal: Error, Hashable, Sendable, CustomStringConvertible {
         case .bodyNotRegistration: "The request body is not a DeviceRegistration."
         case .csrInStatusLookup: "A device registration status lookup must not contain csr."
         case .bodyTooLarge: "The request body exceeds the maximum message size."
+        case .missingUserAgent: "The User-Agent header is required."
         }
     }
 

@@ -171,6 +171,11 @@ final class MQTTSessionHandler: ChannelInboundHandler {
         default:
             break
         }
+        if connect.keepAliveSeconds == 0, service.configuration.quirks.rejectKeepAliveZero {
+            // Deliberate intolerance (DPS-SVC-KEEPALIVE-001): MQTT 3.1.1 allows keepalive 0.
+            refuse(.identifierRejected, context: context, reason: "keepalive 0 (quirk rejectKeepAliveZero)", requirement: .dpsSvcKeepalive001)
+            return
+        }
         state = .connected(identity, attestation)
         keepAliveSeconds = connect.keepAliveSeconds
         recorder.log("CONNECT \(identity.registrationID) accepted (api-version \(identity.apiVersion))")
@@ -179,7 +184,9 @@ final class MQTTSessionHandler: ChannelInboundHandler {
             return
         }
         // DPS keeps no session state whatever the CleanSession flag.
-        sendLater(.connAck(MQTTConnAck(sessionPresent: false, returnCode: .accepted)), delay: fault?.delay, context: context)
+        // (The quirk sessionPresent breaks this on purpose, DPS-SVC-SESSION-001.)
+        let sessionPresent = service.configuration.quirks.sessionPresent
+        sendLater(.connAck(MQTTConnAck(sessionPresent: sessionPresent, returnCode: .accepted)), delay: fault?.delay, context: context)
     }
 
     private func handleSubscribe(_ subscribe: MQTTSubscribe, identity: DeviceIdentity, attestation: AttestationOutcome, context: ChannelHandlerContext) {
@@ -232,13 +239,18 @@ final class MQTTSessionHandler: ChannelInboundHandler {
         case .register:
             request = DeviceRequest(kind: .register, identity: identity, body: publish.payload)
         case .poll(_, let operationID, _):
-            // The poll payload is ignored, whatever it is.
-            request = DeviceRequest(kind: .poll, identity: identity, operationID: operationID)
+            // The poll payload is ignored, whatever it is (unless the quirk rejectPollPayload is on).
+            request = DeviceRequest(kind: .poll, identity: identity, operationID: operationID,
+                                    body: service.configuration.quirks.rejectPollPayload ? publish.payload : [])
         }
         let enactment = service.enactment(for: request)
         if enactment.drop == .beforeAcknowledging {
             close(context, .fault(reason: "connection dropped before PUBACK"))
             return
+        }
+        if publish.qos == .atMostOnce, service.configuration.quirks.pubAckQoS0 {
+            // Deliberate misbehaviour (DPS-SVC-QOS-001): a QoS 0 PUBLISH has no acknowledgement.
+            send(.pubAck(packetIdentifier: 1), context: context)
         }
         if publish.qos == .atLeastOnce, let id = publish.packetIdentifier {
             if enactment.withholdsAcknowledgement {
@@ -262,8 +274,12 @@ final class MQTTSessionHandler: ChannelInboundHandler {
         }
         // A device that subscribed on an earlier connection and re-sends after a reconnect without
         // subscribing again is still answered (Python SDK after a TCP drop).
-        let topicName = DPSTopic.response(status: response.status, rawRequestID: topic.rawRequestID,
+        var topicName = DPSTopic.response(status: response.status, rawRequestID: topic.rawRequestID,
                                           retryAfter: response.retryAfter, requestIDFirst: requestIDFirst)
+        if !service.configuration.quirks.requestIDEcho {
+            // Deliberate misbehaviour (DPS-SVC-RID-001): the answer does not say which request it answers.
+            topicName = "$dps/registrations/res/\(response.status)/" + (response.retryAfter.map { "?retry-after=\($0)" } ?? "")
+        }
         // Routing is by connection and attestation: the answer to a request from a connection whose
         // credentials were refused never leaves that connection.
         if !subscribed, attestation.isVerified,

@@ -11,7 +11,7 @@ import NIOTLS
 /// upstream connection runs on the same event loop, so both directions are handled in order on
 /// one thread.
 final class MQTTRelayHandler: ChannelInboundHandler {
-    typealias InboundIn = FramedPacket
+    typealias InboundIn = ProxyFrame
     typealias OutboundOut = ByteBuffer
 
     private enum UpstreamState {
@@ -50,7 +50,19 @@ final class MQTTRelayHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let framed = unwrapInboundIn(data)
+        let framed: FramedPacket
+        switch unwrapInboundIn(data) {
+        case .packet(let packet):
+            framed = packet
+        case .undecodable(let malformed, let bytes):
+            // Noted as the service would note it, and forwarded: what the service answers is recorded.
+            recorder.malformed(malformed)
+            enqueue(bytes, delay: .zero, context: context)
+            return
+        case .opaque(let bytes):
+            enqueue(bytes, delay: .zero, context: context)
+            return
+        }
         var delay = Duration.zero
         switch framed.packet {
         case .connect(let connect):
@@ -66,22 +78,21 @@ final class MQTTRelayHandler: ChannelInboundHandler {
             break
         }
         recorder.inbound(framed.packet, raw: framed.raw, registrationID: registrationID)
+        enqueue(framed.raw, delay: delay, context: context)
+    }
+
+    /// Queues device bytes for the service, not before `delay` from now nor before what is queued.
+    private func enqueue(_ bytes: [UInt8], delay: Duration, context: ChannelHandlerContext) {
         let earliest = NIODeadline.now() + .nanoseconds(Int64(delay.seconds * 1e9))
         let notBefore = max(queue.last?.notBefore ?? earliest, earliest)
-        queue.append((framed.raw, notBefore))
+        queue.append((bytes, notBefore))
         if case .idle = state { connect(context) }
         flush()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if let malformed = error as? MalformedPacket {
-            recorder.malformed(malformed)
-            let reason = "a malformed packet; the proxy closed both sides"
-            noteClose(RequirementID(mqttRule: malformed.error.requirementID).map { .violation($0, reason: reason) } ?? .error(reason))
-        } else {
-            let cause = CloseCause.transport(error)
-            noteClose(cause == .peerClosed && sawDisconnect ? .deviceDisconnected : cause)
-        }
+        let cause = CloseCause.transport(error)
+        noteClose(cause == .peerClosed && sawDisconnect ? .deviceDisconnected : cause)
         context.close(promise: nil)
     }
 
@@ -101,6 +112,18 @@ final class MQTTRelayHandler: ChannelInboundHandler {
     }
 
     // MARK: The service side
+
+    /// Bytes of the service the proxy could not decode: noted once, written to the device as they are.
+    func fromService(_ frame: ProxyFrame) {
+        switch frame {
+        case .packet(let framed): fromService(framed)
+        case .undecodable(let malformed, let bytes):
+            recorder.note(.info("the service sent bytes that do not decode as MQTT (\(malformed.error.code.rawValue): \(malformed.error.reason)); forwarded as they are"))
+            deviceContext?.writeAndFlush(wrapOutboundOut(ByteBuffer(bytes: bytes)), promise: nil)
+        case .opaque(let bytes):
+            deviceContext?.writeAndFlush(wrapOutboundOut(ByteBuffer(bytes: bytes)), promise: nil)
+        }
+    }
 
     /// A packet from the service: recorded, then written to the device.
     func fromService(_ framed: FramedPacket) {
@@ -149,7 +172,7 @@ final class MQTTRelayHandler: ChannelInboundHandler {
                     let sync = channel.pipeline.syncOperations
                     try sync.addHandler(NIOSSLClientHandler(context: tls, serverHostname: Self.sniName(serverName)))
                     try sync.addHandler(UpstreamHandshakeDeadline(limit: timeout))
-                    try sync.addHandler(MQTTFramingHandler(maximumPacketSize: MQTTLimits.maximumPacketSize))
+                    try sync.addHandler(ProxyFramingHandler(maximumPacketSize: MQTTLimits.maximumPacketSize))
                     try sync.addHandler(UpstreamMQTTHandler(relay: bound))
                 }
             }
@@ -203,7 +226,7 @@ final class MQTTRelayHandler: ChannelInboundHandler {
 
 /// The upstream end of an MQTT relay: hands the service's packets and its close to the relay.
 final class UpstreamMQTTHandler: ChannelInboundHandler {
-    typealias InboundIn = FramedPacket
+    typealias InboundIn = ProxyFrame
 
     private let relay: NIOLoopBound<MQTTRelayHandler>
     private var failure: (any Error)?

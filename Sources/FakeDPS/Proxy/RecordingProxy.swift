@@ -127,7 +127,7 @@ public final class RecordingProxy: CaseService {
                                                       WireRecorder(transcript: transcript, clock: clock, connection: id, logger: logger).note(note, transport: .tcp)
                                                   }) { pipeline, info in
                     let recorder = WireRecorder(transcript: transcript, clock: clock, connection: info.id, logger: logger)
-                    try pipeline.addHandler(MQTTFramingHandler(maximumPacketSize: MQTTLimits.maximumPacketSize))
+                    try pipeline.addHandler(ProxyFramingHandler(maximumPacketSize: MQTTLimits.maximumPacketSize))
                     try pipeline.addHandler(MQTTRelayHandler(upstream: upstream, tls: clientContext, recorder: recorder, pacer: pacer,
                                                              failures: failures, info: info))
                 }

@@ -35,6 +35,7 @@ struct Attestor: Sendable {
             let refusal = error as? DPSCoreError
             throw .unauthorized(refusal?.reason ?? "\(error)", refusal?.requirement ?? .dpsAuthSas001)
         }
+        try refuseByQuirks(token, identity: identity)
         let verifier = SASVerifier(clockSkew: configuration.sasClockSkew)
         func verify(_ keys: [String]) throws(Failure) {
             do {
@@ -137,5 +138,23 @@ struct Attestor: Sendable {
             child = parent
         }
         throw .unauthorized("the presented chain does not lead to the CA of any X.509 enrollment group")
+    }
+}
+
+extension Attestor {
+    /// The deliberate intolerance of `configuration.quirks` towards SAS token forms that DPS
+    /// accepts (DPS-SVC-SAS-001..003); none by default.
+    func refuseByQuirks(_ token: SASToken, identity: DeviceIdentity) throws(Failure) {
+        let quirks = configuration.quirks
+        if quirks.sasUpperHexOnly,
+           token.resource != SASToken.resourceText(idScope: identity.idScope, registrationID: identity.registrationID, encoding: .upperHex) {
+            throw .unauthorized("quirk sasUpperHexOnly: sr is not upper-case percent-encoded", .dpsSvcSas001)
+        }
+        if quirks.requireSkn, token.keyName?.isEmpty ?? true {
+            throw .unauthorized("quirk requireSkn: the token has no skn", .dpsSvcSas002)
+        }
+        if quirks.sasStrictFieldOrder, token.fieldOrder != Array(["sr", "sig", "se", "skn"].prefix(token.fieldOrder.count)) {
+            throw .unauthorized("quirk sasStrictFieldOrder: fields in the order \(token.fieldOrder.joined(separator: ", "))", .dpsSvcSas003)
+        }
     }
 }

@@ -108,6 +108,11 @@ public final class ProvisioningService: Sendable {
     }
 
     private func register(_ request: DeviceRequest, match: EnrollmentMatch, now: Date) -> ServiceResponse {
+        if configuration.quirks.rejectNullPayload,
+           case .object(let members)? = try? JSONText.decode(JSONValue.self, from: request.body, what: "register body"), members["payload"] == .null {
+            // Deliberate intolerance (DPS-SVC-PAYLOAD-001): DPS treats a null payload as absent.
+            return ServiceErrors.response(ServiceErrors.badRequest, "payload must not be null (quirk rejectNullPayload).", at: now)
+        }
         let registration: DeviceRegistration
         do {
             registration = try JSONText.decode(DeviceRegistration.self, from: request.body, what: "register body")
@@ -152,6 +157,10 @@ public final class ProvisioningService: Sendable {
     }
 
     private func poll(_ request: DeviceRequest, now: Date) -> ServiceResponse {
+        if configuration.quirks.rejectPollPayload, !request.body.isEmpty {
+            // Deliberate intolerance (DPS-SVC-POLL-001): DPS ignores what a poll carries.
+            return ServiceErrors.response(ServiceErrors.badRequest, "a poll must have no payload (quirk rejectPollPayload).", at: now)
+        }
         let outcome: (DeviceRegistrationResult, String)? = state.withLock { state in
             guard let operationID = request.operationID, var record = state.operations[operationID],
                   record.registrationID.lowercased() == request.identity.registrationID.lowercased() else { return nil }

@@ -37,6 +37,8 @@ public struct ServiceConfiguration: Sendable {
     /// 404 / 404202, as for any unknown operation). nil keeps every operation, as a scenario
     /// case does; `serve` keeps them 3,600 s by default.
     public var operationRetention: Duration?
+    /// Deliberate intolerance, to show service-side rules failing; none by default.
+    public var quirks = ServiceQuirks()
 
     public init(idScope: String = "0ne0000FAKE", enrollments: EnrollmentSet = EnrollmentSet(), assigningPolls: Int = 1,
                 assigningTime: Duration = .zero, retryAfterSeconds: Int = 3, sasClockSkew: Duration = .seconds(300),
@@ -61,4 +63,32 @@ public enum MQTTAuthFailureMode: String, Sendable, Hashable, CaseIterable {
     case respond401
     /// Refuse the connection with CONNACK 5 (not authorised).
     case connackNotAuthorized
+}
+
+/// Departures from what DPS tolerates, each off by default: a scenario turns one on to show a
+/// service-side rule (DPS-SVC-*) failing, so a device script is seen to catch it
+/// (Scenarios/service-tolerance.yaml).
+public struct ServiceQuirks: Sendable, Hashable {
+    /// false: response topics carry no `$rid` (breaks DPS-SVC-RID-001).
+    public var requestIDEcho = true
+    /// CONNACK says a session is present (breaks DPS-SVC-SESSION-001).
+    public var sessionPresent = false
+    /// A CONNECT with keepalive 0 is refused with CONNACK 2 (breaks DPS-SVC-KEEPALIVE-001).
+    public var rejectKeepAliveZero = false
+    /// A QoS 0 PUBLISH is acknowledged with a PUBACK too (breaks DPS-SVC-QOS-001).
+    public var pubAckQoS0 = false
+    /// A poll whose MQTT payload is not empty is answered 400 (breaks DPS-SVC-POLL-001).
+    public var rejectPollPayload = false
+    /// A register body with `"payload": null` is answered 400 (breaks DPS-SVC-PAYLOAD-001).
+    public var rejectNullPayload = false
+    /// A SAS token whose `sr` is not upper-case percent-encoded is refused (breaks DPS-SVC-SAS-001).
+    public var sasUpperHexOnly = false
+    /// A SAS token without `skn` is refused (breaks DPS-SVC-SAS-002).
+    public var requireSkn = false
+    /// A SAS token whose fields are not in the order sr, sig, se, skn is refused (breaks DPS-SVC-SAS-003).
+    public var sasStrictFieldOrder = false
+    /// An HTTPS request without a `User-Agent` header is answered 400 (breaks DPS-SVC-HTTP-001).
+    public var requireUserAgent = false
+
+    public init() {}
 }

@@ -24,12 +24,22 @@ public struct Scenario: Sendable {
     public var expectedFailures: Set<RequirementID> = []
     /// A recorded exchange the fake replays, and the device's behaviour is compared with (`replay:`).
     public var reference: ReferenceRecording?
+    /// Steps the harness performs as the device instead of running a device (`script:`); its
+    /// expectations give the case's verdicts.
+    public var script: DeviceScript?
     /// Where it was defined, for messages.
     public var source: String
     /// Where the scenario and each of its `checks:` entries were written, for errors found after
     /// loading (a requirement the catalogue lacks); checks not listed there point at the scenario.
     var site: SourceSite?
     var checkSites: [RequirementID: SourceSite] = [:]
+}
+
+extension Scenario {
+    /// The requirements the case judges: its checks, then those its script's expectations name.
+    public var judgedRequirements: [RequirementID] {
+        checks + (script?.requirements ?? []).subtracting(checks).sorted()
+    }
 }
 
 /// The spelling of a scenario tag.

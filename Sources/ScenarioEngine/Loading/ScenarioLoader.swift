@@ -67,6 +67,11 @@ public enum ScenarioLoader {
     /// A scenario with a `matrix:` becomes one case per combination of its transports and device
     /// profiles, each with the combination appended to its id (`.../https/mutant:reuses-rid`).
     static func expand(_ node: YAMLNode, suite: String, file: String) throws -> [Scenario] {
+        if case .mapping(let mapping) = node.node, mapping.contains(where: { $0.key.string == "script" }),
+           let matrix = mapping.first(where: { $0.key.string == "matrix" }) {
+            throw YAMLNode(node: matrix.key, file: node.file, path: node.path + ".matrix")
+                .error(.invalidValue, "a scenario with a script has no matrix: the script says what is sent; write one scenario per transport")
+        }
         guard case .mapping(let mapping) = node.node, let matrixEntry = mapping.first(where: { $0.key.string == "matrix" }) else {
             let single = try scenario(node, suite: suite, file: file)
             try refuseContradictions(single, node, matrixTransports: nil)
@@ -129,14 +134,20 @@ public enum ScenarioLoader {
         }
         if let faults = fields["faults"] { service.faultPlan = try FaultPlanReader.read(faults) }
         guard let deviceNode = fields["device"] else { throw node.error(.missingField, "a scenario needs 'device'") }
-        guard let expectNode = fields["expect"] else { throw node.error(.missingField, "a scenario needs 'expect'") }
+        let script = try fields["script"].map(ScriptLoader.read)
+        let expectNode = fields["expect"]
+        if script == nil, expectNode == nil { throw node.error(.missingField, "a scenario needs 'expect' (or a 'script')") }
         let transports = Dictionary(uniqueKeysWithValues: ScenarioTransport.allCases.map { ($0.rawValue, $0) })
         let transport: ScenarioTransport = try fields["transport"].map { try $0.choice(transports) } ?? .mqtt
-        let checks = try fields["checks"].map(requirementIDs) ?? CheckLibrary.defaultChecks(for: transport)
+        // A script's expectations are its checks; the device-side checks judge a device, not the harness.
+        let checks = try fields["checks"].map(requirementIDs) ?? (script == nil ? CheckLibrary.defaultChecks(for: transport) : [])
         let device = try device(deviceNode, certificates: certificates)
+        let expected = try expectNode.map { try expectation($0, registrationID: device.registrationID) }
+            ?? ScenarioExpectation(outcomes: outcomeNames.values.sorted { $0.rawValue < $1.rawValue })
         var scenario = Scenario(id: id, title: try fields["title"]?.string() ?? id, suite: suite, transport: transport, service: service,
-                                device: device, expect: try expectation(expectNode, registrationID: device.registrationID), checks: checks,
+                                device: device, expect: expected, checks: checks,
                                 source: "\(file):\(node.node.mark?.line ?? 0)")
+        scenario.script = script
         scenario.site = node.site
         if let tagsNode = fields["tags"] { scenario.tags = try tags(tagsNode) }
         for item in try fields["checks"]?.sequence() ?? [] {
@@ -145,6 +156,9 @@ public enum ScenarioLoader {
         if let replayNode = fields["replay"] {
             if fields["faults"] != nil {
                 throw replayNode.error(.invalidValue, "give replay or faults, not both: the recording decides every answer")
+            }
+            if fields["script"] != nil {
+                throw replayNode.error(.invalidValue, "give replay or script, not both: a replay answers a device; a script is the device")
             }
             let path = Self.resolve(try replayNode.string(), relativeTo: file)
             let reference: ReferenceRecording
@@ -159,7 +173,8 @@ public enum ScenarioLoader {
         }
         if let xfail = fields["xfail"] {
             scenario.expectedFailures = Set(try requirementIDs(xfail))
-            for id in scenario.expectedFailures where !scenario.checks.contains(id) {
+            let scripted = scenario.script?.requirements ?? []
+            for id in scenario.expectedFailures where !scenario.checks.contains(id) && !scripted.contains(id) {
                 throw xfail.error(.invalidValue, "xfail names \(id), which this scenario does not check")
             }
         }
@@ -174,7 +189,7 @@ public enum ScenarioLoader {
     }
 
     static let scenarioFields: Set<String> = ["id", "title", "tags", "transport", "service", "certificates", "enrollments", "faults", "device",
-                                              "expect", "checks", "xfail", "matrix", "replay"]
+                                              "expect", "checks", "xfail", "matrix", "replay", "script"]
 
     /// `tags: [smoke, x509]`: words of letters, digits, '-' and '_'.
     static func tags(_ node: YAMLNode) throws -> Set<String> {
@@ -230,6 +245,9 @@ public enum ScenarioLoader {
                                             + "or a matrix, which leaves such combinations out")
         }
         if let expectNode = fields["expect"] {
+            guard fields["script"] == nil else {
+                throw expectNode.error(.invalidValue, "a scenario with a script states its expectations in the script's steps (expect: under a step), not here")
+            }
             let expect = try expectNode.mapping(allowed: ["outcome", "assignedHub", "deviceId", "errorCode", "diceRelease"])
             // As written: a mutant case's expectation is relaxed to any outcome after expansion.
             let outcomes = try expect["outcome"]?.sequenceOrSingle().map { try $0.choice(outcomeNames) } ?? []
@@ -261,9 +279,9 @@ public enum ScenarioLoader {
     static func serviceConfiguration(_ node: YAMLNode?) throws -> ServiceConfiguration {
         var configuration = ServiceConfiguration()
         guard let node else { return configuration }
-        let fields = try node.mapping(allowed: ["idScope", "assigningPolls", "assigningSeconds", "retryAfter", "sasClockSkewSeconds",
+        let fields = try node.mapping(allowed: Set<String>(["idScope", "assigningPolls", "assigningSeconds", "retryAfter", "sasClockSkewSeconds",
                                                 "registrationIdPolicy", "requireClientIdMatch", "mqttAuthFailure", "requireCommonNameMatch",
-                                                "pollLimit", "registerLimit", "serviceLimit", "tls"])
+                                                "pollLimit", "registerLimit", "serviceLimit", "tls"]).union(quirkNames))
         if let scope = fields["idScope"] {
             configuration.idScope = try scope.string()
             do { try IDScope.validate(configuration.idScope) } catch let error as DPSCoreError { throw scope.error(.invalidValue, error.reason) }
@@ -289,11 +307,31 @@ public enum ScenarioLoader {
                 configuration.serverTLS.versions = try versions.choice(Dictionary(uniqueKeysWithValues: ServerTLSVersions.allCases.map { ($0.rawValue, $0) }))
             }
         }
+        for name in quirkNames {
+            guard let value = fields[name] else { continue }
+            let on = try value.bool()
+            switch name {
+            case "ridEcho": configuration.quirks.requestIDEcho = on
+            case "sessionPresent": configuration.quirks.sessionPresent = on
+            case "rejectKeepAliveZero": configuration.quirks.rejectKeepAliveZero = on
+            case "pubAckQoS0": configuration.quirks.pubAckQoS0 = on
+            case "rejectPollPayload": configuration.quirks.rejectPollPayload = on
+            case "rejectNullPayload": configuration.quirks.rejectNullPayload = on
+            case "sasUpperHexOnly": configuration.quirks.sasUpperHexOnly = on
+            case "requireSkn": configuration.quirks.requireSkn = on
+            case "sasStrictFieldOrder": configuration.quirks.sasStrictFieldOrder = on
+            default: configuration.quirks.requireUserAgent = on
+            }
+        }
         if let limit = fields["pollLimit"] { configuration.pollLimit = try rateLimit(limit) }
         if let limit = fields["registerLimit"] { configuration.registerLimit = try rateLimit(limit) }
         if let limit = fields["serviceLimit"] { configuration.serviceLimit = try rateLimit(limit) }
         return configuration
     }
+
+    /// Service settings that make the fake break a service-side rule on purpose (`ServiceQuirks`).
+    static let quirkNames: Set<String> = ["ridEcho", "sessionPresent", "rejectKeepAliveZero", "pubAckQoS0", "rejectPollPayload", "rejectNullPayload",
+                                          "sasUpperHexOnly", "requireSkn", "sasStrictFieldOrder", "requireUserAgent"]
 
     /// `{count: 5, windowSeconds: 10}`, or `off`.
     static func rateLimit(_ node: YAMLNode) throws -> RateLimit? {

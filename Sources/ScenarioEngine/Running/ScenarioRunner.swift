@@ -150,6 +150,9 @@ public struct ScenarioRunner: Sendable {
 
     /// Why `scenario` cannot run against the external device, or nil.
     func externalSkipReason(_ scenario: Scenario) -> String? {
+        if scenario.script != nil {
+            return "a device script: the harness itself is the device in this case"
+        }
         if case .mutant(let mutant) = scenario.device.profile, !externalMutants {
             return "a case of the reference device's mutant \(mutant.rawValue); an external device stands in for the reference device only"
         }
@@ -228,6 +231,7 @@ public struct ScenarioRunner: Sendable {
                 scenario = bound
             }
         }
+        if let script = scenario.script { return await runScript(scenario, script) }
         let onRealClock = external || target != nil
         // Against the fake on loopback an answer takes milliseconds; a wait that runs out costs at
         // most 3 s of wall time however long it is in clock time. An external device lives on
@@ -240,38 +244,9 @@ public struct ScenarioRunner: Sendable {
         }
         let server: any CaseService
         var proxy: RecordingProxy?
-        if let target {
-            var upstream = target.upstream
-            if let x509 = scenario.device.x509 { upstream.clientIdentity = ProxyUpstream.ClientIdentity(chainPEM: x509.chainPEM, keyPEM: x509.keyPEM) }
-            if let dice = scenario.device.dice {
-                // The DevKit's Alias certificate and key, derived as the device derives them.
-                do throws(DeviceError) {
-                    let identity = try DevKitDICEIdentity.pem(udsHex: dice.udsHex, firmwareFile: dice.firmwareFile, mapFile: dice.mapFile,
-                                                              registrationID: scenario.device.registrationID)
-                    upstream.clientIdentity = ProxyUpstream.ClientIdentity(chainPEM: identity.certificatePEM, keyPEM: identity.keyPEM)
-                } catch {
-                    return harnessError("the DevKit identity for the target cannot be derived: \(error.reason)")
-                }
-            }
-            do {
-                let started = try await RecordingProxy.start(upstream: upstream, idScope: target.configuration.idScope, clock: clock,
-                                                             host: self.server.host, mqttPort: self.server.mqttPort, httpsPort: self.server.httpsPort,
-                                                             transcript: transcript, logger: logger, eventLoops: eventLoops,
-                                                             identity: self.server.identity, pacer: pacer)
-                proxy = started
-                server = started
-            } catch {
-                return harnessError("the recording proxy to the target could not start on \(self.server.host): \(error)")
-            }
-        } else {
-            do {
-                let httpsPort: Int? = external || scenario.transport == .https ? self.server.httpsPort : nil
-                server = try await FakeDPSServer.start(configuration: scenario.service, clock: clock, host: self.server.host,
-                                                       mqttPort: self.server.mqttPort, httpsPort: httpsPort, transcript: transcript,
-                                                       logger: logger, eventLoops: eventLoops, identity: self.server.identity)
-            } catch {
-                return harnessError("the fake DPS could not start on \(self.server.host): \(error)")
-            }
+        switch await startService(for: scenario, clock: clock, transcript: transcript, httpsAlways: external) {
+        case .failure(let problem): return harnessError(problem.message)
+        case .success(let started): (server, proxy) = started
         }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dpsconform-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -366,6 +341,54 @@ public struct ScenarioRunner: Sendable {
         }
         let verdicts = checks.map { id in verdict(id, context: context) } + deviceVerdicts
         return finished(verdicts, transcript: events, outcome: described, clockSeconds: clockSeconds)
+    }
+
+    /// Why a case's service could not start.
+    struct StartProblem: Error {
+        let message: String
+    }
+
+    /// Starts what the case's device talks to: the case's fake, or, with a target, a recording
+    /// proxy to it that presents an X.509 or DevKit device's certificate upstream.
+    func startService(for scenario: Scenario, clock: any DPSClock, transcript: Transcript,
+                      httpsAlways: Bool) async -> Result<(any CaseService, RecordingProxy?), StartProblem> {
+        func harnessError(_ message: String) -> Result<(any CaseService, RecordingProxy?), StartProblem> { .failure(StartProblem(message: message)) }
+        let server: any CaseService
+        var proxy: RecordingProxy?
+        if let target {
+            var upstream = target.upstream
+            if let x509 = scenario.device.x509 { upstream.clientIdentity = ProxyUpstream.ClientIdentity(chainPEM: x509.chainPEM, keyPEM: x509.keyPEM) }
+            if let dice = scenario.device.dice {
+                // The DevKit's Alias certificate and key, derived as the device derives them.
+                do throws(DeviceError) {
+                    let identity = try DevKitDICEIdentity.pem(udsHex: dice.udsHex, firmwareFile: dice.firmwareFile, mapFile: dice.mapFile,
+                                                              registrationID: scenario.device.registrationID)
+                    upstream.clientIdentity = ProxyUpstream.ClientIdentity(chainPEM: identity.certificatePEM, keyPEM: identity.keyPEM)
+                } catch {
+                    return harnessError("the DevKit identity for the target cannot be derived: \(error.reason)")
+                }
+            }
+            do {
+                let started = try await RecordingProxy.start(upstream: upstream, idScope: target.configuration.idScope, clock: clock,
+                                                             host: self.server.host, mqttPort: self.server.mqttPort, httpsPort: self.server.httpsPort,
+                                                             transcript: transcript, logger: logger, eventLoops: eventLoops,
+                                                             identity: self.server.identity, pacer: pacer)
+                proxy = started
+                server = started
+            } catch {
+                return harnessError("the recording proxy to the target could not start on \(self.server.host): \(error)")
+            }
+        } else {
+            do {
+                let httpsPort: Int? = httpsAlways || scenario.transport == .https ? self.server.httpsPort : nil
+                server = try await FakeDPSServer.start(configuration: scenario.service, clock: clock, host: self.server.host,
+                                                       mqttPort: self.server.mqttPort, httpsPort: httpsPort, transcript: transcript,
+                                                       logger: logger, eventLoops: eventLoops, identity: self.server.identity)
+            } catch {
+                return harnessError("the fake DPS could not start on \(self.server.host): \(error)")
+            }
+        }
+        return .success((server, proxy))
     }
 
     /// Runs the device command of one case; its end, output and report go into `record`.
@@ -486,7 +509,7 @@ public struct ScenarioRunner: Sendable {
         return ([], nil)
     }
 
-    private func verdict(_ id: RequirementID, context: CheckContext) -> Verdict {
+    func verdict(_ id: RequirementID, context: CheckContext) -> Verdict {
         guard let check = CheckLibrary.check(for: id) else {
             return Verdict(requirement: id, outcome: .error, expected: ["a check for \(id)"], observed: "no automated check exists")
         }
@@ -494,18 +517,23 @@ public struct ScenarioRunner: Sendable {
             return Verdict(requirement: id, outcome: .skip, expected: [],
                            observed: "a rule of \(check.transports.map(\.rawValue).sorted().joined(separator: ", ")); this case runs over \(context.scenario.transport.rawValue)")
         }
-        let finding = check.evaluate(context)
+        return judged(id, check.evaluate(context), scenario: context.scenario, judgesExternalDevice: context.judgesExternalDevice)
+    }
+
+    /// The verdict of a finding once the scenario's expected failures, the user's known failures
+    /// and the requirement's level are applied (checks and device scripts alike).
+    func judged(_ id: RequirementID, _ finding: Finding, scenario: Scenario, judgesExternalDevice: Bool) -> Verdict {
         var outcome = finding.outcome
         var observed = finding.observed
-        if context.scenario.expectedFailures.contains(id) {
+        if scenario.expectedFailures.contains(id) {
             // A known fault: its failure is expected, and a pass means the case no longer shows it.
             switch outcome {
             case .fail: outcome = .xfail
-            case .pass where context.judgesExternalDevice:
+            case .pass where judgesExternalDevice:
                 // The scenario's inputs break this rule for the reference device; an external
                 // device that keeps it anyway is not at fault.
                 observed = "held, though the scenario expects its inputs to break it (xfail for the reference device): " + observed
-            case .skip where context.judgesExternalDevice:
+            case .skip where judgesExternalDevice:
                 observed = "not evaluated; the scenario expects its inputs to break it (xfail for the reference device): " + observed
             case .pass:
                 outcome = .fail
@@ -516,7 +544,7 @@ public struct ScenarioRunner: Sendable {
                 observed = "expected to fail (xfail) but not evaluated: " + observed
             default: break
             }
-        } else if outcome == .fail, let known = knownFailures.entry(for: id, in: context.scenario.id) {
+        } else if outcome == .fail, let known = knownFailures.entry(for: id, in: scenario.id) {
             // A failure the user declared known (--xfail), with their reason.
             outcome = .xfail
             observed = "known failure (\(known.site): \(known.reason)): " + observed
@@ -527,7 +555,7 @@ public struct ScenarioRunner: Sendable {
         return Verdict(requirement: id, outcome: outcome, expected: finding.expected, observed: observed, evidence: finding.evidence)
     }
 
-    private func deviceKey(for scenario: Scenario) -> String {
+    func deviceKey(for scenario: Scenario) -> String {
         let enrollment = scenario.service.enrollments.individuals.first { $0.registrationID.lowercased() == scenario.device.registrationID.lowercased() }
         var keys: [String] = []
         if case .symmetricKey(let primary, let secondary)? = enrollment?.attestation { keys = [primary] + (secondary.map { [$0] } ?? []) }

@@ -58,7 +58,7 @@ public struct CaseSelection: Sendable, Hashable {
     public var filter: IDPattern?
     /// `--tag` (repeatable): the case's scenario carries one of them.
     public var tags: Set<String> = []
-    /// `--requirement` (repeatable): one of the case's checks is the ID or matches the glob.
+    /// `--requirement` (repeatable): one of the case's checks (or its script's expectations) is the ID or matches the glob.
     public var requirements: [IDPattern] = []
     /// `--transport`.
     public var transport: ScenarioTransport?
@@ -76,7 +76,7 @@ public struct CaseSelection: Sendable, Hashable {
     public func includes(_ scenario: Scenario) -> Bool {
         if let filter, !filter.matches(scenario.id) { return false }
         if !tags.isEmpty, tags.isDisjoint(with: scenario.tags) { return false }
-        if !requirements.isEmpty, !scenario.checks.contains(where: { id in requirements.contains { $0.matches(id.rawValue) } }) { return false }
+        if !requirements.isEmpty, !scenario.judgedRequirements.contains(where: { id in requirements.contains { $0.matches(id.rawValue) } }) { return false }
         if let transport, scenario.transport != transport { return false }
         return true
     }

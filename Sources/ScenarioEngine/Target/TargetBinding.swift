@@ -18,6 +18,9 @@ public struct TargetSettings: Sendable {
 /// How a scenario is run against an external DPS: which role its device plays, whether it can
 /// run there at all, and the scenario rewritten to the target's ID scope and enrollment.
 enum TargetBinding {
+    /// The tag of a device script that makes no assumption on the service's timing or names, and
+    /// so runs against any target.
+    static let portableTag = "portable"
     /// The role of the scenario's device, from its enrollments and credential.
     static func role(of scenario: Scenario) -> EnrollmentRole? {
         let device = scenario.device
@@ -45,7 +48,10 @@ enum TargetBinding {
         if case .mutant(let mutant) = scenario.device.profile {
             return "a case of the mutant \(mutant.rawValue), which sends what a service should never get: run it against the built-in fake"
         }
-        if let reason = fakeOnly(scenario.service) { return "needs the built-in fake's script (\(reason))" }
+        if let reason = fakeOnly(scenario.service, script: scenario.script != nil) { return "needs the built-in fake's script (\(reason))" }
+        if scenario.script != nil, !scenario.tags.contains(Self.portableTag) {
+            return "a device script written for the built-in fake's answers (how many polls, which hub); a script that assumes neither is tagged '\(Self.portableTag)'"
+        }
         if scenario.expect.diceRelease != nil, scenario.device.dice == nil {
             return "compares the presented certificate with a DevKit firmware release of the scenario's; no target enrollment holds it"
         }
@@ -75,7 +81,9 @@ enum TargetBinding {
     }
 
     /// What of the fake's configuration a real service cannot be made to do, or nil.
-    static func fakeOnly(_ service: ServiceConfiguration) -> String? {
+    /// A device script reads the retry-after it is given (`wait: retryAfter`), so the fake's
+    /// retry-after, there only to keep the case short, is no reason to skip it.
+    static func fakeOnly(_ service: ServiceConfiguration, script: Bool = false) -> String? {
         let standard = ServiceConfiguration()
         if !service.faultPlan.rules.isEmpty { return "a fault plan" }
         if service.serverTLS != ServerTLSSettings() { return "a fault or version limit of the server's TLS" }
@@ -87,7 +95,8 @@ enum TargetBinding {
         if service.pollLimit != standard.pollLimit || service.registerLimit != standard.registerLimit || service.serviceLimit != standard.serviceLimit {
             return "throttling limits"
         }
-        if service.retryAfterSeconds != standard.retryAfterSeconds { return "a retry-after of \(service.retryAfterSeconds) s" }
+        if service.quirks != standard.quirks { return "a deliberate misbehaviour of the fake (a service quirk)" }
+        if !script, service.retryAfterSeconds != standard.retryAfterSeconds { return "a retry-after of \(service.retryAfterSeconds) s" }
         let allocations = service.enrollments.individuals.map(\.allocation) + service.enrollments.groups.map(\.allocation)
         if allocations.contains(where: { if case .custom = $0 { return true }; return false }) { return "a custom allocation" }
         return nil
