@@ -20,6 +20,17 @@ public enum FakeEventLoops: Sendable {
     /// One loop of NIO's process-wide group (one thread per core, never shut down), for servers
     /// started one after another, like the cases of a run.
     public static var sharedSingleton: FakeEventLoops { .shared(MultiThreadedEventLoopGroup.singleton) }
+
+    /// The group to run on, and the one to shut down with the server (nil on a shared group).
+    func resolve() -> (group: any EventLoopGroup, owned: MultiThreadedEventLoopGroup?) {
+        switch self {
+        case .dedicated(let threads):
+            let created = MultiThreadedEventLoopGroup(numberOfThreads: max(1, threads))
+            return (created, created)
+        case .shared(let shared):
+            return (shared.next(), nil)
+        }
+    }
 }
 
 /// A running fake DPS: the provisioning service and its front ends on an event-loop group.
@@ -63,17 +74,7 @@ public final class FakeDPSServer: Sendable {
                                            fault: configuration.serverTLS.certificateFault, authority: identity.authority)
         let context = try ServerTLSContext.make(material: tls, versions: configuration.serverTLS.versions)
         let service = ProvisioningService(configuration: configuration, clock: clock)
-        let ownedGroup: MultiThreadedEventLoopGroup?
-        let group: any EventLoopGroup
-        switch eventLoops {
-        case .dedicated(let threads):
-            let created = MultiThreadedEventLoopGroup(numberOfThreads: max(1, threads))
-            ownedGroup = created
-            group = created
-        case .shared(let shared):
-            ownedGroup = nil
-            group = shared.next()
-        }
+        let (group, ownedGroup) = eventLoops.resolve()
         let gate = ConnectionGate(limit: max(1, limits.maximumConnections))
         do {
             let mqtt = try await MQTTFrontEnd.start(group: group, host: host, port: mqttPort, tls: context, service: service,

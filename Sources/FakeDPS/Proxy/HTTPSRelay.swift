@@ -190,22 +190,10 @@ final class HTTPSRelayHandler: ChannelInboundHandler {
         }
         state = .connecting
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        let tls = self.tls
-        let serverName = upstream.serverName ?? upstream.host
-        let timeout = upstream.connectTimeout
-        ClientBootstrap(group: context.eventLoop)
-            .connectTimeout(.nanoseconds(Int64(timeout.seconds * 1e9)))
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let sync = channel.pipeline.syncOperations
-                    try sync.addHandler(NIOSSLClientHandler(context: tls, serverHostname: MQTTRelayHandler.sniName(serverName)))
-                    try sync.addHandler(UpstreamHandshakeDeadline(limit: timeout))
-                    try sync.addHTTPClientHandlers()
-                    try sync.addHandler(UpstreamHTTPHandler(relay: bound))
-                }
-            }
-            .connect(host: upstream.host, port: port)
+        upstream.connect(port: port, tls: tls, on: context.eventLoop) { sync in
+            try sync.addHTTPClientHandlers()
+            try sync.addHandler(UpstreamHTTPHandler(relay: bound))
+        }
             .whenComplete { result in
                 let relay = bound.value
                 switch result {

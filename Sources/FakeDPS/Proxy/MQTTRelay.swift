@@ -161,22 +161,10 @@ final class MQTTRelayHandler: ChannelInboundHandler {
         }
         state = .connecting
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        let tls = self.tls
-        let serverName = upstream.serverName ?? upstream.host
-        let timeout = upstream.connectTimeout
-        ClientBootstrap(group: context.eventLoop)
-            .connectTimeout(.nanoseconds(Int64(timeout.seconds * 1e9)))
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let sync = channel.pipeline.syncOperations
-                    try sync.addHandler(NIOSSLClientHandler(context: tls, serverHostname: Self.sniName(serverName)))
-                    try sync.addHandler(UpstreamHandshakeDeadline(limit: timeout))
-                    try sync.addHandler(ProxyFramingHandler(maximumPacketSize: MQTTLimits.maximumPacketSize))
-                    try sync.addHandler(UpstreamMQTTHandler(relay: bound))
-                }
-            }
-            .connect(host: upstream.host, port: port)
+        upstream.connect(port: port, tls: tls, on: context.eventLoop) { sync in
+            try sync.addHandler(ProxyFramingHandler(maximumPacketSize: MQTTLimits.maximumPacketSize))
+            try sync.addHandler(UpstreamMQTTHandler(relay: bound))
+        }
             .whenComplete { result in
                 let relay = bound.value
                 switch result {
@@ -216,11 +204,6 @@ final class MQTTRelayHandler: ChannelInboundHandler {
         guard !closeNoted else { return }
         closeNoted = true
         recorder.note(.closed(cause))
-    }
-
-    /// SNI carries a DNS name only (RFC 6066 §3): an address is not sent.
-    static func sniName(_ name: String) -> String? {
-        FakeDPSServer.ServerIdentity.addressBytes(name) == nil ? name : nil
     }
 }
 

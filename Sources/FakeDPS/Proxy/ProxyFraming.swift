@@ -18,12 +18,11 @@ final class ProxyFramingHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ProxyFrame
 
-    private var decoder: MQTTFrameDecoder
-    private var pending: [UInt8] = []
+    private var cutter: PacketCutter
     private var opaque = false
 
     init(maximumPacketSize: Int) {
-        decoder = MQTTFrameDecoder(maximumPacketSize: maximumPacketSize)
+        cutter = PacketCutter(maximumPacketSize: maximumPacketSize)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -33,22 +32,12 @@ final class ProxyFramingHandler: ChannelInboundHandler {
             context.fireChannelRead(wrapInboundOut(.opaque(bytes)))
             return
         }
-        decoder.append(bytes)
-        pending.append(contentsOf: bytes)
-        do {
-            while true {
-                let before = decoder.bufferedByteCount
-                guard let packet = try decoder.nextPacket() else { break }
-                let consumed = before - decoder.bufferedByteCount
-                let raw = Array(pending.prefix(consumed))
-                pending.removeFirst(min(consumed, pending.count))
-                context.fireChannelRead(wrapInboundOut(.packet(FramedPacket(packet: packet, raw: raw))))
-            }
-        } catch {
+        let (packets, refused) = cutter.cut(bytes)
+        for packet in packets { context.fireChannelRead(wrapInboundOut(.packet(packet))) }
+        if let refused {
             opaque = true
-            let rest = pending
-            pending.removeAll()
-            context.fireChannelRead(wrapInboundOut(.undecodable(MalformedPacket(error: error, leadingBytes: Array(rest.prefix(64))), bytes: rest)))
+            let malformed = MalformedPacket(error: refused.error, leadingBytes: Array(refused.rest.prefix(64)))
+            context.fireChannelRead(wrapInboundOut(.undecodable(malformed, bytes: refused.rest)))
         }
     }
 }

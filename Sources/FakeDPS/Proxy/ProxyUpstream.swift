@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import NIOPosix
 import NIOSSL
 import Synchronization
 
@@ -56,6 +57,29 @@ public struct ProxyUpstream: Sendable {
         let name = serverName ?? host
         guard let port = httpsPort, port != 443 else { return name }
         return "\(name):\(port)"
+    }
+
+    /// Opens a TLS connection to `port` of the upstream on `eventLoop` (the device connection's,
+    /// so both ends of a relay run on one thread): TCP within `connectTimeout`, then the TLS
+    /// handshake within it too; `above` adds the protocol handlers.
+    func connect(port: Int, tls: NIOSSLContext, on eventLoop: any EventLoop,
+                 above: @escaping @Sendable (ChannelPipeline.SynchronousOperations) throws -> Void) -> EventLoopFuture<any Channel> {
+        let serverName = serverName ?? host
+        let timeout = connectTimeout
+        return ClientBootstrap(group: eventLoop)
+            .connectTimeout(.nanoseconds(Int64(timeout.seconds * 1e9)))
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let sync = channel.pipeline.syncOperations
+                    // SNI carries a DNS name only (RFC 6066 §3): an address is not sent.
+                    let sni = FakeDPSServer.ServerIdentity.addressBytes(serverName) == nil ? serverName : nil
+                    try sync.addHandler(NIOSSLClientHandler(context: tls, serverHostname: sni))
+                    try sync.addHandler(UpstreamHandshakeDeadline(limit: timeout))
+                    try above(sync)
+                }
+            }
+            .connect(host: host, port: port)
     }
 
     /// The client TLS context for the upstream connection.

@@ -105,17 +105,7 @@ public final class RecordingProxy: CaseService {
         let serverContext = try ServerTLSContext.make(material: material)
         let clientContext = try upstream.makeTLSContext()
         let pacer = pacer ?? UpstreamPacer(upstream.pacing)
-        let ownedGroup: MultiThreadedEventLoopGroup?
-        let group: any EventLoopGroup
-        switch eventLoops {
-        case .dedicated(let threads):
-            let created = MultiThreadedEventLoopGroup(numberOfThreads: max(1, threads))
-            ownedGroup = created
-            group = created
-        case .shared(let shared):
-            ownedGroup = nil
-            group = shared.next()
-        }
+        let (group, ownedGroup) = eventLoops.resolve()
         let gate = ConnectionGate(limit: max(1, limits.maximumConnections))
         let failures = ProxyFailures()
         var mqtt: TLSListener?
