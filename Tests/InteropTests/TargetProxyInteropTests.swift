@@ -195,23 +195,11 @@ final class TargetProxyInteropTests: XCTestCase {
         for (name, upstream, trust, expected) in [("unreachable", "mqtts://127.0.0.1:\(closedPort)", ["--upstream-ca", ca], "unreachable"),
                                                   ("untrusted", "mqtts://127.0.0.1:\(mqtt)", [], "TLS handshake failed")] {
             let out = directory.appendingPathComponent(name)
-            let proxy = Process()
-            proxy.executableURL = URL(fileURLWithPath: tool)
-            proxy.arguments = ["record", "--proxy", "--listen", "127.0.0.1:0", "--upstream", upstream, "--out", out.path, "--duration", "30"] + trust
-            let output = Pipe()
-            proxy.standardOutput = output
-            proxy.standardError = output
-            let collected = OutputCollector(output.fileHandleForReading)
-            try proxy.run()
-            let endpointFile = out.appendingPathComponent("endpoint.json")
-            for _ in 0..<200 where !FileManager.default.fileExists(atPath: endpointFile.path) { try await Task.sleep(for: .milliseconds(50)) }
-            let device = try await runTool(tool, ["provision", "--endpoint-file", endpointFile.path, "--registration-id", "target-assigned",
+            let proxy = try await ProxyProcess(tool: tool, upstream: upstream, out: out, extra: ["--duration", "30"] + trust)
+            let device = try await runTool(tool, ["provision", "--endpoint-file", proxy.endpointFile.path, "--registration-id", "target-assigned",
                                                   "--symmetric-key", assignedKey, "--timeout", "20"])
-            let deadline = ContinuousClock.now + .seconds(30)
-            while proxy.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
-            if proxy.isRunning { proxy.terminate() }
-            let text = String(decoding: await collected.data(), as: UTF8.self)
-            XCTAssertEqual(proxy.terminationStatus, 3, "\(name): \(text)")
+            let (status, text) = try await proxy.finish()
+            XCTAssertEqual(status, 3, "\(name): \(text)")
             XCTAssertTrue(text.contains(expected), "\(name): \(text)")
             XCTAssertNotEqual(device.status, 0, "\(name): the device was provisioned without a service: \(device.output)")
             let recording = try TranscriptFile.decode(Data(contentsOf: out.appendingPathComponent("proxy-recording.json")), source: name)
@@ -239,26 +227,15 @@ final class TargetProxyInteropTests: XCTestCase {
         let ca = serve.stateDirectory.appendingPathComponent("ca.pem").path
         for (transport, upstream) in [("mqtt", "mqtts://127.0.0.1:\(mqtt)"), ("https", "https://127.0.0.1:\(https)")] {
             let out = directory.appendingPathComponent(transport)
-            let proxy = Process()
-            proxy.executableURL = URL(fileURLWithPath: tool)
-            proxy.arguments = ["record", "--proxy", "--listen", "127.0.0.1:0", "--upstream", upstream, "--upstream-ca", ca, "--out", out.path,
-                               "--connections", "1", "--duration", "60", "--as-scenario", "--requests-per-second", "0", "--id-scope", "0ne0000FAKE"]
-            let output = Pipe()
-            proxy.standardOutput = output
-            proxy.standardError = output
-            let collected = OutputCollector(output.fileHandleForReading)
-            try proxy.run()
-            let endpointFile = out.appendingPathComponent("endpoint.json")
-            for _ in 0..<200 where !FileManager.default.fileExists(atPath: endpointFile.path) { try await Task.sleep(for: .milliseconds(50)) }
+            let proxy = try await ProxyProcess(tool: tool, upstream: upstream, out: out,
+                                               extra: ["--upstream-ca", ca, "--connections", "1", "--duration", "60", "--as-scenario",
+                                                       "--requests-per-second", "0", "--id-scope", "0ne0000FAKE"])
             // One connection over MQTT; over HTTPS the reference device keeps one connection too.
-            let device = try await runTool(tool, ["provision", "--endpoint-file", endpointFile.path, "--transport", transport,
+            let device = try await runTool(tool, ["provision", "--endpoint-file", proxy.endpointFile.path, "--transport", transport,
                                                   "--registration-id", "target-assigned", "--symmetric-key", assignedKey, "--timeout", "30"])
             XCTAssertEqual(device.status, 0, "\(transport): \(device.output)")
-            let deadline = ContinuousClock.now + .seconds(30)
-            while proxy.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
-            if proxy.isRunning { proxy.terminate() }
-            let text = String(decoding: await collected.data(), as: UTF8.self)
-            XCTAssertEqual(proxy.terminationStatus, 0, "\(transport): \(text)")
+            let (status, text) = try await proxy.finish()
+            XCTAssertEqual(status, 0, "\(transport): \(text)")
             let recordingURL = out.appendingPathComponent("proxy-recording.json")
             let recordingText = try String(contentsOf: recordingURL, encoding: .utf8)
             XCTAssertFalse(recordingText.contains(assignedKey), "\(transport): the recording holds the key")
@@ -379,5 +356,34 @@ final class TargetProxyInteropTests: XCTestCase {
         }
         guard bound else { throw InteropError("no free port") }
         return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+/// `dpsconform record --proxy` as a child process: started, then waited for once the device is done.
+private struct ProxyProcess {
+    let process = Process()
+    let endpointFile: URL
+    private let collected: OutputCollector
+
+    /// Starts the proxy on a free loopback port and waits (at most 10 s) for its endpoint file.
+    init(tool: String, upstream: String, out: URL, extra: [String]) async throws {
+        process.executableURL = URL(fileURLWithPath: tool)
+        process.arguments = ["record", "--proxy", "--listen", "127.0.0.1:0", "--upstream", upstream, "--out", out.path] + extra
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        collected = OutputCollector(output.fileHandleForReading)
+        endpointFile = out.appendingPathComponent("endpoint.json")
+        try process.run()
+        for _ in 0..<200 where !FileManager.default.fileExists(atPath: endpointFile.path) { try await Task.sleep(for: .milliseconds(50)) }
+    }
+
+    /// Its exit status and output, once it ends (at most 30 s; then it is stopped).
+    func finish() async throws -> (status: Int32, output: String) {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while process.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        if process.isRunning { process.terminate() }
+        while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+        return (process.terminationStatus, String(decoding: await collected.data(), as: UTF8.self))
     }
 }
