@@ -276,6 +276,38 @@ final class TargetProxyInteropTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: transcript.path), "\(transport): no transcript of the mutant: \(result.output)")
     }
 
+    /// `record --target` over both transports: one sanitised recording per case, with its role,
+    /// and the scenarios `--as-scenario` writes replay them to the reference device.
+    func testRecordAgainstATargetAndReplay() async throws {
+        let tool = try ServeProcess.executable().path
+        let serve = try ServeProcess(enrollmentYAML: enrollments, extraArguments: ["--https-port", "0"])
+        try await serve.waitUntilReady()
+        let (mqtt, https) = try ports(serve)
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let config = try targetConfig(caFile: serve.stateDirectory.appendingPathComponent("ca.pem").path, in: directory)
+        setenv("TARGET_TEST_SECONDARY", disabledKey, 1)
+        let out = directory.appendingPathComponent("recordings")
+        let recorded = try await runTool(tool, ["record", Checkout.url("Scenarios").path, "--target", "mqtts://127.0.0.1:\(mqtt)",
+                                                "--target", "https://127.0.0.1:\(https)", "--target-config", config.path,
+                                                "--filter", "symmetric-key/assigned-after-polls/*", "--out", out.path, "--as-scenario"])
+        _ = await serve.stop()
+        XCTAssertEqual(recorded.status, 0, recorded.output)
+        for transport in ["mqtt", "https"] {
+            let name = "symmetric-key__assigned-after-polls__\(transport)"
+            let text = try String(contentsOf: out.appendingPathComponent(name + ".json"), encoding: .utf8)
+            XCTAssertFalse(text.contains(assignedKey) || text.contains("hub-target.azure-devices.net"), "\(transport): not sanitised")
+            let recording = try TranscriptFile.decode(Data(text.utf8), source: name)
+            XCTAssertEqual(recording.recording?.role, "assigned")
+            XCTAssertEqual(recording.recording?.transport, transport)
+            XCTAssertTrue(recording.recording?.service.contains("127.0.0.1") == true, "\(String(describing: recording.recording))")
+            let replay = try await runTool(tool, ["run", out.appendingPathComponent(name + ".scenario.yaml").path,
+                                                  "--requirements", Checkout.url("Scenarios/requirements.yaml").path,
+                                                  "--reports", directory.appendingPathComponent("reports-\(transport)").path, "--quiet"])
+            XCTAssertEqual(replay.status, 0, "\(transport): \(replay.output)")
+        }
+    }
+
     /// A recording that is truncated, of an unknown version, or of another transport than the
     /// case gets exit 2 naming the file and the JSON path.
     func testBadRecordingsAreRefusedWithFileAndPath() async throws {
