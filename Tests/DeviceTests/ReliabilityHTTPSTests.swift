@@ -119,8 +119,10 @@ struct ReliabilityHTTPSTests {
     /// How long a timed-out exchange, closing included (at most `HTTPSDeviceTransport.closeLimit`),
     /// may overrun its time here. The documented overrun is at most 2 s, measured alone at 0 to
     /// 0.5 s; a CI runner running the other suites at the same time saw the exchange end 3.7 s
-    /// late, so the bound is 6 s: still far from a stalled body's hang before the fix.
-    static let margin: Duration = .seconds(6)
+    /// late, and a machine also compiling two other checkouts 6.8 s late. This is no speed goal
+    /// (those live in `dpsconform bench`): the bound only tells an exchange the timeout ended from
+    /// one that waited for the stalled server, which never answers within the test's 1-minute limit.
+    static let margin: Duration = .seconds(20)
 
     /// One register exchange; the time includes closing the transport afterwards.
     func exchange(port: Int, caFile: String?, timeout: Duration) async -> (TransportError?, Duration) {
