@@ -12,7 +12,7 @@ struct DPSConform: AsyncParsableCommand {
         abstract: "Conformance harness and fake service for the Azure IoT Hub Device Provisioning Service (DPS).",
         discussion: "Exit codes: 0 all required checks passed, 1 a check failed, 2 bad input, 3 the harness could not run.",
         version: version,
-        subcommands: [RunCommand.self, ServeCommand.self, ProvisionCommand.self, DiceCommand.self, VectorsCommand.self, BenchCommand.self, ReportCommand.self])
+        subcommands: [RunCommand.self, ServeCommand.self, ProvisionCommand.self, DiceCommand.self, VectorsCommand.self, BenchCommand.self, ReportCommand.self, FuzzCommand.self])
 }
 
 /// Exit codes of every command.

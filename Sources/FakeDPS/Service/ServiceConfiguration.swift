@@ -37,6 +37,8 @@ public struct ServiceConfiguration: Sendable {
     /// 404 / 404202, as for any unknown operation). nil keeps every operation, as a scenario
     /// case does; `serve` keeps them 3,600 s by default.
     public var operationRetention: Duration?
+    /// A deliberate defect, for proving that the fuzzers catch one (never set by `serve` or a scenario).
+    public var deliberateWeakness: DeliberateWeakness?
 
     public init(idScope: String = "0ne0000FAKE", enrollments: EnrollmentSet = EnrollmentSet(), assigningPolls: Int = 1,
                 assigningTime: Duration = .zero, retryAfterSeconds: Int = 3, sasClockSkew: Duration = .seconds(300),
@@ -61,4 +63,13 @@ public enum MQTTAuthFailureMode: String, Sendable, Hashable, CaseIterable {
     case respond401
     /// Refuse the connection with CONNACK 5 (not authorised).
     case connackNotAuthorized
+}
+
+/// A defect the fake can be told to have, so a test can show that the matching fuzz target finds
+/// it (docs/fuzzing.md). Nothing but those tests sets one.
+public enum DeliberateWeakness: String, Sendable, Hashable, CaseIterable {
+    /// Registration IDs the configured policy refuses are accepted.
+    case acceptsInvalidRegistrationIDs
+    /// Certificate signatures in a presented chain are not checked.
+    case skipsCertificateSignatures
 }

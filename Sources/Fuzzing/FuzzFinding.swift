@@ -1,0 +1,88 @@
+import DPSCore
+import Foundation
+
+/// The fuzz targets.
+public enum FuzzTargetName: String, Sendable, Hashable, CaseIterable, Codable {
+    case registrationIDs = "registration-ids"
+    case certificates
+}
+
+/// How many cases a target runs: a count, or as many as fit in a duration.
+public enum FuzzBudget: Sendable, Hashable {
+    case cases(Int)
+    case duration(Duration)
+
+    func allows(next index: Int, started: ContinuousClock.Instant) -> Bool {
+        switch self {
+        case .cases(let count): index < count
+        case .duration(let limit): ContinuousClock.now - started < limit
+        }
+    }
+}
+
+/// One oracle violation: which case, which rule, what was legal and what happened, and the
+/// reproducer that replays it.
+public struct FuzzViolation: Sendable, Hashable {
+    public var target: FuzzTargetName
+    /// `registration-ids/17`, `certificates/der/truncated/mqtt`.
+    public var caseName: String
+    public var requirement: RequirementID
+    public var expected: [String]
+    public var observed: String
+    /// A scenario file (YAML) that `dpsconform run` replays; nil when the case cannot be replayed
+    /// by a device (said in `reproducerNote`).
+    public var reproducer: String?
+    public var reproducerNote: String?
+    /// The case itself, as JSON (secrets left out).
+    public var caseJSON: String
+
+    public init(target: FuzzTargetName, caseName: String, requirement: RequirementID, expected: [String], observed: String,
+                reproducer: String?, reproducerNote: String? = nil, caseJSON: String) {
+        self.target = target
+        self.caseName = caseName
+        self.requirement = requirement
+        self.expected = expected
+        self.observed = observed
+        self.reproducer = reproducer
+        self.reproducerNote = reproducerNote
+        self.caseJSON = caseJSON
+    }
+}
+
+/// What one target's run came to.
+public struct FuzzTargetOutcome: Sendable {
+    public var target: FuzzTargetName
+    public var seed: UInt64
+    public var casesRun: Int
+    public var wallSeconds: Double
+    /// Cases per transport, and how many of them reached the service only without TLS.
+    public var casesByTransport: [FuzzTransport: Int]
+    public var presentedWithoutTLS: Int
+    public var violations: [FuzzViolation]
+    /// Cases the harness could not run (a connection that could not be made): nothing is known of them.
+    public var harnessErrors: [String]
+
+    public var casesPerSecond: Double { wallSeconds > 0 ? Double(casesRun) / wallSeconds : 0 }
+}
+
+/// What a fuzz run is told.
+public struct FuzzSettings: Sendable {
+    public var seed: UInt64
+    public var budget: FuzzBudget
+    public var transports: [FuzzTransport]
+    public var profile: RegistrationIDProfile
+    /// The device reproducers name (`reference` or `mutant:NAME`).
+    public var device: String
+    /// Every exchange ends by this deadline: nothing hangs.
+    public var deadline: Duration
+
+    public init(seed: UInt64, budget: FuzzBudget, transports: [FuzzTransport] = FuzzTransport.allCases,
+                profile: RegistrationIDProfile = .documented, device: String = "reference", deadline: Duration = .seconds(5)) {
+        self.seed = seed
+        self.budget = budget
+        self.transports = transports
+        self.profile = profile
+        self.device = device
+        self.deadline = deadline
+    }
+}

@@ -1,0 +1,133 @@
+import DPSCore
+import FakeDPS
+import Foundation
+import NIOSSL
+
+/// `dpsconform fuzz registration-ids`: sends each case over TLS to the destination and judges the
+/// answer with the registration-ID oracle.
+public struct RegistrationIDFuzzer: Sendable {
+    public let settings: FuzzSettings
+    let pki: FuzzPKI
+
+    public init(settings: FuzzSettings, now: Date = Date()) throws {
+        self.settings = settings
+        var random = FuzzRandom.forCase(seed: settings.seed, index: 0, stream: 3)
+        pki = try FuzzPKI(now: now, random: &random)
+    }
+
+    /// The service setup this target needs.
+    public func serviceSetup(weakness: DeliberateWeakness? = nil) -> FuzzServiceSetup {
+        FuzzServiceSetup(profile: settings.profile, groupCA: pki.root.der, weakness: weakness)
+    }
+
+    /// Case `index` of this run.
+    public func fuzzCase(_ index: Int) -> RegistrationIDCase {
+        RegistrationIDCase.make(seed: settings.seed, index: index, transports: settings.transports)
+    }
+
+    /// Runs cases until the budget is spent; `progress` is told after each case.
+    public func run(against destination: any CaseDestination, progress: @Sendable (Int, Int) -> Void = { _, _ in }) async -> FuzzTargetOutcome {
+        let oracle = RegistrationIDOracle(profile: settings.profile)
+        let started = ContinuousClock.now
+        var outcome = FuzzTargetOutcome(target: .registrationIDs, seed: settings.seed, casesRun: 0, wallSeconds: 0, casesByTransport: [:],
+                                        presentedWithoutTLS: 0, violations: [], harnessErrors: [])
+        var index = 0
+        while settings.budget.allows(next: index, started: started) {
+            let fuzzCase = fuzzCase(index)
+            let before = destination.operationRegistrationIDs()
+            let answer = await send(fuzzCase, to: destination)
+            let after = destination.operationRegistrationIDs()
+            let registered = before.flatMap { before in after.map { $0.filter { before[$0.key] == nil }.map(\.value) } }
+            outcome.casesRun += 1
+            outcome.casesByTransport[fuzzCase.transport, default: 0] += 1
+            if case .connectFailed(let reason) = answer {
+                outcome.harnessErrors.append("registration-ids/\(index): \(reason)")
+            }
+            for (requirement, expected, observed) in oracle.judge(fuzzCase, answer: answer, registered: registered) {
+                outcome.violations.append(violation(fuzzCase, requirement: requirement, expected: expected, observed: observed))
+            }
+            index += 1
+            progress(index, outcome.violations.count)
+        }
+        outcome.wallSeconds = (ContinuousClock.now - started).seconds
+        return outcome
+    }
+
+    /// One case on the wire.
+    public func send(_ fuzzCase: RegistrationIDCase, to destination: any CaseDestination) async -> WireAnswer {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        do {
+            tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(destination.trustRootPEM.utf8)))
+            if fuzzCase.credential == .x509 {
+                let (chain, key) = try leaf(for: fuzzCase)
+                tls.certificateChain = try chain.map { .certificate(try NIOSSLCertificate(bytes: $0, format: .der)) }
+                tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: Array(key.utf8), format: .pem))
+            }
+        } catch {
+            return .connectFailed("client TLS material: \(error)")
+        }
+        let token = fuzzCase.credential == .sas
+            ? RegistrationRequest.sasToken(fuzzCase, idScope: destination.idScope, groupKey: FuzzServiceSetup.groupKey, now: Date()) : nil
+        switch fuzzCase.transport {
+        case .mqtt:
+            let exchange = TLSExchange(host: destination.host, port: destination.mqttPort, tls: tls, deadline: settings.deadline)
+            let result = await exchange.run(RegistrationRequest.mqtt(fuzzCase, idScope: destination.idScope, token: token)) {
+                MQTTAnswerReader.isComplete($0)
+            }
+            return Self.answer(result, read: MQTTAnswerReader.read(result.received))
+        case .https:
+            let exchange = TLSExchange(host: destination.host, port: destination.httpsPort, tls: tls, deadline: settings.deadline)
+            let result = await exchange.run(RegistrationRequest.https(fuzzCase, idScope: destination.idScope, port: destination.httpsPort, token: token)) {
+                HTTPAnswerReader.isComplete($0)
+            }
+            return Self.answer(result, read: HTTPAnswerReader.read(result.received, closed: true))
+        }
+    }
+
+    static func answer(_ result: TLSExchange.Result, read: WireAnswer?) -> WireAnswer {
+        if let read { return read }
+        switch result.ending {
+        case .answered, .closedByServer: return .closedWithoutAnswer
+        case .handshakeFailed: return .handshakeRefused
+        case .deadline: return .noAnswerWithinDeadline
+        case .connectFailed(let reason): return .connectFailed(reason)
+        }
+    }
+
+    /// A leaf for the case's certificate CN, issued by the X.509 group's CA; its key as PEM.
+    func leaf(for fuzzCase: RegistrationIDCase) throws -> (chain: [[UInt8]], keyPEM: String) {
+        var random = FuzzRandom.forCase(seed: settings.seed, index: fuzzCase.index, stream: 4)
+        let key = SeededKey.make(&random)
+        let template = pki.leafTemplate(fuzzCase.id(at: .certificateCN), issuer: pki.root, key: key, random: &random)
+        return ([try template.signed(by: pki.root.key)], key.pemRepresentation + "\n")
+    }
+
+    func violation(_ fuzzCase: RegistrationIDCase, requirement: RequirementID, expected: [String], observed: String) -> FuzzViolation {
+        let name = "registration-ids/\(fuzzCase.index)"
+        let (verdict, _) = RegistrationIDOracle(profile: settings.profile).expectation(fuzzCase)
+        var note: String?
+        var device = settings.device
+        if let disagreement = fuzzCase.disagreement {
+            switch disagreement.place {
+            case .clientID: device = "mutant:client-id-not-registration-id"
+            case .username: device = "mutant:username-for-another-device"
+            case .sasResource: device = "mutant:sas-for-another-device"
+            case .urlPath, .body, .certificateCN:
+                note = "the \(disagreement.place.rawValue) of the case carried '\(disagreement.otherID.debugDescription)'; no device profile sends that disagreement, so the reproducer replays the ID alone"
+            }
+        }
+        var credential = ReproducerScenario.Credential.groupKey
+        if fuzzCase.credential == .x509, let (chain, key) = try? leaf(for: fuzzCase) {
+            credential = .x509(chainPEM: ReproducerScenario.pem(chain), keyPEM: key, groupCAPEM: ReproducerScenario.pem([pki.root.der]), individualPEM: nil)
+        }
+        let scenario = ReproducerScenario(
+            scenarioID: "fuzz/registration-ids/seed-\(settings.seed)-case-\(fuzzCase.index)",
+            title: "Registration ID \(fuzzCase.id.debugDescription) (\(fuzzCase.origin)) over \(fuzzCase.transport.rawValue): \(requirement)",
+            comment: ["Reproducer of dpsconform fuzz registration-ids --seed \(settings.seed), case \(fuzzCase.index) (\(fuzzCase.origin)).",
+                      "Expected: " + expected.joined(separator: "; "), "Observed: " + observed] + (note.map { ["Note: " + $0] } ?? []),
+            transport: fuzzCase.transport, profile: settings.profile, registrationID: fuzzCase.attestedID, deviceProfile: device,
+            credential: credential, outcomes: verdict == .valid ? ["assigned"] : ["rejected", "connectionFailed"])
+        return FuzzViolation(target: .registrationIDs, caseName: name, requirement: requirement, expected: expected, observed: observed,
+                             reproducer: scenario.yaml, reproducerNote: note, caseJSON: String(decoding: fuzzCase.canonicalBytes, as: UTF8.self))
+    }
+}
