@@ -90,6 +90,10 @@ struct Attestor: Sendable {
                 throw .unauthorized("certificate CN '\(commonName ?? "none")' is not the registration ID '\(identity.registrationID)'", .dpsAuthX509001)
             }
         }
+        guard identity.registrationID.utf8.count <= CertificateRules.registrationIDLimit else {
+            throw .unauthorized("an X.509 registration ID has at most \(CertificateRules.registrationIDLimit) characters (the CN limit); '\(identity.registrationID)' has \(identity.registrationID.utf8.count)", .dpsAuthX509001)
+        }
+        if let problem = CertificateRules.leafProblem(leaf) { throw .unauthorized(problem, .dpsAuthX509002) }
         guard CertificateFacts.isValid(leaf, at: now) else {
             throw .unauthorized("the device certificate is not valid at \(DPSTimestamp.string(from: now)) (valid \(DPSTimestamp.string(from: leaf.notValidBefore)) to \(DPSTimestamp.string(from: leaf.notValidAfter)))", .dpsAuthX509002)
         }
@@ -121,6 +125,7 @@ struct Attestor: Sendable {
             for (group, cas) in groups {
                 if let ca = cas.first(where: { $0.subject == child.issuer && verifies($0, issued: child) }) {
                     guard CertificateFacts.isValid(ca, at: now) else { throw .unauthorized("the group CA of \(group.groupID) is not valid now", .dpsAuthX509002) }
+                    if let problem = CertificateRules.issuerProblem(ca, below: chain.certificates[0...index]) { throw .unauthorized(problem, .dpsAuthX509002) }
                     let signing = CertificateFacts.info(ca, der: CertificateFacts.der(ca))
                     return EnrollmentMatch(group: group, registrationID: identity.registrationID,
                                            x509: X509RegistrationResult(certificateInfo: leafInfo, enrollmentGroupId: group.groupID,
@@ -134,6 +139,7 @@ struct Attestor: Sendable {
                 throw .unauthorized("certificate \(next) of the presented chain did not issue certificate \(index)", .dpsAuthX509002)
             }
             guard CertificateFacts.isValid(parent, at: now) else { throw .unauthorized("certificate \(next) of the presented chain is not valid now", .dpsAuthX509002) }
+            if let problem = CertificateRules.issuerProblem(parent, below: chain.certificates[0..<next]) { throw .unauthorized(problem, .dpsAuthX509002) }
             child = parent
         }
         throw .unauthorized("the presented chain does not lead to the CA of any X.509 enrollment group", .dpsAuthX509002)
