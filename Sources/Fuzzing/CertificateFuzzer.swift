@@ -93,8 +93,11 @@ public struct CertificateFuzzer: Sendable {
         } catch {
             return (.connectFailed("the destination's CA: \(error)"), false)
         }
-        if let keyPEM = sample.leafKeyPEM,
-           let chain = try? sample.chain.map({ NIOSSLCertificateSource.certificate(try NIOSSLCertificate(bytes: $0, format: .der)) }),
+        // A certificate the TLS library would send re-encoded (trailing bytes dropped) cannot carry its malformation in TLS.
+        let loaded = try? sample.chain.map { try NIOSSLCertificate(bytes: $0, format: .der) }
+        let unchanged = loaded.map { certificates in zip(certificates, sample.chain).allSatisfy { (try? $0.toDERBytes()) == $1 } } ?? false
+        if let keyPEM = sample.leafKeyPEM, unchanged, let loaded,
+           case let chain = loaded.map({ NIOSSLCertificateSource.certificate($0) }),
            let key = try? NIOSSLPrivateKey(bytes: Array(keyPEM.utf8), format: .pem) {
             tls.certificateChain = chain
             tls.privateKey = .privateKey(key)

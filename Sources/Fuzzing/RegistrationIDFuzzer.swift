@@ -35,7 +35,8 @@ public struct RegistrationIDFuzzer: Sendable {
         while settings.budget.allows(next: index, started: started) {
             let fuzzCase = fuzzCase(index)
             let before = destination.operationRegistrationIDs()
-            let answer = await send(fuzzCase, to: destination)
+            let (answer, withoutTLS) = await send(fuzzCase, to: destination)
+            if withoutTLS { outcome.presentedWithoutTLS += 1 }
             let after = destination.operationRegistrationIDs()
             let registered = before.flatMap { before in after.map { $0.filter { before[$0.key] == nil }.map(\.value) } }
             outcome.casesRun += 1
@@ -53,19 +54,32 @@ public struct RegistrationIDFuzzer: Sendable {
         return outcome
     }
 
-    /// One case on the wire.
-    public func send(_ fuzzCase: RegistrationIDCase, to destination: any CaseDestination) async -> WireAnswer {
+    /// One case on the wire; true when it reached the service without TLS because the TLS library
+    /// refused to load the case's certificate (a CN it cannot encode).
+    public func send(_ fuzzCase: RegistrationIDCase, to destination: any CaseDestination) async -> (WireAnswer, Bool) {
         var tls = TLSConfiguration.makeClientConfiguration()
         do {
             tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(destination.trustRootPEM.utf8)))
-            if fuzzCase.credential == .x509 {
-                let (chain, key) = try leaf(for: fuzzCase)
+        } catch {
+            return (.connectFailed("the destination's CA: \(error)"), false)
+        }
+        if fuzzCase.credential == .x509 {
+            guard let (chain, key) = try? leaf(for: fuzzCase) else { return (.connectFailed("no leaf certificate for the case"), false) }
+            do {
                 tls.certificateChain = try chain.map { .certificate(try NIOSSLCertificate(bytes: $0, format: .der)) }
                 tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: Array(key.utf8), format: .pem))
+            } catch {
+                let named = fuzzCase.id(at: fuzzCase.transport == .mqtt ? .username : .urlPath)
+                guard let answer = destination.presentDirectly(chain: chain, registrationID: named, body: RegistrationRequest.body(fuzzCase)) else {
+                    return (.connectFailed("the TLS library refuses the case's certificate (\(error)) and the destination has no service path"), false)
+                }
+                return (answer, true)
             }
-        } catch {
-            return .connectFailed("client TLS material: \(error)")
         }
+        return (await sendOverTLS(fuzzCase, tls: tls, to: destination), false)
+    }
+
+    private func sendOverTLS(_ fuzzCase: RegistrationIDCase, tls: TLSConfiguration, to destination: any CaseDestination) async -> WireAnswer {
         let token = fuzzCase.credential == .sas
             ? RegistrationRequest.sasToken(fuzzCase, idScope: destination.idScope, groupKey: FuzzServiceSetup.groupKey, now: Date()) : nil
         switch fuzzCase.transport {
