@@ -123,6 +123,12 @@ public final class ProvisioningService: Sendable {
         if let bodyID = registration.registrationId, bodyID.lowercased() != request.identity.registrationID.lowercased() {
             return ServiceErrors.response(DPSErrorCode.invalidRegistrationID, "registrationId in the body does not match the request.", at: now)
         }
+        // The body's ID obeys the same rule as the one in the path or username: under the legacy
+        // lower-case rule, "ABC" in the body is refused even though "abc" matches it (fuzz finding).
+        if let bodyID = registration.registrationId, configuration.deliberateWeakness != .acceptsInvalidRegistrationIDs,
+           (try? configuration.registrationIDPolicy.validate(bodyID)) == nil {
+            return ServiceErrors.response(DPSErrorCode.invalidRegistrationID, "Invalid RegistrationId in the body.", at: now)
+        }
         var certificateRequest: CertificateSigningRequest?
         if let csr = registration.csr {
             // A csr needs api-version 2025-07-01-preview or later (SPEC).
