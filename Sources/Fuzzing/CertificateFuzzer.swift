@@ -44,9 +44,8 @@ public struct CertificateFuzzer: Sendable {
             outcome.casesByTransport[transport, default: 0] += 1
             if withoutTLS { outcome.presentedWithoutTLS += 1 }
             if case .connectFailed(let reason) = answer { outcome.harnessErrors.append("certificates/\(index): \(reason)") }
-            for (requirement, expected, observed) in judge(sample, answer: answer, registered: registered) {
-                outcome.violations.append(violation(sample, transport: transport, index: index, withoutTLS: withoutTLS,
-                                                    requirement: requirement, expected: expected, observed: observed))
+            for finding in judge(sample, answer: answer, registered: registered) {
+                outcome.violations.append(violation(sample, transport: transport, index: index, withoutTLS: withoutTLS, finding: finding))
             }
             index += 1
             progress(index, outcome.violations.count)
@@ -56,25 +55,32 @@ public struct CertificateFuzzer: Sendable {
     }
 
     /// The oracle of one presentation.
-    public func judge(_ sample: CertificateSample, answer: WireAnswer, registered: [String]) -> [(RequirementID, [String], String)] {
-        var found: [(RequirementID, [String], String)] = []
+    public func judge(_ sample: CertificateSample, answer: WireAnswer, registered: [String]) -> [OracleFinding] {
+        var found: [OracleFinding] = []
         let requirement = sample.certificateClass.requirement
-        if answer == .noAnswerWithinDeadline { found.append((requirement, ["an answer or a close within the deadline"], answer.text)) }
+        if answer == .noAnswerWithinDeadline {
+            found.append(OracleFinding(kind: .hang, requirement: requirement, expected: ["an answer or a close within the deadline"], observed: answer.text))
+        }
         for id in registered where id.lowercased() != sample.registrationID.lowercased() {
-            found.append((.dpsAuthX509001, ["nothing registered under an ID other than '\(sample.registrationID)'"], "an operation was created for '\(id)'"))
+            found.append(OracleFinding(kind: .registeredUnderOtherID, requirement: .dpsAuthX509001,
+                                       expected: ["nothing registered under an ID other than '\(sample.registrationID)'"], observed: "an operation was created for '\(id)'"))
         }
         switch sample.expected {
         case .valid where !answer.accepted && answer != .noAnswerWithinDeadline:
-            found.append((requirement, ["\(sample.name) is well-formed for \(sample.registrationID): accepted (202 or 200)"], answer.text))
+            found.append(OracleFinding(kind: .validRefused, requirement: requirement,
+                                       expected: ["\(sample.name) is well-formed for \(sample.registrationID): accepted (202 or 200)"], observed: answer.text))
         case .invalid where answer.accepted:
-            found.append((requirement, ["\(sample.name) refused: TLS alert, CONNACK refusal, or 401 with errorCode 401002"], answer.text))
+            found.append(OracleFinding(kind: .invalidAccepted, requirement: requirement,
+                                       expected: ["\(sample.name) refused: TLS alert, CONNACK refusal, or 401 with errorCode 401002"], observed: answer.text))
         case .invalid, .acceptable:
             if case .response(let status, let code) = answer, !(200..<300).contains(status),
                code == nil || DPSErrorCode.status(of: code ?? 0) != status || ![400, 401, 404].contains(status) {
-                found.append((requirement, ["a refusal is a 401 (or 400/404) whose errorCode starts with its status"], answer.text))
+                found.append(OracleFinding(kind: .undocumentedRefusal, requirement: requirement,
+                                           expected: ["a refusal is a 401 (or 400/404) whose errorCode starts with its status"], observed: answer.text))
             }
             if answer == .closedWithoutAnswer {
-                found.append((requirement, ["a refusal is a TLS alert, a CONNACK refusal or a 4xx answer"], answer.text))
+                found.append(OracleFinding(kind: .undocumentedRefusal, requirement: requirement,
+                                           expected: ["a refusal is a TLS alert, a CONNACK refusal or a 4xx answer"], observed: answer.text))
             }
         case .valid:
             break
@@ -121,8 +127,8 @@ public struct CertificateFuzzer: Sendable {
         return (answer, true)
     }
 
-    func violation(_ sample: CertificateSample, transport: FuzzTransport, index: Int, withoutTLS: Bool, requirement: RequirementID,
-                   expected: [String], observed: String) -> FuzzViolation {
+    func violation(_ sample: CertificateSample, transport: FuzzTransport, index: Int, withoutTLS: Bool, finding: OracleFinding) -> FuzzViolation {
+        let (requirement, expected, observed) = (finding.requirement, finding.expected, finding.observed)
         let groupCA = ReproducerScenario.pem([corpus.groupCA])
         let individual = corpus.individual.first { $0.registrationID == sample.registrationID }.map { ReproducerScenario.pem([$0.der]) }
         var note: String?
@@ -137,7 +143,8 @@ public struct CertificateFuzzer: Sendable {
             transport: transport, profile: settings.profile, registrationID: sample.registrationID, deviceProfile: settings.device,
             credential: .x509(chainPEM: ReproducerScenario.pem(sample.chain), keyPEM: sample.leafKeyPEM ?? "", groupCAPEM: individual == nil ? groupCA : nil,
                               individualPEM: individual),
-            outcomes: sample.expected == .valid ? ["assigned"] : ["rejected", "connectionFailed"])
+            outcomes: sample.expected == .valid ? ["assigned"] : ["rejected", "connectionFailed"],
+            errorCode: finding.kind == .undocumentedRefusal ? DPSErrorCode.unauthorized : nil)
         let caseJSON = "{\"class\":\(JSONText.quoted(sample.name)),\"registrationId\":\(JSONText.quoted(sample.registrationID)),\"transport\":\"\(transport.rawValue)\",\"expected\":\"\(sample.expected.rawValue)\"}"
         return FuzzViolation(target: .certificates, caseName: "certificates/\(sample.name)/\(transport.rawValue)", requirement: requirement,
                              expected: expected, observed: observed, reproducer: sample.leafKeyPEM == nil ? nil : scenario.yaml,

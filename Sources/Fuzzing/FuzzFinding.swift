@@ -86,3 +86,25 @@ public struct FuzzSettings: Sendable {
         self.deadline = deadline
     }
 }
+
+/// One thing an oracle found wrong with a case, typed: what kind of wrong, the rule, what was legal
+/// and what happened.
+public struct OracleFinding: Sendable, Hashable {
+    public enum Kind: String, Sendable, Hashable, Codable {
+        /// Neither an answer nor a close within the deadline.
+        case hang
+        /// An operation was created under an ID other than the attested one.
+        case registeredUnderOtherID
+        /// A valid case was refused.
+        case validRefused
+        /// An invalid case was accepted.
+        case invalidAccepted
+        /// A refusal without the documented status and error code.
+        case undocumentedRefusal
+    }
+
+    public var kind: Kind
+    public var requirement: RequirementID
+    public var expected: [String]
+    public var observed: String
+}

@@ -44,8 +44,8 @@ public struct RegistrationIDFuzzer: Sendable {
             if case .connectFailed(let reason) = answer {
                 outcome.harnessErrors.append("registration-ids/\(index): \(reason)")
             }
-            for (requirement, expected, observed) in oracle.judge(fuzzCase, answer: answer, registered: registered) {
-                outcome.violations.append(violation(fuzzCase, requirement: requirement, expected: expected, observed: observed))
+            for finding in oracle.judge(fuzzCase, answer: answer, registered: registered) {
+                outcome.violations.append(violation(fuzzCase, finding: finding))
             }
             index += 1
             progress(index, outcome.violations.count)
@@ -116,7 +116,8 @@ public struct RegistrationIDFuzzer: Sendable {
         return ([try template.signed(by: pki.root.key)], key.pemRepresentation + "\n")
     }
 
-    func violation(_ fuzzCase: RegistrationIDCase, requirement: RequirementID, expected: [String], observed: String) -> FuzzViolation {
+    func violation(_ fuzzCase: RegistrationIDCase, finding: OracleFinding) -> FuzzViolation {
+        let (requirement, expected, observed) = (finding.requirement, finding.expected, finding.observed)
         let name = "registration-ids/\(fuzzCase.index)"
         let (verdict, _) = RegistrationIDOracle(profile: settings.profile).expectation(fuzzCase)
         var note: String?
@@ -140,7 +141,8 @@ public struct RegistrationIDFuzzer: Sendable {
             comment: ["Reproducer of dpsconform fuzz registration-ids --seed \(settings.seed), case \(fuzzCase.index) (\(fuzzCase.origin)).",
                       "Expected: " + expected.joined(separator: "; "), "Observed: " + observed] + (note.map { ["Note: " + $0] } ?? []),
             transport: fuzzCase.transport, profile: settings.profile, registrationID: fuzzCase.attestedID, deviceProfile: device,
-            credential: credential, outcomes: verdict == .valid ? ["assigned"] : ["rejected", "connectionFailed"])
+            credential: credential, outcomes: verdict == .valid ? ["assigned"] : ["rejected", "connectionFailed"],
+            errorCode: finding.kind == .undocumentedRefusal ? DPSErrorCode.invalidRegistrationID : nil)
         return FuzzViolation(target: .registrationIDs, caseName: name, requirement: requirement, expected: expected, observed: observed,
                              reproducer: scenario.yaml, reproducerNote: note, caseJSON: String(decoding: fuzzCase.canonicalBytes, as: UTF8.self))
     }

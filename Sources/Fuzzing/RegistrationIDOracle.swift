@@ -29,25 +29,29 @@ public struct RegistrationIDOracle: Sendable {
 
     /// The violations of one case. `registered` are the registration IDs of operations the case
     /// created (nil when the destination cannot be observed).
-    public func judge(_ fuzzCase: RegistrationIDCase, answer: WireAnswer, registered: [String]?) -> [(RequirementID, [String], String)] {
-        var found: [(RequirementID, [String], String)] = []
+    public func judge(_ fuzzCase: RegistrationIDCase, answer: WireAnswer, registered: [String]?) -> [OracleFinding] {
+        var found: [OracleFinding] = []
         let (verdict, rule) = expectation(fuzzCase)
         if answer == .noAnswerWithinDeadline {
-            found.append((rule, ["an answer or a close within the deadline"], answer.text))
+            found.append(OracleFinding(kind: .hang, requirement: rule, expected: ["an answer or a close within the deadline"], observed: answer.text))
         }
         for id in registered ?? [] where id.lowercased() != fuzzCase.attestedID.lowercased() {
-            found.append((fuzzCase.disagreement?.place.requirement ?? rule,
-                          ["nothing registered under an ID other than the attested '\(fuzzCase.attestedID.debugDescription)'"],
-                          "an operation was created for '\(id.debugDescription)'"))
+            found.append(OracleFinding(kind: .registeredUnderOtherID, requirement: fuzzCase.disagreement?.place.requirement ?? rule,
+                                       expected: ["nothing registered under an ID other than the attested '\(fuzzCase.attestedID.debugDescription)'"],
+                                       observed: "an operation was created for '\(id.debugDescription)'"))
         }
         switch verdict {
         case .valid where !answer.accepted && answer != .noAnswerWithinDeadline:
-            found.append((rule, ["'\(fuzzCase.id.debugDescription)' is valid under the \(profile.rawValue) rule: accepted (202 or 200)"], answer.text))
+            found.append(OracleFinding(kind: .validRefused, requirement: rule,
+                                       expected: ["'\(fuzzCase.id.debugDescription)' is valid under the \(profile.rawValue) rule: accepted (202 or 200)"], observed: answer.text))
         case .invalid where answer.accepted:
-            found.append((rule, ["refused: 4xx with errorCode 400004 or 404xxx, a CONNACK refusal or a TLS refusal"], answer.text))
+            found.append(OracleFinding(kind: .invalidAccepted, requirement: rule,
+                                       expected: ["refused: 4xx with errorCode 400004 or 404xxx, a CONNACK refusal or a TLS refusal"], observed: answer.text))
         case .invalid, .acceptable:
             if let wrong = undocumentedRefusal(answer, fuzzCase) {
-                found.append((rule, ["a refusal is a 4xx whose errorCode is documented (400004, 401002, 404xxx), a CONNACK refusal or a TLS refusal"], wrong))
+                found.append(OracleFinding(kind: .undocumentedRefusal, requirement: rule,
+                                           expected: ["a refusal is a 4xx whose errorCode is documented (400004, 401002, 404xxx), a CONNACK refusal or a TLS refusal"],
+                                           observed: wrong))
             }
         case .valid:
             break

@@ -19,6 +19,8 @@ struct ReproducerScenario {
     var credential: Credential
     /// Outcomes the oracle accepts (`assigned`, or `rejected` and `connectionFailed`).
     var outcomes: [String]
+    /// The error code a refusal must carry, when the violation was an undocumented one.
+    var errorCode: Int?
 
     var yaml: String {
         var lines = comment.map { "# " + $0.replacingOccurrences(of: "\n", with: " ") }
@@ -59,7 +61,10 @@ struct ReproducerScenario {
                 "      x509: {certificatePem: \(Self.quoted(chainPEM)), keyPem: \(Self.quoted(keyPEM))}",
             ]
         }
-        lines += ["      deadlineSeconds: 30", "    expect: {outcome: [\(outcomes.joined(separator: ", "))]}"]
+        lines += ["      deadlineSeconds: 30",
+                  "    expect: {outcome: [\(outcomes.joined(separator: ", "))]" + (errorCode.map { ", errorCode: \($0)" } ?? "") + "}",
+                  // What the oracle judged: the outcome the service gave (the device-side checks would judge the device's ID instead).
+                  "    checks: [DPS-FLOW-RESULT-001]"]
         return lines.joined(separator: "\n") + "\n"
     }
 

@@ -53,7 +53,7 @@ final class RegistrationIDVectorTests: XCTestCase {
                     let fuzzCase = RegistrationIDCase(index: vector.tcId, id: vector.id, origin: "vector/\(vector.tcId)", transport: transport, credential: .sas)
                     let (answer, _) = await fuzzer.send(fuzzCase, to: destination)
                     let violations = oracle.judge(fuzzCase, answer: answer, registered: nil)
-                    XCTAssertTrue(violations.isEmpty, "tcId \(vector.tcId) \(profile) \(transport): \(violations.map(\.2))")
+                    XCTAssertTrue(violations.isEmpty, "tcId \(vector.tcId) \(profile) \(transport): \(violations.map(\.observed))")
                     XCTAssertEqual(answer.accepted, profile.judge(vector.id, credential: .sas).verdict == .valid, "tcId \(vector.tcId) \(profile) \(transport)")
                 }
             }
