@@ -34,24 +34,75 @@ public struct RegistrationIDFuzzer: Sendable {
         var index = 0
         while settings.budget.allows(next: index, started: started) {
             let fuzzCase = fuzzCase(index)
-            let before = destination.operationRegistrationIDs()
-            let (answer, withoutTLS) = await send(fuzzCase, to: destination)
+            let (answer, withoutTLS, findings) = await evaluate(fuzzCase, oracle: oracle, against: destination)
             if withoutTLS { outcome.presentedWithoutTLS += 1 }
-            let after = destination.operationRegistrationIDs()
-            let registered = before.flatMap { before in after.map { $0.filter { before[$0.key] == nil }.map(\.value) } }
             outcome.casesRun += 1
             outcome.casesByTransport[fuzzCase.transport, default: 0] += 1
             if case .connectFailed(let reason) = answer {
                 outcome.harnessErrors.append("registration-ids/\(index): \(reason)")
             }
-            for finding in oracle.judge(fuzzCase, answer: answer, registered: registered) {
-                outcome.violations.append(violation(fuzzCase, finding: finding))
+            for finding in findings {
+                let smallest = await minimise(fuzzCase, keeping: finding, oracle: oracle, against: destination)
+                outcome.violations.append(violation(smallest, finding: finding, original: fuzzCase))
             }
             index += 1
             progress(index, outcome.violations.count)
         }
         outcome.wallSeconds = (ContinuousClock.now - started).seconds
         return outcome
+    }
+
+    /// One case sent and judged: the answer, whether it went without TLS, and the oracle's findings.
+    func evaluate(_ fuzzCase: RegistrationIDCase, oracle: RegistrationIDOracle,
+                  against destination: any CaseDestination) async -> (WireAnswer, Bool, [OracleFinding]) {
+        let before = destination.operationRegistrationIDs()
+        let (answer, withoutTLS) = await send(fuzzCase, to: destination)
+        let after = destination.operationRegistrationIDs()
+        let registered = before.flatMap { before in after.map { $0.filter { before[$0.key] == nil }.map(\.value) } }
+        return (answer, withoutTLS, oracle.judge(fuzzCase, answer: answer, registered: registered))
+    }
+
+    /// The smallest case found that still shows `finding` (same kind and rule): first without the
+    /// disagreement, then with ever smaller chunks of the ID removed (delta debugging, Zeller and
+    /// Hildebrandt, "Simplifying and isolating failure-inducing input", 2002), within 64 re-sends.
+    /// A hang is not minimised: every attempt would wait out the deadline.
+    func minimise(_ start: RegistrationIDCase, keeping finding: OracleFinding, oracle: RegistrationIDOracle,
+                  against destination: any CaseDestination) async -> RegistrationIDCase {
+        guard finding.kind != .hang else { return start }
+        var best = start
+        var attempts = 0
+        func shows(_ candidate: RegistrationIDCase) async -> Bool {
+            attempts += 1
+            let (_, _, found) = await evaluate(candidate, oracle: oracle, against: destination)
+            return found.contains { $0.kind == finding.kind && $0.requirement == finding.requirement }
+        }
+        if best.disagreement != nil {
+            var plain = best
+            plain.disagreement = nil
+            if await shows(plain) { best = plain }
+        }
+        var chunk = max(1, best.id.unicodeScalars.count / 2)
+        while chunk >= 1, attempts < 64 {
+            var position = 0
+            var removedAny = false
+            while attempts < 64 {
+                let scalars = Array(best.id.unicodeScalars)
+                guard position < scalars.count, scalars.count > 1 else { break }
+                var candidate = best
+                var kept = String.UnicodeScalarView()
+                kept.append(contentsOf: scalars[..<position])
+                kept.append(contentsOf: scalars[min(scalars.count, position + chunk)...])
+                candidate.id = String(kept)
+                if await shows(candidate) {
+                    best = candidate
+                    removedAny = true
+                } else {
+                    position += chunk
+                }
+            }
+            if !removedAny { chunk /= 2 }
+        }
+        return best
     }
 
     /// One case on the wire; true when it reached the service without TLS because the TLS library
@@ -116,8 +167,14 @@ public struct RegistrationIDFuzzer: Sendable {
         return ([try template.signed(by: pki.root.key)], key.pemRepresentation + "\n")
     }
 
-    func violation(_ fuzzCase: RegistrationIDCase, finding: OracleFinding) -> FuzzViolation {
+    func violation(_ fuzzCase: RegistrationIDCase, finding: OracleFinding, original: RegistrationIDCase? = nil) -> FuzzViolation {
         let (requirement, expected, observed) = (finding.requirement, finding.expected, finding.observed)
+        var minimised: [String] = []
+        if let original, original != fuzzCase {
+            minimised = ["Minimised from \(original.id.unicodeScalars.count) to \(fuzzCase.id.unicodeScalars.count) characters"
+                         + (original.disagreement != nil && fuzzCase.disagreement == nil ? ", without the disagreement" : "")
+                         + "; the original ID was \(original.id.debugDescription)."]
+        }
         let name = "registration-ids/\(fuzzCase.index)"
         let (verdict, _) = RegistrationIDOracle(profile: settings.profile).expectation(fuzzCase)
         var note: String?
@@ -139,7 +196,7 @@ public struct RegistrationIDFuzzer: Sendable {
             scenarioID: "fuzz/registration-ids/seed-\(settings.seed)-case-\(fuzzCase.index)",
             title: "Registration ID \(fuzzCase.id.debugDescription) (\(fuzzCase.origin)) over \(fuzzCase.transport.rawValue): \(requirement)",
             comment: ["Reproducer of dpsconform fuzz registration-ids --seed \(settings.seed), case \(fuzzCase.index) (\(fuzzCase.origin)).",
-                      "Expected: " + expected.joined(separator: "; "), "Observed: " + observed] + (note.map { ["Note: " + $0] } ?? []),
+                      "Expected: " + expected.joined(separator: "; "), "Observed: " + observed] + minimised + (note.map { ["Note: " + $0] } ?? []),
             transport: fuzzCase.transport, profile: settings.profile, registrationID: fuzzCase.attestedID, deviceProfile: device,
             credential: credential, outcomes: verdict == .valid ? ["assigned"] : ["rejected", "connectionFailed"],
             errorCode: finding.kind == .undocumentedRefusal ? DPSErrorCode.invalidRegistrationID : nil)

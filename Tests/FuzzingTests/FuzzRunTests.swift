@@ -30,6 +30,21 @@ final class FuzzRunTests: XCTestCase {
         XCTAssertTrue(outcome.violations.allSatisfy { $0.reproducer != nil })
     }
 
+    func testAViolationIsMinimisedToWhatShowsIt() async throws {
+        let fuzzer = try RegistrationIDFuzzer(settings: FuzzSettings(seed: 7, budget: .cases(0)))
+        let destination = try await FakeDestination.start(fuzzer.serviceSetup(weakness: .acceptsInvalidRegistrationIDs))
+        let oracle = RegistrationIDOracle(profile: .documented)
+        let start = RegistrationIDCase(index: 0, id: "abcdefghij$klmnop", origin: "test", transport: .https, credential: .sas,
+                                       disagreement: .init(place: .body, otherID: "abcdefghij$klmnop".uppercased()))
+        let (_, _, findings) = await fuzzer.evaluate(start, oracle: oracle, against: destination)
+        let finding = try XCTUnwrap(findings.first)
+        XCTAssertEqual(finding.kind, .invalidAccepted)
+        let smallest = await fuzzer.minimise(start, keeping: finding, oracle: oracle, against: destination)
+        await destination.stop()
+        XCTAssertEqual(smallest.id, "$")
+        XCTAssertNil(smallest.disagreement)
+    }
+
     func testCertificatesFindNothingInTheFake() async throws {
         let fuzzer = try CertificateFuzzer(settings: FuzzSettings(seed: 3, budget: .cases(0), transports: [.https]))
         let settings = FuzzSettings(seed: 3, budget: .cases(fuzzer.passLength), transports: [.https])
