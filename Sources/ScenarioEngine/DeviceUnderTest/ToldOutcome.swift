@@ -16,6 +16,9 @@ enum ToldOutcome {
         var outcome: ProvisioningOutcome
         if let deciding, let state = deciding.state {
             switch state {
+            case .assigned where deciding.exchange.assignedHub?.isEmpty ?? true:
+                // Not an assignment a device can use: nothing tells it where to connect (fuzz responses, seed 1, case 14).
+                outcome = ProvisioningOutcome(status: .protocolError, message: "the service said 'assigned' without an assigned hub")
             case .assigned: outcome = ProvisioningOutcome(status: .assigned)
             case .failed: outcome = ProvisioningOutcome(status: .failed)
             case .disabled: outcome = ProvisioningOutcome(status: .disabled)
