@@ -92,7 +92,9 @@ let package = Package(
         // Fuzzing: seeded case generators (registration IDs, malformed certificates), their oracles,
         // the wire senders that deliver cases over TLS, and the seam for where cases go.
         .target(name: "Fuzzing", dependencies: [
-            "DPSCore", "MQTTWire", "DICE", "FakeDPS", "Verdicts",
+            "DPSCore", "MQTTWire", "DICE", "FakeDPS", "Verdicts", "Inputs",
+            // The responses target runs a device against the fake through the scenario runner.
+            "ScenarioEngine",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),

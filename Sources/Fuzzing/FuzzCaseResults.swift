@@ -12,6 +12,7 @@ public enum FuzzCaseResults {
         case .registrationIDs: [.dpsId001, .dpsId002, .dpsId003, .dpsId004, .dpsMqttConn001, .dpsMqttConn002, .dpsHttpRoute001,
                                 .dpsFlowReg001, .dpsAuthSas002, .dpsAuthX509001]
         case .certificates: [.dpsAuthX509001, .dpsAuthX509002]
+        case .responses: [.dpsFlowResult001, .dpsFlowDeadline001]
         }
     }
 

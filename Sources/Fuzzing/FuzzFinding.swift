@@ -5,6 +5,7 @@ import Foundation
 public enum FuzzTargetName: String, Sendable, Hashable, CaseIterable, Codable {
     case registrationIDs = "registration-ids"
     case certificates
+    case responses
 }
 
 /// How many cases a target runs: a count, or as many as fit in a duration.
@@ -101,6 +102,10 @@ public struct OracleFinding: Sendable, Hashable {
         case invalidAccepted
         /// A refusal without the documented status and error code.
         case undocumentedRefusal
+        /// The device reported a result the service did not give it (responses target).
+        case deviceMisreported
+        /// The device ran past its deadline, hung or crashed (responses target).
+        case deviceOverran
     }
 
     public var kind: Kind

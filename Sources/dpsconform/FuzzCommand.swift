@@ -8,6 +8,7 @@ import Foundation
 import Fuzzing
 import Inputs
 import Reporting
+import ScenarioEngine
 import Synchronization
 import Verdicts
 
@@ -17,16 +18,16 @@ struct FuzzCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fuzz",
         abstract: "Fuzz the fake DPS with registration IDs or malformed client certificates, judged by an oracle; write the usual reports.",
-        discussion: "Targets: registration-ids, certificates. The same --seed gives the same cases byte for byte. "
+        discussion: "Targets: registration-ids, certificates, responses. The same --seed gives the same cases byte for byte. "
             + "Exit codes: 0 no violation, 1 a violation (each with a reproducer scenario under the report directory), 2 bad input, 3 the harness could not run.")
 
-    @Argument(help: "What to fuzz: registration-ids or certificates.")
+    @Argument(help: "What to fuzz: registration-ids, certificates or responses.")
     var fuzzTarget: String
 
     @Option(name: .long, help: "Seed of the case generator (same seed, same cases).")
     var seed: UInt64 = 1
 
-    @Option(name: .long, help: "Number of cases (default: 200 for registration-ids, one pass over the corpus on each transport for certificates).")
+    @Option(name: .long, help: "Number of cases (default: 200 for registration-ids, one pass over the corpus on each transport for certificates, 50 for responses).")
     var cases: Int?
 
     @Option(name: .long, help: "Run for this many seconds instead of a number of cases.")
@@ -35,8 +36,11 @@ struct FuzzCommand: AsyncParsableCommand {
     @Option(name: .customLong("target"), help: "Where cases go: 'fake' (the in-process fake; real endpoints are not wired yet).")
     var destination: String = "fake"
 
-    @Option(name: .long, help: "Device the reproducer scenarios name: reference or mutant:NAME.")
+    @Option(name: .long, help: "Device: reference or mutant:NAME (the device of the responses target, and the one reproducers name).")
     var device: String = "reference"
+
+    @Option(name: .long, help: "responses only: an external device program started for each case, as for 'run' (docs/device-under-test.md).")
+    var deviceCommand: String?
 
     @Option(name: .long, help: "Transport: mqtt or https (repeat for both; default both).")
     var transport: [String] = []
@@ -55,10 +59,10 @@ struct FuzzCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard FuzzTargetName(rawValue: fuzzTarget) != nil else {
-            if ["mqtt", "http", "responses"].contains(fuzzTarget) {
-                throw ValidationError("fuzz target '\(fuzzTarget)' is not built yet; available: registration-ids, certificates")
+            if ["mqtt", "http"].contains(fuzzTarget) {
+                throw ValidationError("fuzz target '\(fuzzTarget)' is not built yet; available: registration-ids, certificates, responses")
             }
-            throw ValidationError("unknown fuzz target '\(fuzzTarget)'; available: registration-ids, certificates")
+            throw ValidationError("unknown fuzz target '\(fuzzTarget)'; available: registration-ids, certificates, responses")
         }
         if cases != nil, duration != nil { throw ValidationError("give --cases or --duration, not both") }
         if let cases, !(1...10_000_000).contains(cases) { throw ValidationError("--cases must be 1...10000000") }
@@ -77,6 +81,10 @@ struct FuzzCommand: AsyncParsableCommand {
         }
         if !(1...300).contains(deadline) { throw ValidationError("--deadline must be 1...300 seconds") }
         if writeCorpus != nil, fuzzTarget != FuzzTargetName.certificates.rawValue { throw ValidationError("--write-corpus applies to the certificates target only") }
+        if let deviceCommand {
+            guard fuzzTarget == FuzzTargetName.responses.rawValue else { throw ValidationError("--device-command applies to the responses target only") }
+            do { _ = try DeviceCommandTemplate(deviceCommand) } catch { throw ValidationError("--device-command: \(error)") }
+        }
         if let writeCorpus, writeCorpus.isEmpty { throw ValidationError("--write-corpus must name a directory") }
         if reports.isEmpty { throw ValidationError("--reports must name a directory") }
     }
@@ -108,6 +116,9 @@ struct FuzzCommand: AsyncParsableCommand {
                 outcome = try await run(target, setup: bounded.serviceSetup()) { destination, progress in
                     await bounded.run(against: destination, progress: progress)
                 }
+            case .responses:
+                settings.budget = budget(default: 50)
+                outcome = try await runResponses(settings)
             }
         } catch let failure as Failure {
             throw failure
@@ -132,6 +143,25 @@ struct FuzzCommand: AsyncParsableCommand {
     private func budget(default count: Int) -> FuzzBudget {
         if let duration { return .duration(.milliseconds(Int64(duration * 1000))) }
         return .cases(cases ?? count)
+    }
+
+    /// The responses target: each case is a scenario run by the scenario runner (its own fake per case).
+    private func runResponses(_ settings: FuzzSettings) async throws -> FuzzTargetOutcome {
+        let catalogue: RequirementCatalogue
+        do {
+            catalogue = try RequirementCatalogue.load(path: "Scenarios/" + RequirementCatalogue.fileName)
+        } catch {
+            throw Failure(status: ExitStatus.badInput, message: "the responses target needs the requirement catalogue: \(error)")
+        }
+        var device = DeviceUnderTest.reference
+        if let deviceCommand { device = .command(try DeviceCommandTemplate(deviceCommand)) }
+        let fuzzer = ResponseFuzzer(settings: settings, catalogue: catalogue, device: device, deadlineSeconds: deviceCommand == nil ? 60 : 20)
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("dpsconform-fuzz-responses-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: work) }
+        let line = FuzzProgressLine(target: FuzzTargetName.responses.rawValue)
+        let outcome = await fuzzer.run(workDirectory: work) { done, violations in line.update(done: done, violations: violations) }
+        line.stop()
+        return outcome
     }
 
     /// Starts the fake for `setup`, runs `body` with a progress line, and stops the fake.
