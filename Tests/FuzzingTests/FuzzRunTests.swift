@@ -114,3 +114,27 @@ final class FuzzRunTests: XCTestCase {
         XCTAssertEqual(result.outcome, .pass, result.verdicts.map(\.observed).joined(separator: "\n"))
     }
 }
+
+/// The fake's certificate rules where the fuzzers' oracles leave room: a CA flag on a certificate
+/// enrolled individually (as `openssl req -x509` makes every self-signed one) is tolerated; on a
+/// leaf issued under a group CA it is refused.
+final class CertificateRuleTests: XCTestCase {
+    func testACAFlagIsToleratedOnlyOnAnIndividuallyEnrolledCertificate() async throws {
+        var random = FuzzRandom(seed: 99)
+        let pki = try FuzzPKI(now: Date(), random: &random)
+        let key = SeededKey.make(&random)
+        var pinned = pki.leafTemplate("pinned-ca-flag", issuer: pki.root, key: key, random: &random)
+        pinned.extensions[0] = .basicConstraints(ca: true)
+        let pinnedDER = try pinned.signed(by: pki.root.key)
+        var grouped = pki.leafTemplate("grouped-ca-flag", issuer: pki.root, key: key, random: &random)
+        grouped.extensions[0] = .basicConstraints(ca: true)
+        let groupedDER = try grouped.signed(by: pki.root.key)
+        let setup = FuzzServiceSetup(profile: .documented, groupCA: pki.root.der, individualX509: [("pinned-ca-flag", pinnedDER)])
+        let destination = try await FakeDestination.start(setup)
+        let pinnedAnswer = destination.presentDirectly(chain: [pinnedDER], registrationID: "pinned-ca-flag", body: Array("{}".utf8))
+        let groupedAnswer = destination.presentDirectly(chain: [groupedDER], registrationID: "grouped-ca-flag", body: Array("{}".utf8))
+        await destination.stop()
+        XCTAssertEqual(pinnedAnswer, .response(status: 202, errorCode: nil))
+        XCTAssertEqual(groupedAnswer, .response(status: 401, errorCode: DPSErrorCode.unauthorized))
+    }
+}

@@ -93,7 +93,8 @@ struct Attestor: Sendable {
         guard identity.registrationID.utf8.count <= CertificateRules.registrationIDLimit else {
             throw .unauthorized("an X.509 registration ID has at most \(CertificateRules.registrationIDLimit) characters (the CN limit); '\(identity.registrationID)' has \(identity.registrationID.utf8.count)", .dpsAuthX509001)
         }
-        if let problem = CertificateRules.leafProblem(leaf) { throw .unauthorized(problem, .dpsAuthX509002) }
+        let enrolledItself = configuration.enrollments.individual(for: identity.registrationID) != nil
+        if let problem = CertificateRules.leafProblem(leaf, enrolledItself: enrolledItself) { throw .unauthorized(problem, .dpsAuthX509002) }
         guard CertificateFacts.isValid(leaf, at: now) else {
             throw .unauthorized("the device certificate is not valid at \(DPSTimestamp.string(from: now)) (valid \(DPSTimestamp.string(from: leaf.notValidBefore)) to \(DPSTimestamp.string(from: leaf.notValidAfter)))", .dpsAuthX509002)
         }

@@ -27,10 +27,15 @@ enum CertificateRules {
     }
 
     /// Why the leaf cannot authenticate a TLS client (RFC 5280 sections 4.2.1.3, 4.2.1.9, 4.2.1.12), if it cannot.
-    static func leafProblem(_ leaf: Certificate) -> String? {
+    /// `enrolledItself`: the certificate is an individual enrollment's own (pinned), where a CA flag
+    /// is tolerated: `openssl req -x509` marks every self-signed certificate CA:TRUE, and whether DPS
+    /// refuses such an enrolled certificate is unconfirmed.
+    static func leafProblem(_ leaf: Certificate, enrolledItself: Bool) -> String? {
         if let problem = formProblem(leaf, "the device certificate") { return problem }
         do {
-            if case .isCertificateAuthority? = try leaf.extensions.basicConstraints { return "the device certificate is a CA certificate" }
+            if !enrolledItself, case .isCertificateAuthority? = try leaf.extensions.basicConstraints {
+                return "the device certificate is a CA certificate"
+            }
             if let usage = try leaf.extensions.keyUsage, !usage.digitalSignature { return "the device certificate's key usage lacks digitalSignature" }
             if let purposes = try leaf.extensions.extendedKeyUsage, !purposes.contains(.clientAuth), !purposes.contains(.any) {
                 return "the device certificate's extended key usage lacks clientAuth"
