@@ -262,7 +262,7 @@ final class MQTTSessionHandler: ChannelInboundHandler {
         }
         // A device that subscribed on an earlier connection and re-sends after a reconnect without
         // subscribing again is still answered (Python SDK after a TCP drop).
-        let topicName = DPSTopic.response(status: response.status, rawRequestID: topic.rawRequestID,
+        let topicName = DPSTopic.response(status: response.status, rawRequestID: enactment.requestIDOverride ?? topic.rawRequestID,
                                           retryAfter: response.retryAfter, requestIDFirst: requestIDFirst)
         // Routing is by connection and attestation: the answer to a request from a connection whose
         // credentials were refused never leaves that connection.
@@ -278,6 +278,10 @@ final class MQTTSessionHandler: ChannelInboundHandler {
         }
         let reply = MQTTPublish(topicName: topicName, payload: response.body, qos: .atLeastOnce, packetIdentifier: takePacketIdentifier())
         sendLater(.publish(reply), delay: enactment.delay, context: context)
+        if enactment.duplicatesAnswer {
+            let copy = MQTTPublish(topicName: topicName, payload: response.body, qos: .atLeastOnce, packetIdentifier: takePacketIdentifier())
+            sendLater(.publish(copy), delay: enactment.delay, context: context)
+        }
     }
 
     /// Sends now, or after the fault plan's delay (no wall time on a virtual clock).

@@ -22,6 +22,10 @@ struct RequestEnactment {
     let delay: Duration?
     /// Whether `$rid` comes first in the response topic (MQTT; a modification may put it last).
     let requestIDFirst: Bool
+    /// The `$rid` the answer goes out under instead of the request's (MQTT), if a modification says so.
+    let requestIDOverride: String?
+    /// Whether the answer is sent twice (MQTT).
+    let duplicatesAnswer: Bool
     /// A fault of the connection or subscription phase, which a request exchange cannot enact
     /// (planned on `register` by mistake); noted, not enacted.
     let inapplicable: FaultAction?
@@ -36,7 +40,15 @@ struct RequestEnactment {
         if case .withholdAcknowledgement? = action { withholdsAcknowledgement = true } else { withholdsAcknowledgement = false }
         if case .noResponse? = action { withholdsAnswer = true } else { withholdsAnswer = false }
         if case .delay(let duration)? = action { delay = duration } else { delay = nil }
-        if case .modify(let modification)? = action { requestIDFirst = !modification.requestIDLast } else { requestIDFirst = true }
+        if case .modify(let modification)? = action {
+            requestIDFirst = !modification.requestIDLast
+            requestIDOverride = modification.requestID
+            duplicatesAnswer = modification.duplicate
+        } else {
+            requestIDFirst = true
+            requestIDOverride = nil
+            duplicatesAnswer = false
+        }
         switch action {
         case .refuseConnection?, .refuseSubscription?: inapplicable = action
         default: inapplicable = nil
