@@ -1,7 +1,8 @@
 import DPSCore
 
 /// One responses case: the fake answers a device with mutated responses (Azure IoT SDK pitfalls:
-/// non-integer, negative, huge or missing retry-after; `$rid` moved last; missing, extra or
+/// non-integer, negative, huge or missing retry-after; `$rid` moved last or replaced; duplicated
+/// answers; missing, extra or
 /// wrongly typed fields; non-JSON and truncated bodies; unexpected status codes; dropped and
 /// withheld answers). Written as fault-plan rules of a scenario (docs/scenarios.md), so the case
 /// is its own reproducer.
@@ -55,6 +56,8 @@ public struct ResponseCase: Sendable, Hashable, Codable {
         case 8...15:
             var fields: [String] = []
             if random.chance(1, in: 3) { fields.append("ridLast: true") }
+            if random.chance(1, in: 5) { fields.append("rid: \(quoted(random.pick(["999", "", "1%202", "other-rid"])))") }
+            if random.chance(1, in: 5) { fields.append("duplicate: true") }
             if random.chance(1, in: 2), let retry = random.pick(retryAfters) { fields.append("retryAfter: \(quoted(retry))") }
             if random.chance(1, in: 3) { fields.append("omitOperationId: true") }
             if random.chance(1, in: 3) { fields.append("extraFields: \(random.pick(extraFields))") }

@@ -38,6 +38,19 @@ final class ResponseFuzzTests: XCTestCase {
         XCTAssertTrue(outcome.violations.contains { $0.requirement == .dpsFlowResult001 })
     }
 
+    /// An answer under another `$rid` that says `assigned` to another hub, and a duplicated
+    /// register answer: the reference device ignores both and ends assigned where the service put it.
+    func testTheReferenceDeviceIgnoresAnAnswerUnderAnotherRid() async throws {
+        let fuzzer = try ResponseFuzzer(settings: FuzzSettings(seed: 1, budget: .cases(0), transports: [.mqtt]), catalogue: catalogue())
+        let body = "{\"operationId\":\"x\",\"status\":\"assigned\",\"registrationState\":{\"status\":\"assigned\",\"assignedHub\":\"evil.example\"}}"
+        let rules = ["{on: poll, occurrence: \"1\", modify: {rid: \"999\", body: \(ReproducerScenario.quoted(body))}}",
+                     "{on: register, occurrence: \"1\", modify: {duplicate: true}}"]
+        let yaml = fuzzer.scenarioYAML(ResponseCase(index: 0, transport: .mqtt, rules: rules))
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("responses-\(UUID().uuidString)")
+        let findings = try await fuzzer.evaluate(yaml, in: work, index: 0)
+        XCTAssertEqual(findings, [])
+    }
+
     private func catalogue() throws -> RequirementCatalogue {
         try RequirementCatalogue.load(path: Checkout.url("Scenarios/requirements.yaml").path)
     }
