@@ -196,7 +196,9 @@ struct FuzzCommand: AsyncParsableCommand {
             guard let yaml = violation.reproducer else { continue }
             do {
                 try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-                let name = "\(outcome.target.rawValue)-seed-\(outcome.seed)-\(index).yaml"
+                // Named for the case (and the violation's number, as a case may break more than one rule).
+                let slug = violation.caseName.map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "-" }
+                let name = "seed-\(outcome.seed)-\(String(slug))-\(index).yaml"
                 let url = folder.appendingPathComponent(name)
                 // A reproducer may hold a throwaway test key of the fuzz run: private to the user.
                 guard FileManager.default.createFile(atPath: url.path, contents: Data(yaml.utf8), attributes: [.posixPermissions: 0o600]) else {
