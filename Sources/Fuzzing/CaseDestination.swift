@@ -19,6 +19,13 @@ public protocol CaseDestination: Sendable {
     /// Presents `chain` for `registrationID` to the service without TLS (for a certificate no TLS
     /// client library will load); nil when the service is not in this process.
     func presentDirectly(chain: [[UInt8]], registrationID: String, body: [UInt8]) -> WireAnswer?
+    /// The wire events the service recorded from `start` on (its transcript), for an oracle that
+    /// needs the service's reason for closing; nil when the destination cannot be observed.
+    func recordedEvents(from start: Int) -> [WireEvent]?
+    /// How many events the service has recorded so far.
+    var recordedEventCount: Int { get }
+    /// Waits until no connection is open (or `limit` passes); the number still open, nil when unknown.
+    func openConnections(after limit: Duration) async -> Int?
     /// Ends what the destination started.
     func stop() async
 }
@@ -96,6 +103,17 @@ public final class FakeDestination: CaseDestination {
         let response = server.service.handle(DeviceRequest(kind: .register, identity: identity, body: body), attestation: attestation)
         let details = try? JSONText.decode(ProvisioningServiceErrorDetails.self, from: response.body, what: "response")
         return .response(status: response.status, errorCode: (200..<300).contains(response.status) ? nil : details?.errorCode)
+    }
+
+    public func recordedEvents(from start: Int) -> [WireEvent]? {
+        server.transcript.snapshot.filter { $0.sequence >= start }
+    }
+
+    public var recordedEventCount: Int { server.transcript.appendedCount }
+
+    public func openConnections(after limit: Duration) async -> Int? {
+        await server.awaitConnectionsClosed(within: limit)
+        return server.openConnectionCount
     }
 
     public func stop() async { await server.stop() }

@@ -13,6 +13,8 @@ public enum FuzzCaseResults {
                                 .dpsFlowReg001, .dpsAuthSas002, .dpsAuthX509001]
         case .certificates: [.dpsAuthX509001, .dpsAuthX509002]
         case .responses: [.dpsFlowResult001, .dpsFlowDeadline001]
+        case .mqtt: MQTTPacketCase.Malformation.allCases.compactMap { MQTTPacketCase(index: 0, malformation: $0, registrationID: "x").rule }
+            .reduce(into: [RequirementID]()) { if !$0.contains($1) { $0.append($1) } } + [.dpsFlowResult001]
         }
     }
 

@@ -6,6 +6,7 @@ public enum FuzzTargetName: String, Sendable, Hashable, CaseIterable, Codable {
     case registrationIDs = "registration-ids"
     case certificates
     case responses
+    case mqtt
 }
 
 /// How many cases a target runs: a count, or as many as fit in a duration.
@@ -106,6 +107,12 @@ public struct OracleFinding: Sendable, Hashable {
         case deviceMisreported
         /// The device ran past its deadline, hung or crashed (responses target).
         case deviceOverran
+        /// A malformed packet was not refused with a recorded reason (mqtt target).
+        case notRefused
+        /// The well-behaved device could not provision between the malformed sessions (mqtt target).
+        case wellBehavedStarved
+        /// Connections stayed open after the run (mqtt target).
+        case connectionsLeftOpen
     }
 
     public var kind: Kind
