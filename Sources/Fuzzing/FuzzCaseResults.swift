@@ -15,6 +15,7 @@ public enum FuzzCaseResults {
         case .responses: [.dpsFlowResult001, .dpsFlowDeadline001]
         case .mqtt: MQTTPacketCase.Malformation.allCases.compactMap { MQTTPacketCase(index: 0, malformation: $0, registrationID: "x").rule }
             .reduce(into: [RequirementID]()) { if !$0.contains($1) { $0.append($1) } } + [.dpsFlowResult001]
+        case .http: [.dpsHttpMsg001, .dpsFlowResult001]
         }
     }
 

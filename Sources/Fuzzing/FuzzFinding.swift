@@ -7,6 +7,7 @@ public enum FuzzTargetName: String, Sendable, Hashable, CaseIterable, Codable {
     case certificates
     case responses
     case mqtt
+    case http
 }
 
 /// How many cases a target runs: a count, or as many as fit in a duration.

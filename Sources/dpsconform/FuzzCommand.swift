@@ -18,16 +18,16 @@ struct FuzzCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fuzz",
         abstract: "Fuzz the fake DPS with registration IDs or malformed client certificates, judged by an oracle; write the usual reports.",
-        discussion: "Targets: registration-ids, certificates, responses, mqtt. The same --seed gives the same cases byte for byte. "
+        discussion: "Targets: registration-ids, certificates, responses, mqtt, http. The same --seed gives the same cases byte for byte. "
             + "Exit codes: 0 no violation, 1 a violation (each with a reproducer scenario under the report directory), 2 bad input, 3 the harness could not run.")
 
-    @Argument(help: "What to fuzz: registration-ids, certificates, responses or mqtt.")
+    @Argument(help: "What to fuzz: registration-ids, certificates, responses, mqtt or http.")
     var fuzzTarget: String
 
     @Option(name: .long, help: "Seed of the case generator (same seed, same cases).")
     var seed: UInt64 = 1
 
-    @Option(name: .long, help: "Number of cases (default: 200 for registration-ids, one pass over the corpus on each transport for certificates, 50 for responses, 100 for mqtt).")
+    @Option(name: .long, help: "Number of cases (default: 200 for registration-ids, one pass over the corpus on each transport for certificates, 50 for responses, 100 for mqtt and http).")
     var cases: Int?
 
     @Option(name: .long, help: "Run for this many seconds instead of a number of cases.")
@@ -59,10 +59,7 @@ struct FuzzCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard FuzzTargetName(rawValue: fuzzTarget) != nil else {
-            if fuzzTarget == "http" {
-                throw ValidationError("fuzz target 'http' is not built yet; available: registration-ids, certificates, responses, mqtt")
-            }
-            throw ValidationError("unknown fuzz target '\(fuzzTarget)'; available: registration-ids, certificates, responses, mqtt")
+            throw ValidationError("unknown fuzz target '\(fuzzTarget)'; available: \(FuzzTargetName.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         if cases != nil, duration != nil { throw ValidationError("give --cases or --duration, not both") }
         if let cases, !(1...10_000_000).contains(cases) { throw ValidationError("--cases must be 1...10000000") }
@@ -122,6 +119,12 @@ struct FuzzCommand: AsyncParsableCommand {
             case .mqtt:
                 settings.budget = budget(default: 100)
                 let fuzzer = try MQTTPacketFuzzer(settings: settings)
+                outcome = try await run(target, setup: fuzzer.serviceSetup()) { destination, progress in
+                    await fuzzer.run(against: destination, progress: progress)
+                }
+            case .http:
+                settings.budget = budget(default: 100)
+                let fuzzer = try HTTPRequestFuzzer(settings: settings)
                 outcome = try await run(target, setup: fuzzer.serviceSetup()) { destination, progress in
                     await fuzzer.run(against: destination, progress: progress)
                 }

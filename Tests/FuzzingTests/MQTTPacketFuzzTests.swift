@@ -29,3 +29,24 @@ final class MQTTPacketFuzzTests: XCTestCase {
         XCTAssertEqual(open, 0)
     }
 }
+
+/// The http target: deterministic cases, and every malformation refused by the fake.
+final class HTTPRequestFuzzTests: XCTestCase {
+    func testCasesRepeatForTheSameSeed() {
+        let first = (0..<200).map { HTTPRequestCase.make(seed: 3, index: $0).canonicalBytes }
+        XCTAssertEqual(first, (0..<200).map { HTTPRequestCase.make(seed: 3, index: $0).canonicalBytes })
+    }
+
+    func testEveryMalformationIsRefused() async throws {
+        let fuzzer = try HTTPRequestFuzzer(settings: FuzzSettings(seed: 3, budget: .cases(0), transports: [.https]))
+        let destination = try await FakeDestination.start(fuzzer.serviceSetup())
+        for (index, malformation) in HTTPRequestCase.Malformation.allCases.enumerated() {
+            let fuzzCase = HTTPRequestCase(index: index, malformation: malformation, registrationID: "http-fuzz-test-\(index)")
+            let findings = await fuzzer.evaluate(fuzzCase, against: destination)
+            XCTAssertEqual(findings.map(\.kind), [], "\(malformation): \(findings.map(\.observed))")
+        }
+        let open = await destination.openConnections(after: .seconds(5))
+        await destination.stop()
+        XCTAssertEqual(open, 0)
+    }
+}
