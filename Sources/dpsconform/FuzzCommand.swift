@@ -17,9 +17,9 @@ import Verdicts
 struct FuzzCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fuzz",
-        abstract: "Fuzz the fake DPS with registration IDs or malformed client certificates, judged by an oracle; write the usual reports.",
+        abstract: "Fuzz the fake DPS (registration IDs, malformed certificates, MQTT sessions, HTTPS requests) or a device (mutated responses), judged by an oracle; write the usual reports.",
         discussion: "Targets: registration-ids, certificates, responses, mqtt, http. The same --seed gives the same cases byte for byte. "
-            + "Exit codes: 0 no violation, 1 a violation (each with a reproducer scenario under the report directory), 2 bad input, 3 the harness could not run.")
+            + "Exit codes: 0 no violation, 1 a violation (each with a reproducer scenario under the report directory where a device can replay it), 2 bad input, 3 the harness could not run.")
 
     @Argument(help: "What to fuzz: registration-ids, certificates, responses, mqtt or http.")
     var fuzzTarget: String
