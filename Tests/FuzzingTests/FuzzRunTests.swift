@@ -115,6 +115,24 @@ final class FuzzRunTests: XCTestCase {
     }
 }
 
+/// A certificate reproducer (literal PEM for the device and the group CA) loads and runs.
+final class CertificateReproducerTests: XCTestCase {
+    func testACertificateReproducerLoadsAndRuns() async throws {
+        let fuzzer = try CertificateFuzzer(settings: FuzzSettings(seed: 3, budget: .cases(0), transports: [.mqtt]))
+        let sample = try XCTUnwrap(fuzzer.corpus.samples.first { $0.certificateClass == .malformation(.caFlagOnLeaf) && !$0.isControl })
+        let violation = fuzzer.violation(sample, transport: .mqtt, index: 0, withoutTLS: false,
+                                         finding: OracleFinding(kind: .invalidAccepted, requirement: .dpsAuthX509002, expected: ["refused"], observed: "status 202"))
+        let path = try TemporaryFiles.write(try XCTUnwrap(violation.reproducer), name: "certificate-reproducer.yaml")
+        let scenarios = try ScenarioLoader.load(file: path)
+        XCTAssertEqual(scenarios.map(\.device.registrationID), [sample.registrationID])
+        let catalogue = try RequirementCatalogue.load(path: Checkout.url("Scenarios/requirements.yaml").path)
+        let result = await ScenarioRunner(catalogue: catalogue).run(scenarios[0])
+        // The fake refuses the CA-flagged leaf, as the reproducer expects: the replay passes.
+        XCTAssertEqual(result.outcome, .pass, result.verdicts.map(\.observed).joined(separator: "\n"))
+        XCTAssertEqual(result.deviceOutcome["errorCode"], String(DPSErrorCode.unauthorized))
+    }
+}
+
 /// The fake's certificate rules where the fuzzers' oracles leave room: a CA flag on a certificate
 /// enrolled individually (as `openssl req -x509` makes every self-signed one) is tolerated; on a
 /// leaf issued under a group CA it is refused.
