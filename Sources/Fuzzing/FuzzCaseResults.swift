@@ -37,6 +37,7 @@ public enum FuzzCaseResults {
             "seed": String(outcome.seed), "casesRun": String(outcome.casesRun), "casesPerSecond": rate,
             "violations": String(outcome.violations.count), "presentedWithoutTLS": String(outcome.presentedWithoutTLS),
         ]
+        if outcome.target == .mqtt || outcome.target == .http { facts["wellBehavedRegistrations"] = String(outcome.wellBehavedRegistrations) }
         for (transport, count) in outcome.casesByTransport { facts["\(transport.rawValue)Cases"] = String(count) }
         let summary = CaseResult(id: "fuzz/\(outcome.target.rawValue)/summary",
                                  title: "\(outcome.target.rawValue): \(outcome.casesRun) cases at \(rate) cases/s, \(outcome.violations.count) violation(s)",

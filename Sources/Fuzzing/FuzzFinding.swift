@@ -64,6 +64,8 @@ public struct FuzzTargetOutcome: Sendable {
     public var violations: [FuzzViolation]
     /// Cases the harness could not run (a connection that could not be made): nothing is known of them.
     public var harnessErrors: [String]
+    /// Registrations a well-behaved device made while the cases ran (mqtt and http targets).
+    public var wellBehavedRegistrations = 0
 
     public var casesPerSecond: Double { wallSeconds > 0 ? Double(casesRun) / wallSeconds : 0 }
 }

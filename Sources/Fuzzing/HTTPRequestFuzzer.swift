@@ -5,7 +5,7 @@ import NIOSSL
 /// `dpsconform fuzz http`: malformed and abusive DPS HTTPS requests against the fake. Oracle: each
 /// is refused (a 4xx, or 501/505, or the connection closed by the service with its reason
 /// recorded) within the deadline and never accepted (2xx) or failed with another 5xx; a
-/// well-behaved device registers after every fourth case; no connection stays open.
+/// well-behaved device registers in parallel the whole time; no connection stays open.
 public struct HTTPRequestFuzzer: Sendable {
     public let settings: FuzzSettings
     let registrations: RegistrationIDFuzzer
@@ -23,24 +23,21 @@ public struct HTTPRequestFuzzer: Sendable {
         let started = ContinuousClock.now
         var outcome = FuzzTargetOutcome(target: .http, seed: settings.seed, casesRun: 0, wallSeconds: 0, casesByTransport: [:],
                                         presentedWithoutTLS: 0, violations: [], harnessErrors: [])
+        let device = WellBehavedDevice(registrations: registrations, transport: .https)
+        let inParallel = Task { await device.run(against: destination) }
         var index = 0
         while settings.budget.allows(next: index, started: started) {
             let fuzzCase = fuzzCase(index)
             outcome.casesRun += 1
             outcome.casesByTransport[.https, default: 0] += 1
             outcome.violations += await evaluate(fuzzCase, against: destination).map { violation(fuzzCase, $0) }
-            if index % 4 == 3 {
-                let good = RegistrationIDCase(index: index, id: "well-behaved-\(index)", origin: "well-behaved", transport: .https, credential: .sas)
-                let (answer, _) = await registrations.send(good, to: destination)
-                if !answer.accepted {
-                    outcome.violations.append(violation(fuzzCase, OracleFinding(kind: .wellBehavedStarved, requirement: .dpsFlowResult001,
-                                                                                expected: ["a well-behaved device is accepted between malformed requests"],
-                                                                                observed: answer.text)))
-                }
-            }
             index += 1
             progress(index, outcome.violations.count)
         }
+        inParallel.cancel()
+        let (starved, accepted) = await inParallel.value
+        outcome.wellBehavedRegistrations = accepted
+        outcome.violations += starved.map { violation(fuzzCase(max(0, index - 1)), $0) }
         if let open = await destination.openConnections(after: .seconds(5)), open > 0 {
             outcome.violations.append(violation(fuzzCase(max(0, index - 1)), OracleFinding(
                 kind: .connectionsLeftOpen, requirement: .dpsHttpMsg001, expected: ["every connection closed after the run"],
@@ -79,7 +76,8 @@ public struct HTTPRequestFuzzer: Sendable {
         }
         for _ in 0..<20 {
             guard let events = destination.recordedEvents(from: mark) else { return [] }
-            if events.contains(where: MQTTPacketFuzzer.isRecordedRefusal) { return [] }
+            let wellBehaved = WellBehavedDevice.connections(in: events)
+            if events.contains(where: { !wellBehaved.contains($0.connection) && MQTTPacketFuzzer.isRecordedRefusal($0) }) { return [] }
             try? await Task.sleep(for: .milliseconds(50))
         }
         return [OracleFinding(kind: .notRefused, requirement: .dpsHttpMsg001, expected: expected,

@@ -4,8 +4,8 @@ import NIOSSL
 
 /// `dpsconform fuzz mqtt`: malformed DPS MQTT sessions against the fake. Oracle: each is refused
 /// (the connection closed by the service, or a CONNACK refusal) within the deadline, with the
-/// reason recorded in the service's transcript; a well-behaved device provisions after every
-/// fourth malformed session; no connection stays open after the run.
+/// reason recorded in the service's transcript; a well-behaved device provisions in parallel the
+/// whole time; no connection stays open after the run.
 public struct MQTTPacketFuzzer: Sendable {
     public let settings: FuzzSettings
     let registrations: RegistrationIDFuzzer
@@ -23,6 +23,8 @@ public struct MQTTPacketFuzzer: Sendable {
         let started = ContinuousClock.now
         var outcome = FuzzTargetOutcome(target: .mqtt, seed: settings.seed, casesRun: 0, wallSeconds: 0, casesByTransport: [:],
                                         presentedWithoutTLS: 0, violations: [], harnessErrors: [])
+        let device = WellBehavedDevice(registrations: registrations, transport: .mqtt)
+        let inParallel = Task { await device.run(against: destination) }
         var index = 0
         while settings.budget.allows(next: index, started: started) {
             let fuzzCase = fuzzCase(index)
@@ -30,12 +32,13 @@ public struct MQTTPacketFuzzer: Sendable {
             outcome.casesByTransport[.mqtt, default: 0] += 1
             let findings = await evaluate(fuzzCase, against: destination)
             outcome.violations += findings.map { violation(fuzzCase, $0) }
-            if index % 4 == 3, let finding = await wellBehaved(index, against: destination) {
-                outcome.violations.append(violation(fuzzCase, finding))
-            }
             index += 1
             progress(index, outcome.violations.count)
         }
+        inParallel.cancel()
+        let (starved, accepted) = await inParallel.value
+        outcome.wellBehavedRegistrations = accepted
+        outcome.violations += starved.map { violation(fuzzCase(max(0, index - 1)), $0) }
         if let open = await destination.openConnections(after: .seconds(5)), open > 0 {
             let finding = OracleFinding(kind: .connectionsLeftOpen, requirement: .dpsFlowResult001, expected: ["every connection closed after the run"],
                                         observed: "\(open) connection(s) still open 5 s after the last case")
@@ -77,7 +80,8 @@ public struct MQTTPacketFuzzer: Sendable {
         for _ in 0..<20 {
             // A destination that cannot be observed (a real endpoint) is judged by the close alone.
             guard let events = destination.recordedEvents(from: mark) else { return [] }
-            if events.contains(where: Self.isRecordedRefusal) { return [] }
+            let wellBehaved = WellBehavedDevice.connections(in: events)
+            if events.contains(where: { !wellBehaved.contains($0.connection) && Self.isRecordedRefusal($0) }) { return [] }
             try? await Task.sleep(for: .milliseconds(50))
         }
         return [OracleFinding(kind: .notRefused, requirement: rule, expected: expected,

@@ -37,6 +37,16 @@ final class HTTPRequestFuzzTests: XCTestCase {
         XCTAssertEqual(first, (0..<200).map { HTTPRequestCase.make(seed: 3, index: $0).canonicalBytes })
     }
 
+    func testAWellBehavedDeviceProvisionsInParallel() async throws {
+        let fuzzer = try HTTPRequestFuzzer(settings: FuzzSettings(seed: 4, budget: .cases(40), transports: [.https]))
+        let destination = try await FakeDestination.start(fuzzer.serviceSetup())
+        let outcome = await fuzzer.run(against: destination)
+        await destination.stop()
+        XCTAssertEqual(outcome.casesRun, 40)
+        XCTAssertEqual(outcome.violations.map(\.observed), [])
+        XCTAssertGreaterThan(outcome.wellBehavedRegistrations, 0)
+    }
+
     func testEveryMalformationIsRefused() async throws {
         let fuzzer = try HTTPRequestFuzzer(settings: FuzzSettings(seed: 3, budget: .cases(0), transports: [.https]))
         let destination = try await FakeDestination.start(fuzzer.serviceSetup())
