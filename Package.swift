@@ -90,10 +90,24 @@ let package = Package(
         ], swiftSettings: strict),
         // Known-answer vector files (Vectors/): the documented format and checking them against the implementation.
         .target(name: "VectorChecks", dependencies: ["DPSCore", "DICE", "Verdicts"], swiftSettings: strict),
+        // Fuzzing: seeded case generators (registration IDs, malformed certificates), their oracles,
+        // the wire senders that deliver cases over TLS, and the seam for where cases go.
+        .target(name: "Fuzzing", dependencies: [
+            "DPSCore", "MQTTWire", "DICE", "FakeDPS", "Verdicts", "Inputs",
+            // The responses target runs a device against the fake through the scenario runner.
+            "ScenarioEngine",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
+        ], swiftSettings: strict),
         // JUnit XML, JSON and HTML reports.
         .target(name: "Reporting", dependencies: ["Verdicts", "DPSCore"], swiftSettings: strict),
         .executableTarget(name: "dpsconform", dependencies: [
-            "DPSCore", "FakeDPS", "Device", "Inputs", "ScenarioEngine", "Reporting", "Verdicts", "DICE", "VectorChecks",
+            "DPSCore", "FakeDPS", "Device", "Inputs", "ScenarioEngine", "Reporting", "Verdicts", "DICE", "VectorChecks", "Fuzzing",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
@@ -131,6 +145,8 @@ let package = Package(
         // Resources/: the Ant JUnit schema, read from the checkout by path (xmllint needs a file).
         .testTarget(name: "ReportingTests", dependencies: ["TestSupport", "Reporting", "Verdicts", "DPSCore"],
                     exclude: ["Resources"], swiftSettings: strict),
+        .testTarget(name: "FuzzingTests", dependencies: ["TestSupport", "Fuzzing", "FakeDPS", "DPSCore", "Verdicts", "ScenarioEngine", "Inputs",
+                                                     .product(name: "X509", package: "swift-certificates")], swiftSettings: strict),
         .testTarget(name: "InteropTests", dependencies: ["TestSupport", "DPSCore"], swiftSettings: strict),
     ]
 )

@@ -28,6 +28,8 @@ extension RequirementID {
     public static let dpsAuthSas004 = RequirementID(uncheckedCatalogueID: "DPS-AUTH-SAS-004")
     public static let dpsAuthSas005 = RequirementID(uncheckedCatalogueID: "DPS-AUTH-SAS-005")
     public static let dpsAuthDerive001 = RequirementID(uncheckedCatalogueID: "DPS-AUTH-DERIVE-001")
+    public static let dpsAuthX509001 = RequirementID(uncheckedCatalogueID: "DPS-AUTH-X509-001")
+    public static let dpsAuthX509002 = RequirementID(uncheckedCatalogueID: "DPS-AUTH-X509-002")
     public static let dpsId001 = RequirementID(uncheckedCatalogueID: "DPS-ID-001")
     public static let dpsId002 = RequirementID(uncheckedCatalogueID: "DPS-ID-002")
     public static let dpsId003 = RequirementID(uncheckedCatalogueID: "DPS-ID-003")
@@ -101,6 +103,8 @@ extension RequirementID {
         dpsAuthSas004,
         dpsAuthSas005,
         dpsAuthDerive001,
+        dpsAuthX509001,
+        dpsAuthX509002,
         dpsId001,
         dpsId002,
         dpsId003,

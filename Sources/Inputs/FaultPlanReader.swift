@@ -40,12 +40,13 @@ package enum FaultPlanReader {
             return .respond(status: try status.int(in: 100...599), retryAfter: try fields["retryAfter"]?.string(),
                             errorCode: try fields["errorCode"]?.int(in: 100_000...999_999), body: try fields["body"]?.string())
         case "modify":
-            let fields = try node.mapping(allowed: ["ridLast", "retryAfter", "omitOperationId", "extraFields", "truncateTo", "body"])
+            let fields = try node.mapping(allowed: ["ridLast", "retryAfter", "omitOperationId", "extraFields", "truncateTo", "body", "rid", "duplicate"])
             var extra: [String: JSONValue] = [:]
             if let extraNode = fields["extraFields"], case .object(let members)? = try EnrollmentReader.payload(extraNode) { extra = members }
             return .modify(ResponseModification(requestIDLast: try fields["ridLast"]?.bool() ?? false, retryAfter: try fields["retryAfter"]?.string(),
                                                 omitOperationID: try fields["omitOperationId"]?.bool() ?? false, extraFields: extra,
-                                                truncateTo: try fields["truncateTo"]?.int(in: 0...100_000), body: try fields["body"]?.string()))
+                                                truncateTo: try fields["truncateTo"]?.int(in: 0...100_000), body: try fields["body"]?.string(),
+                                                requestID: try fields["rid"]?.string(), duplicate: try fields["duplicate"]?.bool() ?? false))
         case "delaySeconds":
             return .delay(.seconds(try node.int(in: 0...86_400)))
         case "noResponse":

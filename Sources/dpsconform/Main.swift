@@ -13,7 +13,7 @@ struct DPSConform: AsyncParsableCommand {
         discussion: "Exit codes: 0 all required checks passed, 1 a check failed, 2 bad input, 3 the harness could not run.",
         version: version,
         subcommands: [RunCommand.self, ServeCommand.self, ProvisionCommand.self, DiceCommand.self, VectorsCommand.self, BenchCommand.self, ReportCommand.self,
-                      RecordCommand.self, CompareCommand.self])
+                      RecordCommand.self, CompareCommand.self, FuzzCommand.self])
 }
 
 /// Exit codes of every command.

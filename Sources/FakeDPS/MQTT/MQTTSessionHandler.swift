@@ -274,7 +274,7 @@ final class MQTTSessionHandler: ChannelInboundHandler {
         }
         // A device that subscribed on an earlier connection and re-sends after a reconnect without
         // subscribing again is still answered (Python SDK after a TCP drop).
-        var topicName = DPSTopic.response(status: response.status, rawRequestID: topic.rawRequestID,
+        var topicName = DPSTopic.response(status: response.status, rawRequestID: enactment.requestIDOverride ?? topic.rawRequestID,
                                           retryAfter: response.retryAfter, requestIDFirst: requestIDFirst)
         if !service.configuration.quirks.requestIDEcho {
             // Deliberate misbehaviour (DPS-SVC-RID-001): the answer does not say which request it answers.
@@ -294,6 +294,10 @@ final class MQTTSessionHandler: ChannelInboundHandler {
         }
         let reply = MQTTPublish(topicName: topicName, payload: response.body, qos: .atLeastOnce, packetIdentifier: takePacketIdentifier())
         sendLater(.publish(reply), delay: enactment.delay, context: context)
+        if enactment.duplicatesAnswer {
+            let copy = MQTTPublish(topicName: topicName, payload: response.body, qos: .atLeastOnce, packetIdentifier: takePacketIdentifier())
+            sendLater(.publish(copy), delay: enactment.delay, context: context)
+        }
     }
 
     /// Sends now, or after the fault plan's delay (no wall time on a virtual clock).

@@ -81,18 +81,23 @@ struct Attestor: Sendable {
         do {
             chain = try PresentedChain(der: chainDER)
         } catch {
-            throw .unauthorized("\(error)")
+            throw .unauthorized("\(error)", .dpsAuthX509002)
         }
         let leaf = chain.leaf
         // CN must equal the registration ID (Microsoft Learn concepts-x509-attestation); a setting relaxes it (Azure/iot-identity-service PR 123).
         if configuration.requireCommonNameMatch {
             let commonName = CertificateFacts.commonName(leaf.subject)
             guard commonName == identity.registrationID else {
-                throw .unauthorized("certificate CN '\(commonName ?? "none")' is not the registration ID '\(identity.registrationID)'")
+                throw .unauthorized("certificate CN '\(commonName ?? "none")' is not the registration ID '\(identity.registrationID)'", .dpsAuthX509001)
             }
         }
+        guard identity.registrationID.utf8.count <= CertificateRules.registrationIDLimit else {
+            throw .unauthorized("an X.509 registration ID has at most \(CertificateRules.registrationIDLimit) characters (the CN limit); '\(identity.registrationID)' has \(identity.registrationID.utf8.count)", .dpsAuthX509001)
+        }
+        let enrolledItself = configuration.enrollments.individual(for: identity.registrationID) != nil
+        if let problem = CertificateRules.leafProblem(leaf, enrolledItself: enrolledItself) { throw .unauthorized(problem, .dpsAuthX509002) }
         guard CertificateFacts.isValid(leaf, at: now) else {
-            throw .unauthorized("the device certificate is not valid at \(DPSTimestamp.string(from: now)) (valid \(DPSTimestamp.string(from: leaf.notValidBefore)) to \(DPSTimestamp.string(from: leaf.notValidAfter)))")
+            throw .unauthorized("the device certificate is not valid at \(DPSTimestamp.string(from: now)) (valid \(DPSTimestamp.string(from: leaf.notValidBefore)) to \(DPSTimestamp.string(from: leaf.notValidAfter)))", .dpsAuthX509002)
         }
         let leafInfo = CertificateFacts.info(leaf, der: chain.leafDER)
         if let individual = configuration.enrollments.individual(for: identity.registrationID) {
@@ -100,7 +105,7 @@ struct Attestor: Sendable {
                 throw .unauthorized("the enrollment of \(identity.registrationID) uses a symmetric key, not X.509")
             }
             guard primary.matches(chain.leafDER) || (secondary?.matches(chain.leafDER) ?? false) else {
-                throw .unauthorized("the presented certificate is not the one enrolled for \(identity.registrationID)")
+                throw .unauthorized("the presented certificate is not the one enrolled for \(identity.registrationID)", .dpsAuthX509002)
             }
             return EnrollmentMatch(individual: individual, x509: X509RegistrationResult(certificateInfo: leafInfo))
         }
@@ -120,8 +125,9 @@ struct Attestor: Sendable {
         for index in 0...chain.certificates.count {
             // A group whose CA issued `child` (the CA itself need not be presented).
             for (group, cas) in groups {
-                if let ca = cas.first(where: { $0.subject == child.issuer && $0.publicKey.isValidSignature(child.signature, for: child) }) {
-                    guard CertificateFacts.isValid(ca, at: now) else { throw .unauthorized("the group CA of \(group.groupID) is not valid now") }
+                if let ca = cas.first(where: { $0.subject == child.issuer && verifies($0, issued: child) }) {
+                    guard CertificateFacts.isValid(ca, at: now) else { throw .unauthorized("the group CA of \(group.groupID) is not valid now", .dpsAuthX509002) }
+                    if let problem = CertificateRules.issuerProblem(ca, below: chain.certificates[0...index]) { throw .unauthorized(problem, .dpsAuthX509002) }
                     let signing = CertificateFacts.info(ca, der: CertificateFacts.der(ca))
                     return EnrollmentMatch(group: group, registrationID: identity.registrationID,
                                            x509: X509RegistrationResult(certificateInfo: leafInfo, enrollmentGroupId: group.groupID,
@@ -131,13 +137,19 @@ struct Attestor: Sendable {
             let next = index + 1
             guard next < chain.certificates.count else { break }
             let parent = chain.certificates[next]
-            guard parent.subject == child.issuer, parent.publicKey.isValidSignature(child.signature, for: child) else {
-                throw .unauthorized("certificate \(next) of the presented chain did not issue certificate \(index)")
+            guard parent.subject == child.issuer, verifies(parent, issued: child) else {
+                throw .unauthorized("certificate \(next) of the presented chain did not issue certificate \(index)", .dpsAuthX509002)
             }
-            guard CertificateFacts.isValid(parent, at: now) else { throw .unauthorized("certificate \(next) of the presented chain is not valid now") }
+            guard CertificateFacts.isValid(parent, at: now) else { throw .unauthorized("certificate \(next) of the presented chain is not valid now", .dpsAuthX509002) }
+            if let problem = CertificateRules.issuerProblem(parent, below: chain.certificates[0..<next]) { throw .unauthorized(problem, .dpsAuthX509002) }
             child = parent
         }
-        throw .unauthorized("the presented chain does not lead to the CA of any X.509 enrollment group")
+        throw .unauthorized("the presented chain does not lead to the CA of any X.509 enrollment group", .dpsAuthX509002)
+    }
+
+    /// Whether `issuer`'s key signed `child` (always true under the deliberate weakness that skips signatures).
+    private func verifies(_ issuer: Certificate, issued child: Certificate) -> Bool {
+        configuration.deliberateWeakness == .skipsCertificateSignatures || issuer.publicKey.isValidSignature(child.signature, for: child)
     }
 }
 

@@ -92,9 +92,17 @@ public struct ResponseModification: Sendable, Hashable {
     public var truncateTo: Int?
     /// Replace the body with this text (e.g. not JSON at all).
     public var body: String?
+    /// Answer under this `$rid` instead of the request's (MQTT): an answer the device must not take
+    /// for the one to its request (Azure/azure-sdk-for-c: `$rid=1` for every request).
+    public var requestID: String?
+    /// Send the answer twice (MQTT): a device must not act on the second copy.
+    public var duplicate: Bool
 
     public init(requestIDLast: Bool = false, retryAfter: String? = nil, omitOperationID: Bool = false,
-                extraFields: [String: JSONValue] = [:], truncateTo: Int? = nil, body: String? = nil) {
+                extraFields: [String: JSONValue] = [:], truncateTo: Int? = nil, body: String? = nil,
+                requestID: String? = nil, duplicate: Bool = false) {
+        self.requestID = requestID
+        self.duplicate = duplicate
         self.requestIDLast = requestIDLast
         self.retryAfter = retryAfter
         self.omitOperationID = omitOperationID

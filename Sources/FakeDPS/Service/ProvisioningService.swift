@@ -65,9 +65,9 @@ public final class ProvisioningService: Sendable {
         let now = clock.now()
         do {
             try configuration.registrationIDPolicy.validate(request.identity.registrationID)
-        } catch {
+        } catch where configuration.deliberateWeakness != .acceptsInvalidRegistrationIDs {
             return ServiceErrors.response(DPSErrorCode.invalidRegistrationID, "Invalid RegistrationId", at: now)
-        }
+        } catch {}
         let match: EnrollmentMatch
         switch attestation {
         case .refused(let response, _, _): return response
@@ -85,6 +85,12 @@ public final class ProvisioningService: Sendable {
     /// The longest window of the configured rate limits, in seconds: counters idle for longer are forgotten.
     private var rateLimitWindow: TimeInterval {
         [configuration.serviceLimit, configuration.pollLimit, configuration.registerLimit].compactMap { $0?.window.seconds }.max() ?? 0
+    }
+
+    /// The registration ID of every operation held now, by operation ID: what the fuzzers' oracle
+    /// reads to see that nothing was registered under an ID other than the attested one.
+    public var operationRegistrationIDs: [String: String] {
+        state.withLock { $0.operations.mapValues(\.registrationID) }
     }
 
     /// Operations and rate-limit counters held now (for tests and `serve` diagnostics).
@@ -121,6 +127,12 @@ public final class ProvisioningService: Sendable {
         }
         if let bodyID = registration.registrationId, bodyID.lowercased() != request.identity.registrationID.lowercased() {
             return ServiceErrors.response(DPSErrorCode.invalidRegistrationID, "registrationId in the body does not match the request.", at: now)
+        }
+        // The body's ID obeys the same rule as the one in the path or username: under the legacy
+        // lower-case rule, "ABC" in the body is refused even though "abc" matches it (fuzz finding).
+        if let bodyID = registration.registrationId, configuration.deliberateWeakness != .acceptsInvalidRegistrationIDs,
+           (try? configuration.registrationIDPolicy.validate(bodyID)) == nil {
+            return ServiceErrors.response(DPSErrorCode.invalidRegistrationID, "Invalid RegistrationId in the body.", at: now)
         }
         var certificateRequest: CertificateSigningRequest?
         if let csr = registration.csr {

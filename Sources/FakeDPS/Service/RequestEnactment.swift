@@ -22,6 +22,10 @@ struct RequestEnactment {
     let delay: Duration?
     /// Whether `$rid` comes first in the response topic (MQTT; a modification may put it last).
     let requestIDFirst: Bool
+    /// The `$rid` the answer goes out under instead of the request's (MQTT), if a modification says so.
+    let requestIDOverride: String?
+    /// Whether the answer is sent twice (MQTT).
+    let duplicatesAnswer: Bool
     /// A fault of the connection or subscription phase, which a request exchange cannot enact
     /// (planned on `register` by mistake); noted, not enacted.
     let inapplicable: FaultAction?
@@ -40,7 +44,15 @@ struct RequestEnactment {
         case .replay(_, _, _, let after)? where after > .zero: delay = after
         default: delay = nil
         }
-        if case .modify(let modification)? = action { requestIDFirst = !modification.requestIDLast } else { requestIDFirst = true }
+        if case .modify(let modification)? = action {
+            requestIDFirst = !modification.requestIDLast
+            requestIDOverride = modification.requestID
+            duplicatesAnswer = modification.duplicate
+        } else {
+            requestIDFirst = true
+            requestIDOverride = nil
+            duplicatesAnswer = false
+        }
         switch action {
         case .refuseConnection?, .refuseSubscription?: inapplicable = action
         default: inapplicable = nil

@@ -39,6 +39,8 @@ public struct ServiceConfiguration: Sendable {
     public var operationRetention: Duration?
     /// Deliberate intolerance, to show service-side rules failing; none by default.
     public var quirks = ServiceQuirks()
+    /// A deliberate defect, for proving that the fuzzers catch one (never set by `serve` or a scenario).
+    public var deliberateWeakness: DeliberateWeakness?
 
     public init(idScope: String = "0ne0000FAKE", enrollments: EnrollmentSet = EnrollmentSet(), assigningPolls: Int = 1,
                 assigningTime: Duration = .zero, retryAfterSeconds: Int = 3, sasClockSkew: Duration = .seconds(300),
@@ -91,4 +93,13 @@ public struct ServiceQuirks: Sendable, Hashable {
     public var requireUserAgent = false
 
     public init() {}
+}
+
+/// A defect the fake can be told to have, so a test can show that the matching fuzz target finds
+/// it (docs/fuzzing.md). Nothing but those tests sets one.
+public enum DeliberateWeakness: String, Sendable, Hashable, CaseIterable {
+    /// Registration IDs the configured policy refuses are accepted.
+    case acceptsInvalidRegistrationIDs
+    /// Certificate signatures in a presented chain are not checked.
+    case skipsCertificateSignatures
 }

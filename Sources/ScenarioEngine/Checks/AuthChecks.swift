@@ -5,7 +5,7 @@ import Foundation
 /// token format of iot-dps-mqtt-support), read from the recorded credentials (signatures
 /// redacted, shape, resource and expiry kept) and from the service's typed refusals.
 enum AuthChecks {
-    static let all: [any ConformanceCheck] = [tokenShape, tokenResource, tokenExpiry, signature, renewal, derivedKey]
+    static let all: [any ConformanceCheck] = [tokenShape, tokenResource, tokenExpiry, signature, renewal, derivedKey, x509CommonName, x509Chain]
 
     /// The recorded credentials that claim to be SAS tokens.
     static func tokens(_ view: TranscriptView) -> [(event: WireEvent, credential: RedactedCredential)] {
@@ -90,4 +90,22 @@ enum AuthChecks {
         if let unexplained = context.unexplainedRefusal { return .skip(unexplained) }
         return .pass(expected, "the service accepted the derived key's signature")
     }
+
+    /// DPS-AUTH-X509-001 and -002 are the service's to judge (only it holds the enrollments): its
+    /// typed refusal of the presented certificate decides, as for the SAS signature.
+    static func x509Refusal(_ requirement: RequirementID, _ statement: String) -> TranscriptCheck {
+        TranscriptCheck(requirement) { context in
+            let presented = context.view.events.filter { $0.certificate != nil }
+            guard !presented.isEmpty else { return .skip("the device presented no client certificate") }
+            let expected = [statement]
+            if let refused = context.view.violation(of: requirement) { return .fail(expected, refused.event.summary, [refused.event.sequence]) }
+            return .pass(expected, "no refusal of the certificate under this rule", presented.map(\.sequence))
+        }
+    }
+
+    /// DPS-AUTH-X509-001: the leaf's one subject CN is the registration ID (at most 64 characters).
+    static let x509CommonName = x509Refusal(.dpsAuthX509001, "the service finds the leaf CN equal to the registration ID")
+
+    /// DPS-AUTH-X509-002: the chain is well-formed, valid now and leads to the enrolled certificate or CA.
+    static let x509Chain = x509Refusal(.dpsAuthX509002, "the service finds the presented chain well-formed, valid and leading to the enrollment")
 }

@@ -35,7 +35,7 @@ public enum CheckLibrary {
         let flow: [RequirementID] = [.dpsFlowResult001, .dpsFlowPoll001, .dpsFlowRetry001, .dpsFlowErr001, .dpsFlowTerm001,
                                      .dpsFlowOpid001, .dpsFlowTransient001, .dpsFlowDeadline001, .dpsFlowReg001, .dpsFlowRetry002,
                                      .dpsFlowReconnect001, .dpsAuthSas001, .dpsAuthSas002, .dpsAuthSas003, .dpsAuthSas004,
-                                     .dpsAuthDerive001, .dpsId001, .dpsId002, .dpsId003, .dpsId004, .dpsFlowRetry003, .dpsFlowEtag001]
+                                     .dpsAuthDerive001, .dpsAuthX509001, .dpsAuthX509002, .dpsId001, .dpsId002, .dpsId003, .dpsId004, .dpsFlowRetry003, .dpsFlowEtag001]
         switch transport {
         case .mqtt:
             return flow + [.dpsMqttConn001, .dpsMqttConn002, .dpsMqttConn003, .dpsMqttSub001, .dpsMqttSub002, .dpsFlowRid001, .dpsMqttDisc001,

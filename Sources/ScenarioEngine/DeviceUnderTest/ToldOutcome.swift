@@ -10,12 +10,17 @@ enum ToldOutcome {
     /// well before it (more than a tenth of it, at least a second) abandoned the attempt.
     static func derive(from view: TranscriptView, clockSeconds: Double, deadline: Duration) -> ProvisioningOutcome {
         let requests = view.requests.filter { $0.kind == .register || $0.kind == .poll }
-        let answers = view.responses.filter { $0.exchange.kind != .statusLookup }
+        // An answer under a `$rid` the device never sent answers nothing it asked (a fault plan's `rid:`).
+        let asked = Set(view.requests.map(\.requestID))
+        let answers = view.responses.filter { $0.exchange.kind != .statusLookup && asked.contains($0.exchange.requestID) }
         // The last answer that decides: a registration state, or a permanent error.
         let deciding = answers.last { $0.state != nil || ((400..<500).contains($0.status) && $0.status != 429) }
         var outcome: ProvisioningOutcome
         if let deciding, let state = deciding.state {
             switch state {
+            case .assigned where deciding.exchange.assignedHub?.isEmpty ?? true:
+                // Not an assignment a device can use: nothing tells it where to connect (fuzz responses, seed 1, case 14).
+                outcome = ProvisioningOutcome(status: .protocolError, message: "the service said 'assigned' without an assigned hub")
             case .assigned: outcome = ProvisioningOutcome(status: .assigned)
             case .failed: outcome = ProvisioningOutcome(status: .failed)
             case .disabled: outcome = ProvisioningOutcome(status: .disabled)

@@ -349,11 +349,21 @@ public enum ScenarioLoader {
         var x509: ScenarioX509Identity?
         if let x509Node = fields["x509"] {
             guard fields["key"] == nil else { throw x509Node.error(.invalidValue, "give key or x509, not both") }
-            let identity = try x509Node.mapping(allowed: ["certificate", "chain"])
-            guard let leafNode = identity["certificate"] else { throw x509Node.error(.missingField, "x509 needs certificate (a scenario certificate)") }
-            let leaf = try EnrollmentReader.named(leafNode, in: certificates)
-            let chain = try identity["chain"]?.sequence().map { try EnrollmentReader.named($0, in: certificates) } ?? []
-            x509 = ScenarioX509Identity(chainPEM: ([leaf] + chain).map(\.pem).joined(), keyPEM: leaf.keyPEM)
+            let identity = try x509Node.mapping(allowed: ["certificate", "chain", "certificatePem", "keyPem"])
+            if let pemNode = identity["certificatePem"] {
+                // Literal PEM (leaf first, then its chain) and key: the reproducers dpsconform fuzz writes, whose
+                // certificates are malformed on purpose and so cannot be made by `certificates:`.
+                guard identity["certificate"] == nil, identity["chain"] == nil else {
+                    throw x509Node.error(.invalidValue, "give certificate (and chain) or certificatePem, not both")
+                }
+                guard let keyNode = identity["keyPem"] else { throw x509Node.error(.missingField, "certificatePem needs keyPem") }
+                x509 = ScenarioX509Identity(chainPEM: try pemNode.string(), keyPEM: try keyNode.string())
+            } else {
+                guard let leafNode = identity["certificate"] else { throw x509Node.error(.missingField, "x509 needs certificate (a scenario certificate) or certificatePem") }
+                let leaf = try EnrollmentReader.named(leafNode, in: certificates)
+                let chain = try identity["chain"]?.sequence().map { try EnrollmentReader.named($0, in: certificates) } ?? []
+                x509 = ScenarioX509Identity(chainPEM: ([leaf] + chain).map(\.pem).joined(), keyPEM: leaf.keyPEM)
+            }
         }
         guard let idNode = fields["registrationId"] else { throw node.error(.missingField, "the device needs registrationId") }
         var key = ScenarioDevice.Key.primary

@@ -1,0 +1,93 @@
+import DPSCore
+import Foundation
+import NIOSSL
+
+/// `dpsconform fuzz http`: malformed and abusive DPS HTTPS requests against the fake. Oracle: each
+/// is refused (a 4xx, or 501/505, or the connection closed by the service with its reason
+/// recorded) within the deadline and never accepted (2xx) or failed with another 5xx; a
+/// well-behaved device registers in parallel the whole time; no connection stays open.
+public struct HTTPRequestFuzzer: Sendable {
+    public let settings: FuzzSettings
+    let registrations: RegistrationIDFuzzer
+
+    public init(settings: FuzzSettings) throws {
+        self.settings = settings
+        registrations = try RegistrationIDFuzzer(settings: settings)
+    }
+
+    public func serviceSetup() -> FuzzServiceSetup { registrations.serviceSetup() }
+
+    public func fuzzCase(_ index: Int) -> HTTPRequestCase { HTTPRequestCase.make(seed: settings.seed, index: index) }
+
+    public func run(against destination: any CaseDestination, progress: @Sendable (Int, Int) -> Void = { _, _ in }) async -> FuzzTargetOutcome {
+        let started = ContinuousClock.now
+        var outcome = FuzzTargetOutcome(target: .http, seed: settings.seed, casesRun: 0, wallSeconds: 0, casesByTransport: [:],
+                                        presentedWithoutTLS: 0, violations: [], harnessErrors: [])
+        let device = WellBehavedDevice(registrations: registrations, transport: .https)
+        let inParallel = Task { await device.run(against: destination) }
+        var index = 0
+        while settings.budget.allows(next: index, started: started) {
+            let fuzzCase = fuzzCase(index)
+            outcome.casesRun += 1
+            outcome.casesByTransport[.https, default: 0] += 1
+            outcome.violations += await evaluate(fuzzCase, against: destination).map { violation(fuzzCase, $0) }
+            index += 1
+            progress(index, outcome.violations.count)
+        }
+        inParallel.cancel()
+        let (starved, accepted) = await inParallel.value
+        outcome.wellBehavedRegistrations = accepted
+        outcome.violations += starved.map { violation(fuzzCase(max(0, index - 1)), $0) }
+        if let open = await destination.openConnections(after: .seconds(5)), open > 0 {
+            outcome.violations.append(violation(fuzzCase(max(0, index - 1)), OracleFinding(
+                kind: .connectionsLeftOpen, requirement: .dpsHttpMsg001, expected: ["every connection closed after the run"],
+                observed: "\(open) connection(s) still open 5 s after the last case")))
+        }
+        outcome.wallSeconds = (ContinuousClock.now - started).seconds
+        return outcome
+    }
+
+    /// One malformed request and the oracle's findings.
+    func evaluate(_ fuzzCase: HTTPRequestCase, against destination: any CaseDestination) async -> [OracleFinding] {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        guard let roots = try? NIOSSLCertificate.fromPEMBytes(Array(destination.trustRootPEM.utf8)) else {
+            return [OracleFinding(kind: .notRefused, requirement: .harness, expected: ["the destination's CA"], observed: "its PEM does not load")]
+        }
+        tls.trustRoots = .certificates(roots)
+        let good = RegistrationIDCase(index: fuzzCase.index, id: fuzzCase.registrationID, origin: "http", transport: .https, credential: .sas)
+        let token = RegistrationRequest.sasToken(good, idScope: destination.idScope, groupKey: FuzzServiceSetup.groupKey, now: Date())
+        let mark = destination.recordedEventCount
+        let exchange = TLSExchange(host: destination.host, port: destination.httpsPort, tls: tls, deadline: settings.deadline)
+        let result = await exchange.run(fuzzCase.bytes(idScope: destination.idScope, port: destination.httpsPort, token: token)) {
+            HTTPAnswerReader.isComplete($0)
+        }
+        let expected = ["the service refuses \(fuzzCase.malformation.rawValue): a 4xx (or 501, 505), or a close whose reason it records"]
+        switch HTTPAnswerReader.read(result.received, closed: true) {
+        case .response(let status, _)? where (400..<500).contains(status) || status == 501 || status == 505:
+            return []
+        case .response(let status, let code)?:
+            return [OracleFinding(kind: .notRefused, requirement: .dpsHttpMsg001, expected: expected,
+                                  observed: "status \(status)" + (code.map { ", errorCode \($0)" } ?? ""))]
+        default:
+            break
+        }
+        if result.ending == .deadline {
+            return [OracleFinding(kind: .notRefused, requirement: .dpsHttpMsg001, expected: expected, observed: "no answer and no close within \(settings.deadline)")]
+        }
+        for _ in 0..<20 {
+            guard let events = destination.recordedEvents(from: mark) else { return [] }
+            let wellBehaved = WellBehavedDevice.connections(in: events)
+            if events.contains(where: { !wellBehaved.contains($0.connection) && MQTTPacketFuzzer.isRecordedRefusal($0) }) { return [] }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return [OracleFinding(kind: .notRefused, requirement: .dpsHttpMsg001, expected: expected,
+                              observed: "the connection ended without an answer or a recorded refusal")]
+    }
+
+    func violation(_ fuzzCase: HTTPRequestCase, _ finding: OracleFinding) -> FuzzViolation {
+        FuzzViolation(target: .http, caseName: "http/\(fuzzCase.index)/\(fuzzCase.malformation.rawValue)", requirement: finding.requirement,
+                      expected: finding.expected, observed: finding.observed, reproducer: nil,
+                      reproducerNote: "a malformed request cannot be sent by a device profile; replay with: dpsconform fuzz http --seed \(settings.seed) --cases \(fuzzCase.index + 1)",
+                      caseJSON: String(decoding: fuzzCase.canonicalBytes, as: UTF8.self))
+    }
+}

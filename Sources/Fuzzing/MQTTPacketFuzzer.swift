@@ -1,0 +1,115 @@
+import DPSCore
+import Foundation
+import NIOSSL
+
+/// `dpsconform fuzz mqtt`: malformed DPS MQTT sessions against the fake. Oracle: each is refused
+/// (the connection closed by the service, or a CONNACK refusal) within the deadline, with the
+/// reason recorded in the service's transcript; a well-behaved device provisions in parallel the
+/// whole time; no connection stays open after the run.
+public struct MQTTPacketFuzzer: Sendable {
+    public let settings: FuzzSettings
+    let registrations: RegistrationIDFuzzer
+
+    public init(settings: FuzzSettings) throws {
+        self.settings = settings
+        registrations = try RegistrationIDFuzzer(settings: settings)
+    }
+
+    public func serviceSetup() -> FuzzServiceSetup { registrations.serviceSetup() }
+
+    public func fuzzCase(_ index: Int) -> MQTTPacketCase { MQTTPacketCase.make(seed: settings.seed, index: index) }
+
+    public func run(against destination: any CaseDestination, progress: @Sendable (Int, Int) -> Void = { _, _ in }) async -> FuzzTargetOutcome {
+        let started = ContinuousClock.now
+        var outcome = FuzzTargetOutcome(target: .mqtt, seed: settings.seed, casesRun: 0, wallSeconds: 0, casesByTransport: [:],
+                                        presentedWithoutTLS: 0, violations: [], harnessErrors: [])
+        let device = WellBehavedDevice(registrations: registrations, transport: .mqtt)
+        let inParallel = Task { await device.run(against: destination) }
+        var index = 0
+        while settings.budget.allows(next: index, started: started) {
+            let fuzzCase = fuzzCase(index)
+            outcome.casesRun += 1
+            outcome.casesByTransport[.mqtt, default: 0] += 1
+            let findings = await evaluate(fuzzCase, against: destination)
+            outcome.violations += findings.map { violation(fuzzCase, $0) }
+            index += 1
+            progress(index, outcome.violations.count)
+        }
+        inParallel.cancel()
+        let (starved, accepted) = await inParallel.value
+        outcome.wellBehavedRegistrations = accepted
+        outcome.violations += starved.map { violation(fuzzCase(max(0, index - 1)), $0) }
+        if let open = await destination.openConnections(after: .seconds(5)), open > 0 {
+            let finding = OracleFinding(kind: .connectionsLeftOpen, requirement: .dpsFlowResult001, expected: ["every connection closed after the run"],
+                                        observed: "\(open) connection(s) still open 5 s after the last case")
+            outcome.violations.append(violation(fuzzCase(max(0, index - 1)), finding))
+        }
+        outcome.wallSeconds = (ContinuousClock.now - started).seconds
+        return outcome
+    }
+
+    /// One malformed session and the oracle's findings.
+    func evaluate(_ fuzzCase: MQTTPacketCase, against destination: any CaseDestination) async -> [OracleFinding] {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        guard let roots = try? NIOSSLCertificate.fromPEMBytes(Array(destination.trustRootPEM.utf8)) else {
+            return [OracleFinding(kind: .notRefused, requirement: .harness, expected: ["the destination's CA"], observed: "its PEM does not load")]
+        }
+        tls.trustRoots = .certificates(roots)
+        let good = RegistrationIDCase(index: fuzzCase.index, id: fuzzCase.registrationID, origin: "mqtt", transport: .mqtt, credential: .sas)
+        let token = RegistrationRequest.sasToken(good, idScope: destination.idScope, groupKey: FuzzServiceSetup.groupKey, now: Date())
+        let mark = destination.recordedEventCount
+        // A cut-off packet is closed by the service's CONNECT deadline (10 s by default), not at once.
+        let deadline = fuzzCase.malformation == .truncatedPacket ? settings.deadline + .seconds(10) : settings.deadline
+        let exchange = TLSExchange(host: destination.host, port: destination.mqttPort, tls: tls, deadline: deadline)
+        let result = await exchange.run(fuzzCase.bytes(idScope: destination.idScope, token: token)) { received in
+            if case .connackRefused? = MQTTAnswerReader.read(received) { return true }
+            return false
+        }
+        let rule = fuzzCase.rule ?? .dpsFlowResult001
+        let expected = ["the service refuses \(fuzzCase.malformation.rawValue): it closes the connection (or refuses the CONNACK) and records why"]
+        if case .connackRefused? = MQTTAnswerReader.read(result.received) { return [] }
+        switch result.ending {
+        case .deadline:
+            return [OracleFinding(kind: .notRefused, requirement: rule, expected: expected, observed: "the connection stayed open for \(deadline)")]
+        case .connectFailed(let reason):
+            return [OracleFinding(kind: .notRefused, requirement: .harness, expected: ["a connection"], observed: reason)]
+        case .answered, .closedByServer, .handshakeFailed:
+            break
+        }
+        // The reason is recorded when the service closes; give its event loop a moment to write it.
+        for _ in 0..<20 {
+            // A destination that cannot be observed (a real endpoint) is judged by the close alone.
+            guard let events = destination.recordedEvents(from: mark) else { return [] }
+            let wellBehaved = WellBehavedDevice.connections(in: events)
+            if events.contains(where: { !wellBehaved.contains($0.connection) && Self.isRecordedRefusal($0) }) { return [] }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return [OracleFinding(kind: .notRefused, requirement: rule, expected: expected,
+                              observed: "the connection ended without a recorded refusal by the service")]
+    }
+
+    /// A close the service initiated, a refusal, or a malformed-packet note.
+    static func isRecordedRefusal(_ event: WireEvent) -> Bool {
+        switch event.note {
+        case .closed(let cause)?: return cause.isServiceInitiated
+        case .refused?, .malformed?: return true
+        default: return false
+        }
+    }
+
+    /// A well-behaved device registers; nil when it is accepted.
+    func wellBehaved(_ index: Int, against destination: any CaseDestination) async -> OracleFinding? {
+        let good = RegistrationIDCase(index: index, id: "well-behaved-\(index)", origin: "well-behaved", transport: .mqtt, credential: .sas)
+        let (answer, _) = await registrations.send(good, to: destination)
+        guard !answer.accepted else { return nil }
+        return OracleFinding(kind: .wellBehavedStarved, requirement: .dpsFlowResult001,
+                             expected: ["a well-behaved device is accepted between malformed sessions"], observed: answer.text)
+    }
+
+    func violation(_ fuzzCase: MQTTPacketCase, _ finding: OracleFinding) -> FuzzViolation {
+        FuzzViolation(target: .mqtt, caseName: "mqtt/\(fuzzCase.index)/\(fuzzCase.malformation.rawValue)", requirement: finding.requirement,
+                      expected: finding.expected, observed: finding.observed, reproducer: nil,
+                      reproducerNote: "a malformed packet cannot be sent by a device profile; replay with: dpsconform fuzz mqtt --seed \(settings.seed) --cases \(fuzzCase.index + 1)",
+                      caseJSON: String(decoding: fuzzCase.canonicalBytes, as: UTF8.self))
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import NIOSSL
+import Synchronization
+
+/// The client side of one fuzz case on the wire: connect over TLS (presenting a client certificate
+/// when the case has one), write the request bytes at once, and read until the answer is complete,
+/// the server closes, or the deadline passes. Every wait has that deadline: nothing hangs.
+struct TLSExchange {
+    /// How the exchange ended.
+    enum Ending: Sendable, Hashable {
+        /// `complete` said the answer was whole.
+        case answered
+        /// The server closed the connection (possibly after answering).
+        case closedByServer
+        /// The TLS handshake failed (an alert, or the server refused the certificate).
+        case handshakeFailed(String)
+        /// No answer and no close within the deadline.
+        case deadline
+        /// The connection could not be made.
+        case connectFailed(String)
+    }
+
+    struct Result: Sendable {
+        var received: [UInt8]
+        var ending: Ending
+    }
+
+    /// The most bytes read from one answer.
+    static let limit = 256 * 1024
+
+    let host: String
+    let port: Int
+    let tls: TLSConfiguration
+    let deadline: Duration
+
+    func run(_ request: [UInt8], complete: @escaping @Sendable ([UInt8]) -> Bool) async -> Result {
+        let context: NIOSSLContext
+        do {
+            context = try NIOSSLContext(configuration: tls)
+        } catch {
+            return Result(received: [], ending: .connectFailed("client TLS context: \(error)"))
+        }
+        let nanoseconds = deadline.components.seconds * 1_000_000_000 + deadline.components.attoseconds / 1_000_000_000
+        let amount = TimeAmount.nanoseconds(nanoseconds)
+        let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
+        do {
+            channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connectTimeout(amount)
+                .connect(host: host, port: port) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: context, serverHostname: "localhost"))
+                        return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    }
+                }
+        } catch {
+            return Result(received: [], ending: .connectFailed("\(error)"))
+        }
+        let timedOut = TimedOutFlag()
+        let closer = channel.channel.eventLoop.scheduleTask(in: amount) {
+            timedOut.set()
+            channel.channel.close(promise: nil)
+        }
+        defer { closer.cancel() }
+        do {
+            return try await channel.executeThenClose { inbound, outbound in
+                var received: [UInt8] = []
+                do {
+                    try await outbound.write(ByteBuffer(bytes: request))
+                    for try await buffer in inbound {
+                        received += buffer.readableBytesView
+                        if complete(received) { return Result(received: received, ending: .answered) }
+                        if received.count >= Self.limit { break }
+                    }
+                } catch {
+                    if timedOut.value { return Result(received: received, ending: .deadline) }
+                    if received.isEmpty, Self.isHandshakeFailure(error) { return Result(received: received, ending: .handshakeFailed("\(error)")) }
+                    return Result(received: received, ending: .closedByServer)
+                }
+                return Result(received: received, ending: timedOut.value ? .deadline : .closedByServer)
+            }
+        } catch {
+            if timedOut.value { return Result(received: [], ending: .deadline) }
+            return Result(received: [], ending: Self.isHandshakeFailure(error) ? .handshakeFailed("\(error)") : .closedByServer)
+        }
+    }
+
+    static func isHandshakeFailure(_ error: any Error) -> Bool {
+        if error is NIOSSLError || error is BoringSSLError { return true }
+        return false
+    }
+}
+
+/// Set once by the deadline task, read by the reader: whether the close was ours.
+final class TimedOutFlag: Sendable {
+    private let flag = Mutex(false)
+    func set() { flag.withLock { $0 = true } }
+    var value: Bool { flag.withLock { $0 } }
+}

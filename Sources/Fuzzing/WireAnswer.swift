@@ -1,0 +1,90 @@
+import Foundation
+import DPSCore
+import MQTTWire
+
+/// What the service did with one case's request, as the wire showed it.
+public enum WireAnswer: Sendable, Hashable, Codable {
+    /// A DPS response: its status and, when the body carried one, the six-digit error code.
+    case response(status: Int, errorCode: Int?)
+    /// MQTT CONNACK with a refusal return code (1 to 5).
+    case connackRefused(returnCode: UInt8)
+    /// The TLS handshake failed (an alert).
+    case handshakeRefused
+    /// The server closed the connection without a DPS answer.
+    case closedWithoutAnswer
+    /// Nothing within the deadline.
+    case noAnswerWithinDeadline
+    /// The connection could not be made (a harness problem, not a verdict).
+    case connectFailed(String)
+
+    /// The service accepted the registration request (200 or 202).
+    public var accepted: Bool {
+        if case .response(let status, _) = self { return status == 200 || status == 202 }
+        return false
+    }
+
+    /// Text for a report's "observed".
+    public var text: String {
+        switch self {
+        case .response(let status, let code): "status \(status)" + (code.map { ", errorCode \($0)" } ?? ", no errorCode")
+        case .connackRefused(let code): "CONNACK refused with return code \(code)"
+        case .handshakeRefused: "TLS handshake refused"
+        case .closedWithoutAnswer: "connection closed without an answer"
+        case .noAnswerWithinDeadline: "no answer and no close within the deadline"
+        case .connectFailed(let reason): "could not connect: \(reason)"
+        }
+    }
+}
+
+/// Reads the answer to an MQTT register exchange: CONNACK, SUBACK, then the response PUBLISH.
+enum MQTTAnswerReader {
+    /// Whether `received` holds a final answer (a refused CONNACK or a response PUBLISH).
+    static func isComplete(_ received: [UInt8]) -> Bool {
+        switch read(received) {
+        case .some(.response), .some(.connackRefused): return true
+        default: return false
+        }
+    }
+
+    static func read(_ received: [UInt8]) -> WireAnswer? {
+        var decoder = MQTTFrameDecoder()
+        guard let packets = try? decoder.feed(received) else { return nil }
+        for packet in packets {
+            switch packet {
+            case .connAck(let connack) where connack.returnCode.rawValue != 0:
+                return .connackRefused(returnCode: connack.returnCode.rawValue)
+            case .publish(let publish):
+                guard let topic = try? ResponseTopic(parsing: publish.topicName) else { continue }
+                let details = try? JSONText.decode(ProvisioningServiceErrorDetails.self, from: publish.payload, what: "response")
+                return .response(status: topic.status, errorCode: (200..<300).contains(topic.status) ? nil : details?.errorCode)
+            default:
+                continue
+            }
+        }
+        return nil
+    }
+}
+
+/// Reads an HTTP/1.1 response: status line, headers, `Content-Length` body.
+enum HTTPAnswerReader {
+    static func isComplete(_ received: [UInt8]) -> Bool { read(received, closed: false) != nil }
+
+    static func read(_ received: [UInt8], closed: Bool) -> WireAnswer? {
+        let separator: [UInt8] = [13, 10, 13, 10]
+        guard let end = received.firstRange(of: separator) else { return nil }
+        let head = String(decoding: received[..<end.lowerBound], as: UTF8.self)
+        let lines = head.split(separator: "\r\n", omittingEmptySubsequences: false)
+        guard let statusLine = lines.first else { return nil }
+        let parts = statusLine.split(separator: " ", maxSplits: 2)
+        guard parts.count >= 2, let status = Int(parts[1]) else { return nil }
+        var length = 0
+        for line in lines.dropFirst() {
+            let pair = line.split(separator: ":", maxSplits: 1)
+            if pair.count == 2, pair[0].lowercased() == "content-length" { length = Int(pair[1].trimmingCharacters(in: .whitespaces)) ?? 0 }
+        }
+        let body = Array(received[end.upperBound...])
+        guard body.count >= length || closed else { return nil }
+        let details = try? JSONText.decode(ProvisioningServiceErrorDetails.self, from: Array(body.prefix(length)), what: "response")
+        return .response(status: status, errorCode: (200..<300).contains(status) ? nil : details?.errorCode)
+    }
+}
