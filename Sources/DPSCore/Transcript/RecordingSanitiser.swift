@@ -25,35 +25,13 @@ public struct RecordingSanitiser: Sendable {
 
     /// The sanitised events; the file's other fields are unchanged.
     public func sanitise(_ events: [WireEvent]) throws -> [WireEvent] {
-        var replacements: [(String, String)] = []
-        var seen: Set<String> = []
-        var counters: [Field: Int] = [:]
-        let registrationIDs = Set(events.compactMap { $0.exchange?.registrationID })
-        func add(_ value: String?, _ field: Field) {
-            guard !keep.contains(field), let value, value.count >= 4, !seen.contains(value) else { return }
-            // A device ID equal to the registration ID stays: the registration ID is kept.
-            if field == .deviceId, registrationIDs.contains(value) { return }
-            seen.insert(value)
-            let n = counters[field, default: 0] + 1
-            counters[field] = n
-            let standIn: String
-            switch field {
-            case .operationId: standIn = "operation-\(n)"
-            case .assignedHub: standIn = "hub-\(n).example.net"
-            case .deviceId: standIn = "device-\(n)"
-            case .etag: standIn = "etag-\(n)"
-            case .trackingId: standIn = "tracking-\(n)"
-            case .requestId: standIn = "request-\(n)"
-            case .timestamps: standIn = DPSTimestamp.string(from: Self.epoch.addingTimeInterval(Double(n)))
-            }
-            replacements.append((value, standIn))
-        }
+        var table = StandIns(keep: keep, registrationIDs: Set(events.compactMap { $0.exchange?.registrationID }))
         for event in events {
             if let exchange = event.exchange {
-                add(exchange.operationID, .operationId)
-                add(exchange.assignedHub, .assignedHub)
-                add(exchange.deviceID, .deviceId)
-                add(exchange.etag, .etag)
+                table.add(exchange.operationID, .operationId)
+                table.add(exchange.assignedHub, .assignedHub)
+                table.add(exchange.deviceID, .deviceId)
+                table.add(exchange.etag, .etag)
             }
             let body: String?
             switch event.content {
@@ -61,15 +39,16 @@ public struct RecordingSanitiser: Sendable {
             case .httpRequest(let request): body = request.body?.text
             case .httpResponse(let response):
                 body = response.body?.text
-                for header in response.headers where header.name.lowercased() == "x-ms-request-id" { add(header.value, .requestId) }
+                for header in response.headers where header.name.lowercased() == "x-ms-request-id" { table.add(header.value, .requestId) }
             default: body = nil
             }
             guard let body else { continue }
             for (name, field) in [("trackingId", Field.trackingId), ("createdDateTimeUtc", .timestamps), ("lastUpdatedDateTimeUtc", .timestamps),
                                   ("timestampUtc", .timestamps), ("operationId", .operationId), ("assignedHub", .assignedHub), ("etag", .etag)] {
-                for value in Self.stringValues(of: name, in: body) { add(value, field) }
+                for value in Self.stringValues(of: name, in: body) { table.add(value, field) }
             }
         }
+        let replacements = table.replacements
         let start = events.first?.time
         let wallStart = events.first?.wallTime
         var moved = events
@@ -110,6 +89,41 @@ public struct RecordingSanitiser: Sendable {
             rest = inner[end...]
         }
         return values
+    }
+
+    /// Each identifying value met, with its stand-in: the n-th value of a kind gets the n-th
+    /// stand-in of that kind.
+    private struct StandIns {
+        let keep: Set<Field>
+        let registrationIDs: Set<String>
+        private(set) var replacements: [(String, String)] = []
+        private var seen: Set<String> = []
+        private var counters: [Field: Int] = [:]
+
+        init(keep: Set<Field>, registrationIDs: Set<String>) {
+            self.keep = keep
+            self.registrationIDs = registrationIDs
+        }
+
+        mutating func add(_ value: String?, _ field: Field) {
+            guard !keep.contains(field), let value, value.count >= 4, !seen.contains(value) else { return }
+            // A device ID equal to the registration ID stays: the registration ID is kept.
+            if field == .deviceId, registrationIDs.contains(value) { return }
+            seen.insert(value)
+            let n = counters[field, default: 0] + 1
+            counters[field] = n
+            let standIn: String
+            switch field {
+            case .operationId: standIn = "operation-\(n)"
+            case .assignedHub: standIn = "hub-\(n).example.net"
+            case .deviceId: standIn = "device-\(n)"
+            case .etag: standIn = "etag-\(n)"
+            case .trackingId: standIn = "tracking-\(n)"
+            case .requestId: standIn = "request-\(n)"
+            case .timestamps: standIn = DPSTimestamp.string(from: RecordingSanitiser.epoch.addingTimeInterval(Double(n)))
+            }
+            replacements.append((value, standIn))
+        }
     }
 
     /// `value` as it appears inside a JSON string of the encoded file (slashes unescaped).
