@@ -90,10 +90,21 @@ let package = Package(
         ], swiftSettings: strict),
         // Known-answer vector files (Vectors/): the documented format and checking them against the implementation.
         .target(name: "VectorChecks", dependencies: ["DPSCore", "DICE", "Verdicts"], swiftSettings: strict),
+        // `bench fleet`: a load client on SwiftNIO (MQTT and HTTPS devices, no thread per device),
+        // latency histograms that merge across shards, and the result's JSON form.
+        .target(name: "Fleet", dependencies: [
+            "DPSCore", "MQTTWire",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            // TLSUserEvent: the handshake's end closes the TCP+TLS phase.
+            .product(name: "NIOTLS", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ], swiftSettings: strict),
         // JUnit XML, JSON and HTML reports.
         .target(name: "Reporting", dependencies: ["Verdicts", "DPSCore"], swiftSettings: strict),
         .executableTarget(name: "dpsconform", dependencies: [
-            "DPSCore", "FakeDPS", "Device", "Inputs", "ScenarioEngine", "Reporting", "Verdicts", "DICE", "VectorChecks",
+            "DPSCore", "FakeDPS", "Device", "Inputs", "ScenarioEngine", "Reporting", "Verdicts", "DICE", "VectorChecks", "Fleet",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
@@ -131,6 +142,8 @@ let package = Package(
         // Resources/: the Ant JUnit schema, read from the checkout by path (xmllint needs a file).
         .testTarget(name: "ReportingTests", dependencies: ["TestSupport", "Reporting", "Verdicts", "DPSCore"],
                     exclude: ["Resources"], swiftSettings: strict),
+        .testTarget(name: "FleetTests", dependencies: ["TestSupport", "Fleet", "FakeDPS", "DPSCore",
+                                                   .product(name: "NIOPosix", package: "swift-nio")], swiftSettings: strict),
         .testTarget(name: "InteropTests", dependencies: ["TestSupport", "DPSCore"], swiftSettings: strict),
     ]
 )

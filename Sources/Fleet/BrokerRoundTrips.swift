@@ -1,0 +1,78 @@
+import MQTTWire
+import NIOCore
+import NIOSSL
+
+/// The same shape of exchange as a DPS registration, with a plain MQTT broker (mosquitto) for a
+/// side-by-side figure: TLS, CONNECT, SUBSCRIBE to the device's own topics, then two PUBLISH round
+/// trips (the broker delivers each message back to its sender, standing in for register and poll),
+/// DISCONNECT. No DPS semantics: the payloads are the same size as a register's.
+struct BrokerRoundTrips: Sendable {
+    let settings: FleetSettings
+    let tls: NIOSSLContext
+    let group: any EventLoopGroup
+    let pacer: RequestPacer?
+
+    func exchange(_ device: FleetDevice, into tally: inout FleetTally) async throws(FleetFailure) {
+        let start = ContinuousClock.now
+        await pacer.wait()
+        let connection = try await FleetConnection<MQTTPacket>.open(
+            group: group, host: settings.host, port: settings.port, tls: tls, deadline: deadline(),
+            decoders: { try $0.addHandler(MQTTPacketDecoder()) })
+        defer { connection.close() }
+        tally.record(.tcpTLS, since: start)
+
+        let connectStart = ContinuousClock.now
+        try send(.connect(MQTTConnect(clientIdentifier: device.registrationID, keepAliveSeconds: 60)), on: connection)
+        guard case .connAck(let connAck) = try await next(connection, awaiting: "CONNACK") else {
+            throw FleetFailure(.protocolError, "the first packet after CONNECT is not CONNACK")
+        }
+        guard connAck.returnCode == .accepted else { throw FleetFailure(.connackRefused, "CONNACK return code \(connAck.returnCode.rawValue)") }
+        tally.record(.connect, since: connectStart)
+
+        let subscribeStart = ContinuousClock.now
+        let base = "fleet/" + device.registrationID
+        try send(.subscribe(MQTTSubscribe(packetIdentifier: 1, subscriptions: [MQTTSubscription(topicFilter: base + "/#", requestedQoS: .atLeastOnce)])),
+                 on: connection)
+        guard case .subAck = try await next(connection, awaiting: "SUBACK") else {
+            throw FleetFailure(.protocolError, "the answer to SUBSCRIBE is not SUBACK")
+        }
+        tally.record(.subscribe, since: subscribeStart)
+
+        let payload = Array(("{\"registrationId\":\"" + device.registrationID + "\"}").utf8)
+        for (phase, identifier) in [(FleetPhase.register, UInt16(2)), (.poll, 3)] {
+            await pacer.wait()
+            let requestStart = ContinuousClock.now
+            tally.requests[phase.rawValue, default: 0] += 1
+            let topic = base + "/" + phase.rawValue
+            try send(.publish(MQTTPublish(topicName: topic, payload: payload, qos: .atLeastOnce, packetIdentifier: identifier)), on: connection)
+            while true {
+                guard case .publish(let publish) = try await next(connection, awaiting: "the \(phase.rawValue) echo") else { continue }
+                if publish.qos == .atLeastOnce, let id = publish.packetIdentifier { try send(.pubAck(packetIdentifier: id), on: connection) }
+                if publish.topicName == topic { break }
+            }
+            tally.record(phase, since: requestStart)
+        }
+        tally.record(.total, since: start)
+        try? send(.disconnect, on: connection)
+    }
+
+    private func next(_ connection: FleetConnection<MQTTPacket>, awaiting what: String) async throws(FleetFailure) -> MQTTPacket {
+        while true {
+            let packet = try await connection.next(deadline: deadline(), awaiting: what)
+            if case .pubAck = packet { continue }
+            return packet
+        }
+    }
+
+    private func send(_ packet: MQTTPacket, on connection: FleetConnection<MQTTPacket>) throws(FleetFailure) {
+        do {
+            connection.send(ByteBuffer(bytes: try packet.encode()))
+        } catch {
+            throw FleetFailure(.protocolError, "cannot encode \(packet.packetType.name): \(error)")
+        }
+    }
+
+    private func deadline() -> NIODeadline {
+        .now() + .nanoseconds(settings.waitLimit.components.seconds * 1_000_000_000 + settings.waitLimit.components.attoseconds / 1_000_000_000)
+    }
+}

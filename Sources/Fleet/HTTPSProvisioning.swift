@@ -1,0 +1,76 @@
+import DPSCore
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+
+/// One device's DPS exchange over HTTPS on one kept-alive connection: PUT register, then GET the
+/// operation's status after exactly the retry-after given (Microsoft Learn iot-dps-https-sym-key-support).
+struct HTTPSProvisioning: Sendable {
+    let settings: FleetSettings
+    let tls: NIOSSLContext
+    let group: any EventLoopGroup
+    let pacer: RequestPacer?
+
+    func provision(_ device: FleetDevice, into tally: inout FleetTally) async throws(FleetFailure) {
+        let start = ContinuousClock.now
+        await pacer.wait()
+        let connection = try await FleetConnection<FleetHTTPResponse>.open(
+            group: group, host: settings.host, port: settings.port, tls: tls, deadline: deadline(),
+            decoders: { pipeline in
+                try pipeline.addHTTPClientHandlers()
+                try pipeline.addHandler(HTTPResponseAssembler())
+            })
+        defer { connection.close() }
+        tally.record(.tcpTLS, since: start)
+
+        let register = DPSRoute(operation: .register, idScope: settings.idScope, registrationID: device.registrationID,
+                                apiVersion: APIVersion.deviceDefault)
+        let body = Array(("{\"registrationId\":" + JSONText.quoted(device.registrationID) + "}").utf8)
+        var step = try await request(.register, route: register, body: body, device: device, on: connection,
+                                     previousOperationID: nil, tally: &tally)
+        var polls = 0
+        while case .poll(let operationID, let wait) = step {
+            polls += 1
+            guard polls <= settings.maximumPolls else { throw FleetFailure(.notAssigned, "still assigning after \(settings.maximumPolls) polls") }
+            if wait > .zero { try? await Task.sleep(for: wait) }
+            let route = DPSRoute(operation: .operationStatus(operationID: operationID), idScope: settings.idScope,
+                                 registrationID: device.registrationID, apiVersion: APIVersion.deviceDefault)
+            step = try await request(.poll, route: route, body: nil, device: device, on: connection,
+                                     previousOperationID: operationID, tally: &tally)
+        }
+        tally.record(.total, since: start)
+    }
+
+    private func request(_ phase: FleetPhase, route: DPSRoute, body: [UInt8]?, device: FleetDevice,
+                         on connection: FleetConnection<FleetHTTPResponse>, previousOperationID: String?,
+                         tally: inout FleetTally) async throws(FleetFailure) -> ProvisioningStep {
+        await pacer.wait()
+        let start = ContinuousClock.now
+        tally.requests[phase.rawValue, default: 0] += 1
+        var headers = HTTPHeaders()
+        headers.add(name: "Host", value: settings.host.contains(":") ? "[\(settings.host)]" : settings.host)
+        headers.add(name: "Accept", value: "application/json")
+        headers.add(name: "User-Agent", value: "dpsconform-fleet/1")
+        headers.add(name: "Authorization", value: device.sasToken)
+        if let body {
+            headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
+            headers.add(name: "Content-Length", value: String(body.count))
+        }
+        let method: HTTPMethod = route.method == "PUT" ? .PUT : .GET
+        connection.write(HTTPClientRequestPart.head(HTTPRequestHead(version: .http1_1, method: method, uri: route.target, headers: headers)))
+        if let body { connection.write(HTTPClientRequestPart.body(.byteBuffer(ByteBuffer(bytes: body)))) }
+        connection.send(HTTPClientRequestPart.end(nil))
+        let response = try await connection.next(deadline: deadline(), awaiting: "the \(phase.rawValue) response")
+        tally.record(phase, since: start)
+        let step = try ProvisioningStep.after(DPSAnswer(status: response.status, retryAfter: response.retryAfter, body: response.body),
+                                              previousOperationID: previousOperationID, tally: &tally)
+        if case .poll = step, response.closes {
+            throw FleetFailure(.protocolError, "the service closed the keep-alive connection after a 202 (Connection: close)")
+        }
+        return step
+    }
+
+    private func deadline() -> NIODeadline {
+        .now() + .nanoseconds(settings.waitLimit.components.seconds * 1_000_000_000 + settings.waitLimit.components.attoseconds / 1_000_000_000)
+    }
+}
