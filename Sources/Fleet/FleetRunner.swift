@@ -18,12 +18,16 @@ public struct FleetRunner: Sendable {
     public final class Progress: Sendable {
         private let state = Atomic<Int>(0)
         private let failures = Atomic<Int>(0)
+        /// The next position in the shard's device list to hand to a worker.
+        private let cursor = Atomic<Int>(0)
         public let total: Int
 
         init(total: Int) { self.total = total }
 
         public var done: Int { state.load(ordering: .relaxed) }
         public var failed: Int { failures.load(ordering: .relaxed) }
+
+        func takePosition() -> Int { cursor.add(1, ordering: .relaxed).oldValue }
 
         func finished(failed: Bool) {
             state.add(1, ordering: .relaxed)
@@ -40,7 +44,6 @@ public struct FleetRunner: Sendable {
         let loops: any EventLoopGroup = group ?? ownedGroup ?? MultiThreadedEventLoopGroup.singleton
         let indices = Array(settings.shard.deviceIndices(of: settings.devices))
         let progress = Progress(total: indices.count)
-        let nextIndex = Atomic<Int>(0)
         let pacer = settings.requestsPerSecond.map { RequestPacer(requestsPerSecond: $0) }
         let exchange = DeviceExchange(settings: settings, tls: tls, group: loops, pacer: pacer)
         let now = Int64(Date().timeIntervalSince1970)
@@ -61,7 +64,7 @@ public struct FleetRunner: Sendable {
                 tasks.addTask {
                     var tally = FleetTally()
                     while true {
-                        let position = nextIndex.add(1, ordering: .relaxed).oldValue
+                        let position = progress.takePosition()
                         guard position < indices.count else { break }
                         let failed = await exchange.provision(index: indices[position], now: now, into: &tally)
                         progress.finished(failed: failed)

@@ -83,9 +83,7 @@ struct BenchFleetCommand: AsyncParsableCommand {
         let result: FleetResult
         do {
             let runner = try FleetRunner(settings: settings)
-            var run = try await runner.run(onProgress: live ? { progress in
-                FileHandle.standardError.write(Data("\r\(progress.done)/\(progress.total) devices done, \(progress.failed) failed   ".utf8))
-            } : nil)
+            var run = try await runner.run(onProgress: live ? Self.showProgress : nil)
             if live { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
             if let fake {
                 run.peakResidentBytes = PeakMemory.residentBytes()
@@ -102,6 +100,14 @@ struct BenchFleetCommand: AsyncParsableCommand {
         print(FleetText.summary(result, fakeThreads: fake == nil ? nil : ProcessInfo.processInfo.activeProcessorCount))
         if let json { try FleetText.write(result, to: json) }
         if !result.allProvisioned { throw ExitCode(ExitStatus.checkFailed) }
+    }
+}
+
+extension BenchFleetCommand {
+    /// The progress line on a terminal (stderr), redrawn in place.
+    @Sendable static func showProgress(_ progress: FleetRunner.Progress) {
+        let line = "\r\(progress.done)/\(progress.total) devices done, \(progress.failed) failed   "
+        FileHandle.standardError.write(Data(line.utf8))
     }
 }
 

@@ -24,7 +24,7 @@ struct FleetInput {
             throw bad("--transport must be mqtt, https or mqtt-broker, got '\(command.transport)'")
         }
         let shard: FleetShard
-        do { shard = try command.shard.map { try FleetShard(parsing: $0) } ?? .whole } catch { throw bad(error.description) }
+        do { shard = try command.shard.map { try FleetShard(parsing: $0) } ?? .whole } catch { throw bad("\(error)") }
         guard command.timeout > 0, command.timeout <= 3600 else { throw bad("--timeout must be above 0 and at most 3600 seconds") }
         guard (1...1000).contains(command.maxPolls) else { throw bad("--max-polls must be 1...1000") }
         if let rate = command.rate, !(rate > 0 && rate.isFinite) { throw bad("--rate must be a number of requests per second above 0") }
@@ -33,7 +33,7 @@ struct FleetInput {
         do {
             try FleetSettings(transport: transport, host: "127.0.0.1", port: 1, trustedCAPEM: nil, idScope: "x", credentials: .groupKey(""),
                               devices: command.devices, concurrency: command.concurrency, registrationIDPrefix: command.prefix).validate()
-        } catch { throw bad(error.description) }
+        } catch { throw bad("\(error)") }
         let caPEM = try command.ca.map { path -> String in
             do { return try String(contentsOfFile: path, encoding: .utf8) } catch { throw bad("--ca \(path): cannot read it") }
         }

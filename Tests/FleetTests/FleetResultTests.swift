@@ -44,7 +44,8 @@ struct FleetResultTests {
         #expect(merged.elapsedSeconds == 3)
         let total = try #require(merged.tally.histograms[.total])
         // Averaging the shards' p99 would give about 450 ms; the merged samples' p99 is 1 ms.
-        #expect(total.value(atPercentile: 99) == 1_000)
+        let p99 = total.value(atPercentile: 99)
+        #expect(p99 >= 1_000 && Double(p99 - 1_000) <= 1_000 * LatencyHistogram.relativeError)
         #expect(total.value(atPercentile: 100) == 900_000)
         #expect(merged.shards.map(\.index) == [1, 2])
     }
