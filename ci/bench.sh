@@ -7,16 +7,18 @@
 #
 #   ci/bench.sh                      release build, 2000 devices, 64 at a time
 #   DEVICES=500 CONCURRENCY=32 BUILD=debug ci/bench.sh
+#   SKIP_BUILD=1 ci/bench.sh         use the binary already built
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DEVICES=${DEVICES:-2000}
 CONCURRENCY=${CONCURRENCY:-64}
 BUILD=${BUILD:-release}
 
-swift build -c "$BUILD" --product dpsconform 2>&1 | tail -1
+if [ -z "${SKIP_BUILD:-}" ]; then swift build -c "$BUILD" --product dpsconform 2>&1 | tail -1; fi
 BIN=".build/$BUILD/dpsconform"
 WORK=$(mktemp -d)
 PIDS=()
+SHARD_PIDS=()
 cleanup() {
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
@@ -51,6 +53,16 @@ for _ in $(seq 1 100); do [ -s "$WORK/serve/endpoint.json" ] && break; sleep 0.1
 read -r MQTT_PORT HTTPS_PORT SCOPE CA < <(python3 -c 'import json,sys; e=json.load(open(sys.argv[1])); print(e["mqttPort"], e["httpsPort"], e["idScope"], e["caFile"])' "$WORK/serve/endpoint.json")
 fleet serve-mqtt --transport mqtt --target "mqtts://127.0.0.1:$MQTT_PORT" --ca "$CA" --id-scope "$SCOPE" --group-key-env GROUP_KEY
 fleet serve-https --transport https --target "https://127.0.0.1:$HTTPS_PORT" --ca "$CA" --id-scope "$SCOPE" --group-key-env GROUP_KEY
+# The same fleet in two shards side by side, joined by bench merge (percentiles from the merged histograms).
+echo "== serve-mqtt-shards"
+for k in 1 2; do
+  "$BIN" bench fleet --devices "$DEVICES" --concurrency $((CONCURRENCY / 2)) --transport mqtt --shard "$k/2" \
+    --target "mqtts://127.0.0.1:$MQTT_PORT" --ca "$CA" --id-scope "$SCOPE" --group-key-env GROUP_KEY --prefix shards \
+    --json "$WORK/shard-$k.json" >/dev/null &
+  SHARD_PIDS+=($!)
+done
+for pid in "${SHARD_PIDS[@]}"; do wait "$pid" || true; done
+"$BIN" bench merge "$WORK/shard-1.json" "$WORK/shard-2.json" --json "$WORK/serve-mqtt-shards.json" || true
 SERVE_RSS_KIB=$(grep VmHWM "/proc/${PIDS[0]}/status" 2>/dev/null | awk '{print $2}' || echo "")
 
 # 3. mosquitto, when installed: TLS listener on loopback, anonymous, the same load client.
@@ -73,10 +85,11 @@ keyfile $WORK/broker.key
 max_connections -1
 persistence false
 log_dest none
+user $(id -un)
 CONF
   "$MOSQUITTO" -c "$WORK/mosquitto.conf" >"$WORK/mosquitto.log" 2>&1 &
   PIDS+=($!)
-  sleep 0.5
+  for _ in $(seq 1 50); do (exec 3<>"/dev/tcp/127.0.0.1/$BROKER_PORT") 2>/dev/null && break; sleep 0.1; done
   fleet mosquitto --transport mqtt-broker --target "mqtts://127.0.0.1:$BROKER_PORT" --ca "$WORK/ca.pem"
 else
   echo "== mosquitto not installed: no broker comparison"
@@ -97,9 +110,9 @@ print(f"Date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC;
 print("Load generator and server on the same machine, loopback. Latencies in ms from the merged histograms.\n")
 print("| run | transport | devices | concurrency | assigned | exchanges/s | total p50 | p90 | p99 | p99.9 | max | register p50 | tcp+tls p50 | errors | peak RSS |")
 print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
-names = ["inprocess-mqtt", "inprocess-https", "serve-mqtt", "serve-https", "mosquitto"]
+names = ["inprocess-mqtt", "inprocess-https", "serve-mqtt", "serve-https", "serve-mqtt-shards", "mosquitto"]
 labels = {"inprocess-mqtt": "fake in process", "inprocess-https": "fake in process", "serve-mqtt": "serve (own process)",
-          "serve-https": "serve (own process)", "mosquitto": "mosquitto broker (same shape)"}
+          "serve-https": "serve (own process)", "serve-mqtt-shards": "serve, 2 shards merged", "mosquitto": "mosquitto broker (same shape)"}
 for name in names:
     path = os.path.join(work, name + ".json")
     if not os.path.exists(path):

@@ -32,7 +32,8 @@ struct FleetConnection<Message: Sendable>: Sendable {
             }
         let channel: any Channel
         do {
-            if let address = try? SocketAddress(ipAddress: host.trimmingCharacters(in: ["[", "]"]), port: port) {
+            // An address literal is dialled as is, without a resolver round trip.
+            if let address = try? SocketAddress(ipAddress: host, port: port) {
                 channel = try await bootstrap.connect(to: address).get()
             } else {
                 channel = try await bootstrap.connect(host: host, port: port).get()
@@ -79,11 +80,5 @@ struct FleetConnection<Message: Sendable>: Sendable {
             return FleetFailure(.timeout, "TCP connect to \(host):\(port) did not finish before the deadline")
         }
         return FleetFailure(.connectRefused, "cannot connect to \(host):\(port): \(error)")
-    }
-}
-
-extension String {
-    fileprivate func trimmingCharacters(in characters: Set<Character>) -> String {
-        String(drop(while: { characters.contains($0) }).reversed().drop(while: { characters.contains($0) }).reversed())
     }
 }

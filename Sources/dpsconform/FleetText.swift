@@ -9,7 +9,8 @@ enum FleetText {
         let target = result.target == "in-process" ? "the fake in process" + (fakeThreads.map { " (\($0) event-loop threads)" } ?? "") : result.target
         lines.append("fleet: \(result.attempted) of \(result.fleetDevices) devices over \(result.transport.rawValue), concurrency \(result.concurrency)\(shards), "
                      + "against \(target); build \(result.build ?? "mixed")")
-        lines.append("assigned \(result.tally.provisioned) of \(result.attempted) in \(fixed(result.elapsedSeconds, 3)) s: "
+        let done = result.transport == .mqttBroker ? "completed" : "assigned"
+        lines.append("\(done) \(result.tally.provisioned) of \(result.attempted) in \(fixed(result.elapsedSeconds, 3)) s: "
                      + "\(fixed(result.exchangesPerSecond, 1)) exchanges/s")
         lines.append(pad("phase (ms)", 12) + ["count", "p50", "p90", "p99", "p99.9", "max"].map { pad($0, 10, right: true) }.joined())
         for phase in FleetPhase.allCases {

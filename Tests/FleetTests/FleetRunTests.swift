@@ -22,6 +22,16 @@ struct FleetRunTests {
         #expect(result.tally.histograms[.poll]?.totalCount == 40)
     }
 
+    @Test("a retry-after of 1 s is waited as 1 s, not raised to a floor nor skipped")
+    func retryAfterGiven() async throws {
+        let fixture = try await FleetFixture.start(transport: .mqtt, retryAfter: 1, assigningPolls: 0)
+        let result = try await FleetRunner(settings: fixture.settings(.mqtt, devices: 3, concurrency: 3)).run()
+        await fixture.server.stop()
+        #expect(result.tally.provisioned == 3)
+        #expect(result.tally.retryAfterWaits == ["1": 3])
+        #expect(result.tally.requests == ["register": 3, "poll": 3])
+    }
+
     @Test("group devices are numbered PREFIX-000001...; individual keys keep their enrollments' IDs")
     func registrationIDs() {
         let group = FleetCredentials.groupKey(FleetFixture.groupKey)
