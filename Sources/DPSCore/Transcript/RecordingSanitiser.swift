@@ -24,6 +24,9 @@ public struct RecordingSanitiser: Sendable {
     public static let epoch = Date(timeIntervalSince1970: 946_684_800)
 
     /// The sanitised events; the file's other fields are unchanged.
+    // Swift 6.3.1 crashes optimising this function in release builds ("Found ownership error",
+    // CopyPropagation on the nested `add`); unoptimised, `swift build -c release` works.
+    @_optimize(none)
     public func sanitise(_ events: [WireEvent]) throws -> [WireEvent] {
         var replacements: [(String, String)] = []
         var seen: Set<String> = []
