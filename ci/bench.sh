@@ -27,10 +27,18 @@ cleanup() {
 trap cleanup EXIT
 mkdir -p Reports
 
-fleet() { # NAME ARGS...: one bench fleet run, its JSON kept as $WORK/NAME.json
-  local name=$1; shift
+cpu_ticks() { # PID: user + system CPU time of a process so far, in clock ticks (/proc/PID/stat fields 14 and 15)
+  awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$1/stat" 2>/dev/null || echo 0
+}
+
+fleet() { # NAME ARGS...: one bench fleet run, its JSON kept as $WORK/NAME.json; with SERVER_PID
+  local name=$1; shift  # set, the server's CPU time over the run is kept as $WORK/NAME.cpu (ticks)
   echo "== $name"
+  local before=0
+  [ -n "${SERVER_PID:-}" ] && before=$(cpu_ticks "$SERVER_PID")
   "$BIN" bench fleet --devices "$DEVICES" --concurrency "$CONCURRENCY" --json "$WORK/$name.json" "$@" || true
+  [ -n "${SERVER_PID:-}" ] && echo $(( $(cpu_ticks "$SERVER_PID") - before )) > "$WORK/$name.cpu"
+  return 0
 }
 
 # 1. The fake in process (one event-loop thread per core, throttling off).
@@ -49,6 +57,7 @@ YAML
   --service-limit off --poll-limit off --retry-after 0 --assigning-polls 0 --max-connections 4096 \
   >"$WORK/serve.log" 2>&1 &
 PIDS+=($!)
+SERVER_PID=$!
 for _ in $(seq 1 100); do [ -s "$WORK/serve/endpoint.json" ] && break; sleep 0.1; done
 read -r MQTT_PORT HTTPS_PORT SCOPE CA < <(python3 -c 'import json,sys; e=json.load(open(sys.argv[1])); print(e["mqttPort"], e["httpsPort"], e["idScope"], e["caFile"])' "$WORK/serve/endpoint.json")
 fleet serve-mqtt --transport mqtt --target "mqtts://127.0.0.1:$MQTT_PORT" --ca "$CA" --id-scope "$SCOPE" --group-key-env GROUP_KEY
@@ -63,6 +72,7 @@ for k in 1 2; do
 done
 for pid in "${SHARD_PIDS[@]}"; do wait "$pid" || true; done
 "$BIN" bench merge "$WORK/shard-1.json" "$WORK/shard-2.json" --json "$WORK/serve-mqtt-shards.json" || true
+SERVER_PID=""
 SERVE_RSS_KIB=$(grep VmHWM "/proc/${PIDS[0]}/status" 2>/dev/null | awk '{print $2}' || echo "")
 
 # 3. mosquitto, when installed: TLS listener on loopback, anonymous, the same load client.
@@ -89,8 +99,10 @@ user $(id -un)
 CONF
   "$MOSQUITTO" -c "$WORK/mosquitto.conf" >"$WORK/mosquitto.log" 2>&1 &
   PIDS+=($!)
+  SERVER_PID=$!
   for _ in $(seq 1 50); do (exec 3<>"/dev/tcp/127.0.0.1/$BROKER_PORT") 2>/dev/null && break; sleep 0.1; done
   fleet mosquitto --transport mqtt-broker --target "mqtts://127.0.0.1:$BROKER_PORT" --ca "$WORK/ca.pem"
+  SERVER_PID=""
 else
   echo "== mosquitto not installed: no broker comparison"
 fi
@@ -100,16 +112,17 @@ echo "== dice"
 DICE=$("$BIN" bench --dice-certs 5000 2>/dev/null | grep 'per second' | head -1 || true)
 echo "$DICE"
 
-python3 - "$WORK" "$BUILD" "$DICE" "${SERVE_RSS_KIB:-}" > Reports/bench.md <<'PY'
+python3 - "$WORK" "$BUILD" "$DICE" "${SERVE_RSS_KIB:-}" "$(getconf CLK_TCK)" > Reports/bench.md <<'PY'
 import json, os, subprocess, sys, datetime
-work, build, dice, serve_rss = sys.argv[1:5]
+work, build, dice, serve_rss, ticks = sys.argv[1:6]
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "unknown")
 cores = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
 print(f"# dpsconform bench ({build} build)\n")
 print(f"Date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC; machine: {cores} cores, {cpu}.")
-print("Load generator and server on the same machine, loopback. Latencies in ms from the merged histograms.\n")
-print("| run | transport | devices | concurrency | assigned | exchanges/s | total p50 | p90 | p99 | p99.9 | max | register p50 | tcp+tls p50 | errors | peak RSS |")
-print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+print("Load generator and server on the same machine, loopback. Latencies in ms from the merged histograms.")
+print("Server CPU: user + system time of the server process over the run, per exchange (serve and mosquitto only).\n")
+print("| run | transport | devices | concurrency | assigned | exchanges/s | total p50 | p90 | p99 | p99.9 | max | register p50 | tcp+tls p50 | server CPU ms/exchange | errors | peak RSS |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 names = ["inprocess-mqtt", "inprocess-https", "serve-mqtt", "serve-https", "serve-mqtt-shards", "mosquitto"]
 labels = {"inprocess-mqtt": "fake in process", "inprocess-https": "fake in process", "serve-mqtt": "serve (own process)",
           "serve-https": "serve (own process)", "serve-mqtt-shards": "serve, 2 shards merged", "mosquitto": "mosquitto broker (same shape)"}
@@ -122,10 +135,14 @@ for name in names:
     ms = lambda v: f"{v / 1000:.1f}"
     errors = ", ".join(f"{k} {v}" for k, v in sorted(r["errors"].items())) or "none"
     rss = f'{r["peakResidentBytes"] // 1048576} MiB' if r.get("peakResidentBytes") else ""
+    cpu = ""
+    cpu_path = os.path.join(work, name + ".cpu")
+    if os.path.exists(cpu_path) and r["provisioned"]:
+        cpu = f'{int(open(cpu_path).read()) * 1000 / int(ticks) / r["provisioned"]:.2f}'
     if name.startswith("serve") and serve_rss:
         rss = f"{int(serve_rss) // 1024} MiB (serve)"
     print(f'| {labels[name]} | {r["transport"]} | {r["attempted"]} | {r["concurrency"]} | {r["provisioned"]} | {r["exchangesPerSecond"]:.0f} | '
-          f'{ms(t["p50"])} | {ms(t["p90"])} | {ms(t["p99"])} | {ms(t["p999"])} | {ms(t["max"])} | {ms(reg["p50"])} | {ms(tls["p50"])} | {errors} | {rss} |')
+          f'{ms(t["p50"])} | {ms(t["p90"])} | {ms(t["p99"])} | {ms(t["p999"])} | {ms(t["max"])} | {ms(reg["p50"])} | {ms(tls["p50"])} | {cpu} | {errors} | {rss} |')
 if dice:
     print(f"\nDICE: {dice}")
 PY

@@ -13,8 +13,9 @@ struct BrokerRoundTrips: Sendable {
     let pacer: RequestPacer?
 
     func exchange(_ device: FleetDevice, into tally: inout FleetTally) async throws(FleetFailure) {
-        let start = ContinuousClock.now
+        // The rate limit's wait is not the service's time: the clock starts after it.
         await pacer.wait()
+        let start = ContinuousClock.now
         let connection = try await FleetConnection<MQTTPacket>.open(
             group: group, host: settings.host, port: settings.port, tls: tls, deadline: deadline(),
             decoders: { try $0.addHandler(MQTTPacketDecoder()) })
