@@ -17,13 +17,13 @@ struct BrokerRoundTrips: Sendable {
         await pacer.wait()
         let start = ContinuousClock.now
         let connection = try await FleetConnection<MQTTPacket>.open(
-            group: group, host: settings.host, port: settings.port, tls: tls, deadline: deadline(),
+            group: group, host: settings.host, port: settings.port, tls: tls, deadline: settings.deadline(),
             decoders: { try $0.addHandler(MQTTPacketDecoder()) })
         defer { connection.close() }
         tally.record(.tcpTLS, since: start)
 
         let connectStart = ContinuousClock.now
-        try send(.connect(MQTTConnect(clientIdentifier: device.registrationID, keepAliveSeconds: 60)), on: connection)
+        try connection.send(packet: .connect(MQTTConnect(clientIdentifier: device.registrationID, keepAliveSeconds: 60)))
         guard case .connAck(let connAck) = try await next(connection, awaiting: "CONNACK") else {
             throw FleetFailure(.protocolError, "the first packet after CONNECT is not CONNACK")
         }
@@ -32,8 +32,7 @@ struct BrokerRoundTrips: Sendable {
 
         let subscribeStart = ContinuousClock.now
         let base = "fleet/" + device.registrationID
-        try send(.subscribe(MQTTSubscribe(packetIdentifier: 1, subscriptions: [MQTTSubscription(topicFilter: base + "/#", requestedQoS: .atLeastOnce)])),
-                 on: connection)
+        try connection.send(packet: .subscribe(MQTTSubscribe(packetIdentifier: 1, subscriptions: [MQTTSubscription(topicFilter: base + "/#", requestedQoS: .atLeastOnce)])))
         guard case .subAck = try await next(connection, awaiting: "SUBACK") else {
             throw FleetFailure(.protocolError, "the answer to SUBSCRIBE is not SUBACK")
         }
@@ -45,35 +44,23 @@ struct BrokerRoundTrips: Sendable {
             let requestStart = ContinuousClock.now
             tally.requests[phase.rawValue, default: 0] += 1
             let topic = base + "/" + phase.rawValue
-            try send(.publish(MQTTPublish(topicName: topic, payload: payload, qos: .atLeastOnce, packetIdentifier: identifier)), on: connection)
+            try connection.send(packet: .publish(MQTTPublish(topicName: topic, payload: payload, qos: .atLeastOnce, packetIdentifier: identifier)))
             while true {
                 guard case .publish(let publish) = try await next(connection, awaiting: "the \(phase.rawValue) echo") else { continue }
-                if publish.qos == .atLeastOnce, let id = publish.packetIdentifier { try send(.pubAck(packetIdentifier: id), on: connection) }
+                if publish.qos == .atLeastOnce, let id = publish.packetIdentifier { try connection.send(packet: .pubAck(packetIdentifier: id)) }
                 if publish.topicName == topic { break }
             }
             tally.record(phase, since: requestStart)
         }
         tally.record(.total, since: start)
-        try? send(.disconnect, on: connection)
+        try? connection.send(packet: .disconnect)
     }
 
     private func next(_ connection: FleetConnection<MQTTPacket>, awaiting what: String) async throws(FleetFailure) -> MQTTPacket {
         while true {
-            let packet = try await connection.next(deadline: deadline(), awaiting: what)
+            let packet = try await connection.next(deadline: settings.deadline(), awaiting: what)
             if case .pubAck = packet { continue }
             return packet
         }
-    }
-
-    private func send(_ packet: MQTTPacket, on connection: FleetConnection<MQTTPacket>) throws(FleetFailure) {
-        do {
-            connection.send(ByteBuffer(bytes: try packet.encode()))
-        } catch {
-            throw FleetFailure(.protocolError, "cannot encode \(packet.packetType.name): \(error)")
-        }
-    }
-
-    private func deadline() -> NIODeadline {
-        .now() + .nanoseconds(settings.waitLimit.components.seconds * 1_000_000_000 + settings.waitLimit.components.attoseconds / 1_000_000_000)
     }
 }

@@ -1,3 +1,4 @@
+import MQTTWire
 import NIOCore
 import NIOPosix
 import NIOSSL
@@ -80,5 +81,16 @@ struct FleetConnection<Message: Sendable>: Sendable {
             return FleetFailure(.timeout, "TCP connect to \(host):\(port) did not finish before the deadline")
         }
         return FleetFailure(.connectRefused, "cannot connect to \(host):\(port): \(error)")
+    }
+}
+
+extension FleetConnection where Message == MQTTPacket {
+    /// Encodes and sends one MQTT packet.
+    func send(packet: MQTTPacket) throws(FleetFailure) {
+        do {
+            send(ByteBuffer(bytes: try packet.encode()))
+        } catch {
+            throw FleetFailure(.protocolError, "cannot encode \(packet.packetType.name): \(error)")
+        }
     }
 }

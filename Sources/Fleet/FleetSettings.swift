@@ -1,3 +1,4 @@
+import NIOCore
 import NIOSSL
 
 /// What one `bench fleet` run does: which devices, how many at once, against which endpoint.
@@ -72,6 +73,11 @@ public struct FleetSettings: Sendable {
         } catch {
             throw FleetInputError("--ca: cannot use the CA certificate: \(error)")
         }
+    }
+
+    /// The deadline of a wait that starts now.
+    func deadline() -> NIODeadline {
+        .now() + .nanoseconds(waitLimit.components.seconds * 1_000_000_000 + waitLimit.components.attoseconds / 1_000_000_000)
     }
 
     /// Whether `host` names this machine (only then may a run go without a rate limit by default).

@@ -16,7 +16,7 @@ struct HTTPSProvisioning: Sendable {
         await pacer.wait()
         let start = ContinuousClock.now
         let connection = try await FleetConnection<FleetHTTPResponse>.open(
-            group: group, host: settings.host, port: settings.port, tls: tls, deadline: deadline(),
+            group: group, host: settings.host, port: settings.port, tls: tls, deadline: settings.deadline(),
             decoders: { pipeline in
                 try pipeline.addHTTPClientHandlers()
                 try pipeline.addHandler(HTTPResponseAssembler())
@@ -61,7 +61,7 @@ struct HTTPSProvisioning: Sendable {
         connection.write(HTTPClientRequestPart.head(HTTPRequestHead(version: .http1_1, method: method, uri: route.target, headers: headers)))
         if let body { connection.write(HTTPClientRequestPart.body(.byteBuffer(ByteBuffer(bytes: body)))) }
         connection.send(HTTPClientRequestPart.end(nil))
-        let response = try await connection.next(deadline: deadline(), awaiting: "the \(phase.rawValue) response")
+        let response = try await connection.next(deadline: settings.deadline(), awaiting: "the \(phase.rawValue) response")
         tally.record(phase, since: start)
         let step = try ProvisioningStep.after(DPSAnswer(status: response.status, retryAfter: response.retryAfter, body: response.body),
                                               previousOperationID: previousOperationID, tally: &tally)
@@ -69,9 +69,5 @@ struct HTTPSProvisioning: Sendable {
             throw FleetFailure(.protocolError, "the service closed the keep-alive connection after a 202 (Connection: close)")
         }
         return step
-    }
-
-    private func deadline() -> NIODeadline {
-        .now() + .nanoseconds(settings.waitLimit.components.seconds * 1_000_000_000 + settings.waitLimit.components.attoseconds / 1_000_000_000)
     }
 }

@@ -18,24 +18,23 @@ struct MQTTProvisioning: Sendable {
         await pacer.wait()
         let start = ContinuousClock.now
         let connection = try await FleetConnection<MQTTPacket>.open(
-            group: group, host: settings.host, port: settings.port, tls: tls, deadline: deadline(),
+            group: group, host: settings.host, port: settings.port, tls: tls, deadline: settings.deadline(),
             decoders: { try $0.addHandler(MQTTPacketDecoder()) })
         defer { connection.close() }
         tally.record(.tcpTLS, since: start)
 
         let connectStart = ContinuousClock.now
         let username = MQTTUsername(idScope: settings.idScope, registrationID: device.registrationID, clientVersion: "dpsconform-fleet/1").text
-        try send(.connect(MQTTConnect(clientIdentifier: device.registrationID, keepAliveSeconds: 60, userName: username,
-                                      password: Array(device.sasToken.utf8))), on: connection)
-        guard case .connAck(let connAck) = try await connection.next(deadline: deadline(), awaiting: "CONNACK") else {
+        try connection.send(packet: .connect(MQTTConnect(clientIdentifier: device.registrationID, keepAliveSeconds: 60, userName: username,
+                                      password: Array(device.sasToken.utf8))))
+        guard case .connAck(let connAck) = try await connection.next(deadline: settings.deadline(), awaiting: "CONNACK") else {
             throw FleetFailure(.protocolError, "the first packet after CONNECT is not CONNACK")
         }
         guard connAck.returnCode == .accepted else { throw FleetFailure(.connackRefused, "CONNACK return code \(connAck.returnCode.rawValue)") }
         tally.record(.connect, since: connectStart)
 
         let subscribeStart = ContinuousClock.now
-        try send(.subscribe(MQTTSubscribe(packetIdentifier: 1, subscriptions: [MQTTSubscription(topicFilter: DPSTopic.responseFilter, requestedQoS: .atLeastOnce)])),
-                 on: connection)
+        try connection.send(packet: .subscribe(MQTTSubscribe(packetIdentifier: 1, subscriptions: [MQTTSubscription(topicFilter: DPSTopic.responseFilter, requestedQoS: .atLeastOnce)])))
         guard case .subAck(let subAck) = try await nextSkippingAcks(connection, awaiting: "SUBACK") else {
             throw FleetFailure(.protocolError, "the answer to SUBSCRIBE is not SUBACK")
         }
@@ -56,7 +55,7 @@ struct MQTTProvisioning: Sendable {
                                      previousOperationID: operationID, tally: &tally)
         }
         tally.record(.total, since: start)
-        try? send(.disconnect, on: connection)
+        try? connection.send(packet: .disconnect)
     }
 
     /// Publishes a register or poll at QoS 1 and returns what the answer on the response topic
@@ -67,12 +66,12 @@ struct MQTTProvisioning: Sendable {
         await pacer.wait()
         let start = ContinuousClock.now
         tally.requests[phase.rawValue, default: 0] += 1
-        try send(.publish(MQTTPublish(topicName: topic, payload: payload, qos: .atLeastOnce, packetIdentifier: packetIdentifier)), on: connection)
+        try connection.send(packet: .publish(MQTTPublish(topicName: topic, payload: payload, qos: .atLeastOnce, packetIdentifier: packetIdentifier)))
         while true {
             guard case .publish(let publish) = try await nextSkippingAcks(connection, awaiting: "the \(phase.rawValue) response") else {
                 throw FleetFailure(.protocolError, "an unexpected packet while awaiting the \(phase.rawValue) response")
             }
-            if publish.qos == .atLeastOnce, let id = publish.packetIdentifier { try send(.pubAck(packetIdentifier: id), on: connection) }
+            if publish.qos == .atLeastOnce, let id = publish.packetIdentifier { try connection.send(packet: .pubAck(packetIdentifier: id)) }
             let response: ResponseTopic
             do {
                 response = try ResponseTopic(parsing: publish.topicName)
@@ -90,28 +89,9 @@ struct MQTTProvisioning: Sendable {
     /// The next packet that is not a PUBACK of ours.
     private func nextSkippingAcks(_ connection: FleetConnection<MQTTPacket>, awaiting what: String) async throws(FleetFailure) -> MQTTPacket {
         while true {
-            let packet = try await connection.next(deadline: deadline(), awaiting: what)
+            let packet = try await connection.next(deadline: settings.deadline(), awaiting: what)
             if case .pubAck = packet { continue }
             return packet
         }
     }
-
-    private func send(_ packet: MQTTPacket, on connection: FleetConnection<MQTTPacket>) throws(FleetFailure) {
-        do {
-            connection.send(ByteBuffer(bytes: try packet.encode()))
-        } catch {
-            throw FleetFailure(.protocolError, "cannot encode \(packet.packetType.name): \(error)")
-        }
-    }
-
-    private func deadline() -> NIODeadline {
-        .now() + .nanoseconds(settings.waitLimit.components.seconds * 1_000_000_000 + settings.waitLimit.components.attoseconds / 1_000_000_000)
-    }
-}
-
-/// One simulated device: its place in the fleet, registration ID and SAS token (never printed).
-struct FleetDevice: Sendable {
-    let index: Int
-    let registrationID: String
-    let sasToken: String
 }
