@@ -83,6 +83,9 @@ public struct FleetSettings: Sendable {
     /// Whether `host` names this machine (only then may a run go without a rate limit by default).
     public static func isLoopback(_ host: String) -> Bool {
         let lowered = host.lowercased()
-        return lowered == "localhost" || lowered == "::1" || lowered == "[::1]" || lowered.hasPrefix("127.")
+        if lowered == "localhost" || lowered == "::1" || lowered == "[::1]" { return true }
+        // 127.0.0.0/8 as an address literal; a name that merely starts with "127." is not loopback.
+        let parts = lowered.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
     }
 }
