@@ -5,6 +5,8 @@ import NIOSSL
 
 /// One device's DPS exchange over HTTPS on one kept-alive connection: PUT register, then GET the
 /// operation's status after exactly the retry-after given (Microsoft Learn iot-dps-https-sym-key-support).
+/// A response that closes the connection (`Connection: close`) makes the next request open a new
+/// one, timed as another TCP+TLS.
 struct HTTPSProvisioning: Sendable {
     let settings: FleetSettings
     let tls: NIOSSLContext
@@ -15,36 +17,47 @@ struct HTTPSProvisioning: Sendable {
         // The rate limit's wait is not the service's time: the clock starts after it.
         await pacer.wait()
         let start = ContinuousClock.now
-        let connection = try await FleetConnection<FleetHTTPResponse>.open(
-            group: group, host: settings.host, port: settings.port, tls: tls, deadline: settings.deadline(),
-            decoders: { pipeline in
-                try pipeline.addHTTPClientHandlers()
-                try pipeline.addHandler(HTTPResponseAssembler())
-            })
+        var connection = try await open()
         defer { connection.close() }
         tally.record(.tcpTLS, since: start)
 
         let register = DPSRoute(operation: .register, idScope: settings.idScope, registrationID: device.registrationID,
                                 apiVersion: APIVersion.deviceDefault)
         let body = Array(("{\"registrationId\":" + JSONText.quoted(device.registrationID) + "}").utf8)
-        var step = try await request(.register, route: register, body: body, device: device, on: connection,
-                                     previousOperationID: nil, tally: &tally)
+        var (step, closes) = try await request(.register, route: register, body: body, device: device, on: connection,
+                                               previousOperationID: nil, tally: &tally)
         var polls = 0
         while case .poll(let operationID, let wait) = step {
             polls += 1
             guard polls <= settings.maximumPolls else { throw FleetFailure(.notAssigned, "still assigning after \(settings.maximumPolls) polls") }
             if wait > .zero { try? await Task.sleep(for: wait) }
+            if closes {
+                connection.close()
+                await pacer.wait()
+                let reconnect = ContinuousClock.now
+                connection = try await open()
+                tally.record(.tcpTLS, since: reconnect)
+            }
             let route = DPSRoute(operation: .operationStatus(operationID: operationID), idScope: settings.idScope,
                                  registrationID: device.registrationID, apiVersion: APIVersion.deviceDefault)
-            step = try await request(.poll, route: route, body: nil, device: device, on: connection,
-                                     previousOperationID: operationID, tally: &tally)
+            (step, closes) = try await request(.poll, route: route, body: nil, device: device, on: connection,
+                                               previousOperationID: operationID, tally: &tally)
         }
         tally.record(.total, since: start)
     }
 
+    private func open() async throws(FleetFailure) -> FleetConnection<FleetHTTPResponse> {
+        try await FleetConnection<FleetHTTPResponse>.open(
+            group: group, host: settings.host, port: settings.port, tls: tls, deadline: settings.deadline(),
+            decoders: { pipeline in
+                try pipeline.addHTTPClientHandlers()
+                try pipeline.addHandler(HTTPResponseAssembler())
+            })
+    }
+
     private func request(_ phase: FleetPhase, route: DPSRoute, body: [UInt8]?, device: FleetDevice,
                          on connection: FleetConnection<FleetHTTPResponse>, previousOperationID: String?,
-                         tally: inout FleetTally) async throws(FleetFailure) -> ProvisioningStep {
+                         tally: inout FleetTally) async throws(FleetFailure) -> (ProvisioningStep, closes: Bool) {
         await pacer.wait()
         let start = ContinuousClock.now
         tally.requests[phase.rawValue, default: 0] += 1
@@ -65,9 +78,6 @@ struct HTTPSProvisioning: Sendable {
         tally.record(phase, since: start)
         let step = try ProvisioningStep.after(DPSAnswer(status: response.status, retryAfter: response.retryAfter, body: response.body),
                                               previousOperationID: previousOperationID, tally: &tally)
-        if case .poll = step, response.closes {
-            throw FleetFailure(.protocolError, "the service closed the keep-alive connection after a 202 (Connection: close)")
-        }
-        return step
+        return (step, response.closes)
     }
 }

@@ -12,13 +12,15 @@ struct FleetFixture {
 
     let server: FakeDPSServer
 
-    static func start(transport: FleetTransport, retryAfter: Int = 0, assigningPolls: Int = 1) async throws -> FleetFixture {
+    static func start(transport: FleetTransport, retryAfter: Int = 0, assigningPolls: Int = 1,
+                      faults: [FaultRule] = []) async throws -> FleetFixture {
         var configuration = ServiceConfiguration(idScope: idScope, enrollments: EnrollmentSet(groups: [
             EnrollmentGroup(groupID: "fleet", attestation: .symmetricKey(primaryKey: groupKey, secondaryKey: nil),
                             allocation: .static(hub: "hub.azure-devices.net"))]),
                                                  assigningPolls: assigningPolls, retryAfterSeconds: retryAfter)
         configuration.pollLimit = nil
         configuration.serviceLimit = nil
+        configuration.faultPlan = FaultPlan(rules: faults)
         let server = try await FakeDPSServer.start(configuration: configuration, clock: SystemClock(),
                                                    httpsPort: transport == .https ? 0 : nil,
                                                    logger: Logger(label: "fleet-test", factory: { _ in SwiftLogNoOpLogHandler() }),
