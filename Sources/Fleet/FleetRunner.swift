@@ -50,14 +50,16 @@ public struct FleetRunner: Sendable {
         let start = ContinuousClock.now
         let workers = max(1, min(settings.concurrency, indices.count))
 
-        let tally = await withTaskGroup(of: FleetTally.self) { tasks in
+        // Workers return their tally; the progress line's task returns nil and is cancelled once
+        // the workers are done, so its sleep is never counted in the wall time.
+        let (tally, elapsed) = await withTaskGroup(of: FleetTally?.self) { tasks in
             if let onProgress {
                 tasks.addTask {
-                    while progress.done < progress.total, !Task.isCancelled {
+                    while !Task.isCancelled {
                         try? await Task.sleep(for: .milliseconds(500))
-                        onProgress(progress)
+                        if !Task.isCancelled { onProgress(progress) }
                     }
-                    return FleetTally()
+                    return nil
                 }
             }
             for _ in 0..<workers {
@@ -73,10 +75,16 @@ public struct FleetRunner: Sendable {
                 }
             }
             var total = FleetTally()
-            for await part in tasks { total.merge(part) }
-            return total
+            var finished = 0
+            while finished < workers, let part = await tasks.next() {
+                guard let part else { continue }
+                total.merge(part)
+                finished += 1
+            }
+            let elapsed = ContinuousClock.now - start
+            tasks.cancelAll()
+            return (total, elapsed)
         }
-        let elapsed = ContinuousClock.now - start
         try? await ownedGroup?.shutdownGracefully()
         return FleetResult(settings: settings, tally: tally, attempted: indices.count, elapsed: elapsed)
     }

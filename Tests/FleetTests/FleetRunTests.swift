@@ -2,6 +2,7 @@ import DPSCore
 import FakeDPS
 @testable import Fleet
 import Foundation
+import Synchronization
 import Testing
 
 @Suite("bench fleet against the fake in process: every device assigned, retry-after taken as given")
@@ -30,6 +31,16 @@ struct FleetRunTests {
         #expect(result.tally.provisioned == 3)
         #expect(result.tally.retryAfterWaits == ["1": 3])
         #expect(result.tally.requests == ["register": 3, "poll": 3])
+    }
+
+    @Test("with a progress line the run still ends when the devices are done, and progress counts them")
+    func progress() async throws {
+        let fixture = try await FleetFixture.start(transport: .mqtt)
+        let seen = ProgressLog()
+        let result = try await FleetRunner(settings: fixture.settings(.mqtt, devices: 10, concurrency: 2)).run(onProgress: { seen.note($0.done) })
+        await fixture.server.stop()
+        #expect(result.tally.provisioned == 10)
+        #expect(seen.values.allSatisfy { (0...10).contains($0) })
     }
 
     @Test("group devices are numbered PREFIX-000001...; individual keys keep their enrollments' IDs")
@@ -81,4 +92,11 @@ struct FleetRunTests {
         let result = try await FleetRunner(settings: settings).run()
         #expect(result.tally.errors == [.connectRefused: 3])
     }
+}
+
+/// What the progress callback saw.
+final class ProgressLog: Sendable {
+    private let state = Mutex<[Int]>([])
+    func note(_ done: Int) { state.withLock { $0.append(done) } }
+    var values: [Int] { state.withLock { $0 } }
 }
