@@ -100,6 +100,10 @@ let package = Package(
             // TLSUserEvent: the handshake's end closes the TCP+TLS phase.
             .product(name: "NIOTLS", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            // X.509 devices: a certificate per device, issued by the group's CA.
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: strict),
         // JUnit XML, JSON and HTML reports.
         .target(name: "Reporting", dependencies: ["Verdicts", "DPSCore"], swiftSettings: strict),

@@ -8,7 +8,6 @@ import NIOSSL
 /// DISCONNECT. No DPS semantics: the payloads are the same size as a register's.
 struct BrokerRoundTrips: Sendable {
     let settings: FleetSettings
-    let tls: NIOSSLContext
     let group: any EventLoopGroup
     let pacer: RequestPacer?
 
@@ -17,7 +16,7 @@ struct BrokerRoundTrips: Sendable {
         await pacer.wait()
         let start = ContinuousClock.now
         let connection = try await FleetConnection<MQTTPacket>.open(
-            group: group, host: settings.host, port: settings.port, tls: tls, deadline: settings.deadline(),
+            group: group, host: settings.host, port: settings.port, tls: device.tls, deadline: settings.deadline(),
             decoders: { try $0.addHandler(MQTTPacketDecoder()) })
         defer { connection.close() }
         tally.record(.tcpTLS, since: start)

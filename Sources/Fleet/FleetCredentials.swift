@@ -7,6 +7,9 @@ public enum FleetCredentials: Sendable {
     case groupKey(String)
     /// Individual enrollments' keys by registration ID; the fleet is those registration IDs, in order.
     case individualKeys([(registrationID: String, key: String)])
+    /// An X.509 enrollment group: each device gets its own certificate from the group's CA and
+    /// authenticates in the TLS handshake; no SAS token.
+    case x509(FleetCertificateAuthority)
 
     /// The device key for device `index` (never printed).
     func deviceKey(registrationID: String, index: Int) throws(FleetFailure) -> String {
@@ -19,13 +22,15 @@ public enum FleetCredentials: Sendable {
             }
         case .individualKeys(let keys):
             return keys[index].key
+        case .x509:
+            throw FleetFailure(.protocolError, "an X.509 device has no key to sign with")
         }
     }
 
     /// Registration ID of device `index`: `PREFIX-000001` for a group, the enrollment's for individual keys.
     func registrationID(index: Int, prefix: String) -> String {
         switch self {
-        case .groupKey:
+        case .groupKey, .x509:
             let number = String(index + 1)
             return prefix + "-" + String(repeating: "0", count: max(0, 6 - number.count)) + number
         case .individualKeys(let keys):

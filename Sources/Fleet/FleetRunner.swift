@@ -100,17 +100,14 @@ struct DeviceExchange: Sendable {
     /// Returns whether the device failed.
     func provision(index: Int, now: Int64, into tally: inout FleetTally) async -> Bool {
         do {
-            let registrationID = settings.credentials.registrationID(index: index, prefix: settings.registrationIDPrefix)
-            let key = try settings.credentials.deviceKey(registrationID: registrationID, index: index)
-            let token = try FleetCredentials.sasToken(idScope: settings.idScope, registrationID: registrationID, deviceKey: key, now: now)
-            let device = FleetDevice(index: index, registrationID: registrationID, sasToken: token)
+            let device = try prepare(index: index, now: now)
             switch settings.transport {
             case .mqtt:
-                try await MQTTProvisioning(settings: settings, tls: tls, group: group, pacer: pacer).provision(device, into: &tally)
+                try await MQTTProvisioning(settings: settings, group: group, pacer: pacer).provision(device, into: &tally)
             case .https:
-                try await HTTPSProvisioning(settings: settings, tls: tls, group: group, pacer: pacer).provision(device, into: &tally)
+                try await HTTPSProvisioning(settings: settings, group: group, pacer: pacer).provision(device, into: &tally)
             case .mqttBroker:
-                try await BrokerRoundTrips(settings: settings, tls: tls, group: group, pacer: pacer).exchange(device, into: &tally)
+                try await BrokerRoundTrips(settings: settings, group: group, pacer: pacer).exchange(device, into: &tally)
             }
             tally.provisioned += 1
             return false
@@ -118,5 +115,18 @@ struct DeviceExchange: Sendable {
             tally.count(error)
             return true
         }
+    }
+
+    /// The device's credentials, made before its exchange is timed.
+    func prepare(index: Int, now: Int64) throws(FleetFailure) -> FleetDevice {
+        let registrationID = settings.credentials.registrationID(index: index, prefix: settings.registrationIDPrefix)
+        if case .x509(let authority) = settings.credentials {
+            let context = try authority.deviceContext(registrationID: registrationID, base: settings.tlsConfiguration(),
+                                                      now: Date(timeIntervalSince1970: TimeInterval(now)))
+            return FleetDevice(index: index, registrationID: registrationID, sasToken: nil, tls: context)
+        }
+        let key = try settings.credentials.deviceKey(registrationID: registrationID, index: index)
+        let token = try FleetCredentials.sasToken(idScope: settings.idScope, registrationID: registrationID, deviceKey: key, now: now)
+        return FleetDevice(index: index, registrationID: registrationID, sasToken: token, tls: tls)
     }
 }

@@ -63,16 +63,25 @@ public struct FleetSettings: Sendable {
 
     /// The client TLS context every connection shares (made once: making one is costly).
     func makeTLSContext() throws(FleetInputError) -> NIOSSLContext {
-        var tls = TLSConfiguration.makeClientConfiguration()
-        tls.minimumTLSVersion = .tlsv12
         do {
-            if let trustedCAPEM {
-                tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(trustedCAPEM.utf8)))
-            }
-            return try NIOSSLContext(configuration: tls)
+            return try NIOSSLContext(configuration: tlsConfiguration())
         } catch {
             throw FleetInputError("--ca: cannot use the CA certificate: \(error)")
         }
+    }
+
+    /// TLS 1.2 or later, trusting `trustedCAPEM` (or the system store).
+    func tlsConfiguration() throws(FleetFailure) -> TLSConfiguration {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.minimumTLSVersion = .tlsv12
+        if let trustedCAPEM {
+            do {
+                tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(trustedCAPEM.utf8)))
+            } catch {
+                throw FleetFailure(.tls, "the trusted CA is not PEM: \(error)")
+            }
+        }
+        return tls
     }
 
     /// The deadline of a wait that starts now.

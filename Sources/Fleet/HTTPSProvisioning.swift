@@ -9,7 +9,6 @@ import NIOSSL
 /// one, timed as another TCP+TLS.
 struct HTTPSProvisioning: Sendable {
     let settings: FleetSettings
-    let tls: NIOSSLContext
     let group: any EventLoopGroup
     let pacer: RequestPacer?
 
@@ -17,7 +16,7 @@ struct HTTPSProvisioning: Sendable {
         // The rate limit's wait is not the service's time: the clock starts after it.
         await pacer.wait()
         let start = ContinuousClock.now
-        var connection = try await open()
+        var connection = try await open(device)
         defer { connection.close() }
         tally.record(.tcpTLS, since: start)
 
@@ -35,7 +34,7 @@ struct HTTPSProvisioning: Sendable {
                 connection.close()
                 await pacer.wait()
                 let reconnect = ContinuousClock.now
-                connection = try await open()
+                connection = try await open(device)
                 tally.record(.tcpTLS, since: reconnect)
             }
             let route = DPSRoute(operation: .operationStatus(operationID: operationID), idScope: settings.idScope,
@@ -46,9 +45,9 @@ struct HTTPSProvisioning: Sendable {
         tally.record(.total, since: start)
     }
 
-    private func open() async throws(FleetFailure) -> FleetConnection<FleetHTTPResponse> {
+    private func open(_ device: FleetDevice) async throws(FleetFailure) -> FleetConnection<FleetHTTPResponse> {
         try await FleetConnection<FleetHTTPResponse>.open(
-            group: group, host: settings.host, port: settings.port, tls: tls, deadline: settings.deadline(),
+            group: group, host: settings.host, port: settings.port, tls: device.tls, deadline: settings.deadline(),
             decoders: { pipeline in
                 try pipeline.addHTTPClientHandlers()
                 try pipeline.addHandler(HTTPResponseAssembler())
@@ -65,7 +64,7 @@ struct HTTPSProvisioning: Sendable {
         headers.add(name: "Host", value: settings.host.contains(":") ? "[\(settings.host)]" : settings.host)
         headers.add(name: "Accept", value: "application/json")
         headers.add(name: "User-Agent", value: "dpsconform-fleet/1")
-        headers.add(name: "Authorization", value: device.sasToken)
+        if let token = device.sasToken { headers.add(name: "Authorization", value: token) }
         if let body {
             headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
             headers.add(name: "Content-Length", value: String(body.count))

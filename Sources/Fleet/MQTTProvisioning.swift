@@ -9,7 +9,6 @@ import NIOSSL
 /// (Microsoft Learn iot-dps-mqtt-support).
 struct MQTTProvisioning: Sendable {
     let settings: FleetSettings
-    let tls: NIOSSLContext
     let group: any EventLoopGroup
     let pacer: RequestPacer?
 
@@ -18,7 +17,7 @@ struct MQTTProvisioning: Sendable {
         await pacer.wait()
         let start = ContinuousClock.now
         let connection = try await FleetConnection<MQTTPacket>.open(
-            group: group, host: settings.host, port: settings.port, tls: tls, deadline: settings.deadline(),
+            group: group, host: settings.host, port: settings.port, tls: device.tls, deadline: settings.deadline(),
             decoders: { try $0.addHandler(MQTTPacketDecoder()) })
         defer { connection.close() }
         tally.record(.tcpTLS, since: start)
@@ -26,7 +25,7 @@ struct MQTTProvisioning: Sendable {
         let connectStart = ContinuousClock.now
         let username = MQTTUsername(idScope: settings.idScope, registrationID: device.registrationID, clientVersion: "dpsconform-fleet/1").text
         try connection.send(packet: .connect(MQTTConnect(clientIdentifier: device.registrationID, keepAliveSeconds: 60, userName: username,
-                                      password: Array(device.sasToken.utf8))))
+                                      password: device.sasToken.map { Array($0.utf8) })))
         guard case .connAck(let connAck) = try await connection.next(deadline: settings.deadline(), awaiting: "CONNACK") else {
             throw FleetFailure(.protocolError, "the first packet after CONNECT is not CONNACK")
         }

@@ -13,10 +13,11 @@ struct FleetFixture {
     let server: FakeDPSServer
 
     static func start(transport: FleetTransport, retryAfter: Int = 0, assigningPolls: Int = 1,
-                      faults: [FaultRule] = []) async throws -> FleetFixture {
+                      faults: [FaultRule] = [], x509CA: [UInt8]? = nil) async throws -> FleetFixture {
+        let attestation: GroupAttestation = x509CA.map { .x509CA(primary: $0, secondary: nil) }
+            ?? .symmetricKey(primaryKey: groupKey, secondaryKey: nil)
         var configuration = ServiceConfiguration(idScope: idScope, enrollments: EnrollmentSet(groups: [
-            EnrollmentGroup(groupID: "fleet", attestation: .symmetricKey(primaryKey: groupKey, secondaryKey: nil),
-                            allocation: .static(hub: "hub.azure-devices.net"))]),
+            EnrollmentGroup(groupID: "fleet", attestation: attestation, allocation: .static(hub: "hub.azure-devices.net"))]),
                                                  assigningPolls: assigningPolls, retryAfterSeconds: retryAfter)
         configuration.pollLimit = nil
         configuration.serviceLimit = nil

@@ -23,6 +23,30 @@ struct FleetRunTests {
         #expect(result.tally.histograms[.poll]?.totalCount == 40)
     }
 
+    @Test("X.509 devices, each with its own certificate from the group's CA, all assigned", arguments: [FleetTransport.mqtt, .https])
+    func x509(transport: FleetTransport) async throws {
+        let authority = try FleetCertificateAuthority.make()
+        let fixture = try await FleetFixture.start(transport: transport, x509CA: try authority.certificateDER)
+        var settings = fixture.settings(transport, devices: 8, concurrency: 4)
+        settings.credentials = .x509(authority)
+        let result = try await FleetRunner(settings: settings).run()
+        await fixture.server.stop()
+        #expect(result.tally.errors.isEmpty, "\(result.tally.examples)")
+        #expect(result.tally.provisioned == 8)
+        #expect(result.tally.retryAfterWaits == ["0": 16])
+    }
+
+    @Test("X.509 devices whose CA is not the group's are refused, counted")
+    func x509WrongCA() async throws {
+        let fixture = try await FleetFixture.start(transport: .mqtt, x509CA: try FleetCertificateAuthority.make().certificateDER)
+        var settings = fixture.settings(.mqtt, devices: 2, concurrency: 2)
+        settings.credentials = .x509(try FleetCertificateAuthority.make())
+        let result = try await FleetRunner(settings: settings).run()
+        await fixture.server.stop()
+        #expect(result.tally.provisioned == 0)
+        #expect(result.tally.failed == 2)
+    }
+
     @Test("a retry-after of 1 s is waited as 1 s, not raised to a floor nor skipped")
     func retryAfterGiven() async throws {
         let fixture = try await FleetFixture.start(transport: .mqtt, retryAfter: 1, assigningPolls: 0)
