@@ -44,6 +44,15 @@ struct BenchFleetCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Environment variable holding the enrollment group key.")
     var groupKeyEnv: String?
 
+    @Option(name: .long, help: "symmetric-key (group key or --enrollments) or x509 (a certificate per device from the group's CA).")
+    var attestation: String = "symmetric-key"
+
+    @Option(name: .long, help: "With --attestation x509 and --target: the enrollment group's CA certificate (PEM).")
+    var x509CaCert: String?
+
+    @Option(name: .long, help: "With --attestation x509 and --target: the private key of that CA (PEM), to issue the devices' certificates.")
+    var x509CaKey: String?
+
     @Option(name: .long, help: "Enrollment file (YAML): its symmetric-key individual enrollments are the fleet, in order.")
     var enrollments: String?
 

@@ -29,6 +29,12 @@ struct FleetInput {
         guard (1...1000).contains(command.maxPolls) else { throw bad("--max-polls must be 1...1000") }
         if let rate = command.rate, !(rate > 0 && rate.isFinite) { throw bad("--rate must be a number of requests per second above 0") }
         if command.groupKey != nil, command.groupKeyEnv != nil { throw bad("give --group-key or --group-key-env, not both") }
+        guard ["symmetric-key", "x509"].contains(command.attestation) else {
+            throw bad("--attestation must be symmetric-key or x509, got '\(command.attestation)'")
+        }
+        let x509 = command.attestation == "x509"
+        if !x509, command.x509CaCert != nil || command.x509CaKey != nil { throw bad("--x509-ca-cert and --x509-ca-key need --attestation x509") }
+        if x509, transport == .mqttBroker { throw bad("--attestation x509 is for DPS transports (mqtt, https)") }
         // Ranges first, before anything starts.
         do {
             try FleetSettings(transport: transport, host: "127.0.0.1", port: 1, trustedCAPEM: nil, idScope: "x", credentials: .groupKey(""),
@@ -42,11 +48,19 @@ struct FleetInput {
             guard (0...3600).contains(command.retryAfter) else { throw bad("--retry-after must be 0...3600") }
             guard (0...100).contains(command.assigningPolls) else { throw bad("--assigning-polls must be 0...100") }
             for (flag, value) in [("--ca", command.ca), ("--id-scope", command.idScope), ("--group-key", command.groupKey),
-                                  ("--group-key-env", command.groupKeyEnv), ("--enrollments", command.enrollments)] where value != nil {
+                                  ("--group-key-env", command.groupKeyEnv), ("--enrollments", command.enrollments),
+                                  ("--x509-ca-cert", command.x509CaCert), ("--x509-ca-key", command.x509CaKey)] where value != nil {
                 throw bad("\(flag) is for --target; the in-process fake makes its own")
             }
-            let key = Data(SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }).base64EncodedString()
-            return FleetInput(transport: transport, target: nil, caPEM: nil, idScope: "0ne0000FLEET", credentials: .groupKey(key),
+            let credentials: FleetCredentials
+            if x509 {
+                do { credentials = .x509(try FleetCertificateAuthority.make()) } catch {
+                    throw Failure(status: ExitStatus.harnessFailed, message: "bench fleet: cannot make the fleet's CA: \(error)")
+                }
+            } else {
+                credentials = .groupKey(Data(SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }).base64EncodedString())
+            }
+            return FleetInput(transport: transport, target: nil, caPEM: nil, idScope: "0ne0000FLEET", credentials: credentials,
                               command: command, shard: shard, rate: command.rate)
         }
         let target = try parseTarget(targetText, transport: transport)
@@ -76,6 +90,18 @@ struct FleetInput {
     }
 
     static func parseCredentials(_ command: BenchFleetCommand, transport: FleetTransport) throws -> FleetCredentials {
+        if command.attestation == "x509" {
+            guard command.groupKey == nil, command.groupKeyEnv == nil, command.enrollments == nil else {
+                throw bad("--attestation x509 takes --x509-ca-cert and --x509-ca-key, not a group key or --enrollments")
+            }
+            guard let certPath = command.x509CaCert, let keyPath = command.x509CaKey else {
+                throw bad("--attestation x509 with --target needs --x509-ca-cert and --x509-ca-key")
+            }
+            let certPEM: String, keyPEM: String
+            do { certPEM = try String(contentsOfFile: certPath, encoding: .utf8) } catch { throw bad("--x509-ca-cert \(certPath): cannot read it") }
+            do { keyPEM = try String(contentsOfFile: keyPath, encoding: .utf8) } catch { throw bad("--x509-ca-key \(keyPath): cannot read it") }
+            do { return .x509(try FleetCertificateAuthority(certificatePEM: certPEM, keyPEM: keyPEM)) } catch { throw bad(error.message) }
+        }
         var key = command.groupKey
         if let variable = command.groupKeyEnv {
             guard let value = ProcessInfo.processInfo.environment[variable], !value.isEmpty else {
@@ -109,10 +135,18 @@ struct FleetInput {
     /// Starts the fake in process when there is no target: a group enrollment, throttling off,
     /// one event-loop thread per core.
     func startFakeIfNeeded() async throws -> FakeDPSServer? {
-        guard target == nil, case .groupKey(let key) = credentials else { return nil }
+        guard target == nil else { return nil }
+        let attestation: GroupAttestation
+        switch credentials {
+        case .groupKey(let key): attestation = .symmetricKey(primaryKey: key, secondaryKey: nil)
+        case .x509(let authority):
+            do { attestation = .x509CA(primary: try authority.certificateDER, secondary: nil) } catch {
+                throw Failure(status: ExitStatus.harnessFailed, message: "bench fleet: cannot encode the fleet's CA: \(error)")
+            }
+        case .individualKeys: return nil
+        }
         var configuration = ServiceConfiguration(idScope: idScope, enrollments: EnrollmentSet(groups: [
-            EnrollmentGroup(groupID: "fleet", attestation: .symmetricKey(primaryKey: key, secondaryKey: nil),
-                            allocation: .static(hub: "fleet-hub.azure-devices.net"))]),
+            EnrollmentGroup(groupID: "fleet", attestation: attestation, allocation: .static(hub: "fleet-hub.azure-devices.net"))]),
                                                  assigningPolls: command.assigningPolls, retryAfterSeconds: command.retryAfter)
         configuration.pollLimit = nil
         configuration.registerLimit = nil

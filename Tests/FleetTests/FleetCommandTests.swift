@@ -20,6 +20,9 @@ struct FleetCommandTests {
         (["bench", "fleet", "--target", "mqtts://127.0.0.1:8883", "--id-scope", "s"], "--group-key"),
         (["bench", "fleet", "--transport", "mqtt-broker"], "--target"),
         (["bench", "fleet", "--group-key", "a2V5"], "--target"),
+        (["bench", "fleet", "--attestation", "tpm"], "--attestation"),
+        (["bench", "fleet", "--attestation", "x509", "--target", "mqtts://127.0.0.1:1", "--id-scope", "s"], "--x509-ca-cert"),
+        (["bench", "fleet", "--x509-ca-cert", "ca.pem"], "--attestation x509"),
     ])
     func refused(arguments: [String], mention: String) throws {
         let result = try Self.run(arguments)
@@ -33,6 +36,23 @@ struct FleetCommandTests {
         let result = try Self.run(["bench", "fleet", "--target", "mqtts://127.0.0.1:8883", "--id-scope", "s", "--group-key", key])
         #expect(result.status == 2)
         #expect(!result.output.contains("c2VjcmV0"), "\(result.output)")
+    }
+
+    @Test("an X.509 CA file that is not PEM is refused")
+    func x509Files() throws {
+        let certificate = try TemporaryFiles.write("not a certificate", name: "ca.pem")
+        let key = try TemporaryFiles.write("not a key", name: "ca.key")
+        let result = try Self.run(["bench", "fleet", "--attestation", "x509", "--target", "mqtts://127.0.0.1:1", "--id-scope", "s",
+                                   "--x509-ca-cert", certificate, "--x509-ca-key", key])
+        #expect(result.status == 2)
+        #expect(result.output.contains("not a PEM certificate"), "\(result.output)")
+    }
+
+    @Test("X.509 devices in process: exit 0")
+    func x509InProcess() throws {
+        let result = try Self.run(["bench", "fleet", "--attestation", "x509", "--devices", "4", "--concurrency", "2", "--transport", "https"])
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.contains("assigned 4 of 4"), "\(result.output)")
     }
 
     @Test("bench merge refuses a file that is not a result, and a missing one")
