@@ -104,10 +104,25 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
         ], swiftSettings: strict),
+        // `bench fleet`: a load client on SwiftNIO (MQTT and HTTPS devices, no thread per device),
+        // latency histograms that merge across shards, and the result's JSON form.
+        .target(name: "Fleet", dependencies: [
+            "DPSCore", "MQTTWire",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            // TLSUserEvent: the handshake's end closes the TCP+TLS phase.
+            .product(name: "NIOTLS", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            // X.509 devices: a certificate per device, issued by the group's CA.
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ], swiftSettings: strict),
         // JUnit XML, JSON and HTML reports.
         .target(name: "Reporting", dependencies: ["Verdicts", "DPSCore"], swiftSettings: strict),
         .executableTarget(name: "dpsconform", dependencies: [
-            "DPSCore", "FakeDPS", "Device", "Inputs", "ScenarioEngine", "Reporting", "Verdicts", "DICE", "VectorChecks", "Fuzzing",
+            "DPSCore", "FakeDPS", "Device", "Inputs", "ScenarioEngine", "Reporting", "Verdicts", "DICE", "VectorChecks", "Fuzzing", "Fleet",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
@@ -147,6 +162,8 @@ let package = Package(
                     exclude: ["Resources"], swiftSettings: strict),
         .testTarget(name: "FuzzingTests", dependencies: ["TestSupport", "Fuzzing", "FakeDPS", "DPSCore", "Verdicts", "ScenarioEngine", "Inputs",
                                                      .product(name: "X509", package: "swift-certificates")], swiftSettings: strict),
+        .testTarget(name: "FleetTests", dependencies: ["TestSupport", "Fleet", "FakeDPS", "DPSCore",
+                                                   .product(name: "NIOPosix", package: "swift-nio")], swiftSettings: strict),
         .testTarget(name: "InteropTests", dependencies: ["TestSupport", "DPSCore"], swiftSettings: strict),
     ]
 )

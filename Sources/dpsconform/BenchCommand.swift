@@ -9,8 +9,9 @@ import Inputs
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure speed: DevKit Alias certificates derived per second on one core; loading a large enrollment file.",
-        discussion: "Figures of a debug build are not representative; build with 'swift build -c release --product dpsconform'.")
+        abstract: "Measure speed: DevKit Alias certificates derived per second on one core; loading a large enrollment file; 'fleet' provisions a simulated fleet.",
+        discussion: "Figures of a debug build are not representative; build with 'swift build -c release --product dpsconform'.",
+        subcommands: [BenchFleetCommand.self, BenchMergeCommand.self])
 
     @Option(name: .long, help: "Alias certificates to derive, each through the full pipeline (.map, regions, DICE, RIoT, certificates) (default 5000; not measured when only --enrollments is given).")
     var diceCerts: Int?

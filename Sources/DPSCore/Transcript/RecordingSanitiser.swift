@@ -26,28 +26,7 @@ public struct RecordingSanitiser: Sendable {
     /// The sanitised events; the file's other fields are unchanged.
     public func sanitise(_ events: [WireEvent]) throws -> [WireEvent] {
         var table = StandIns(keep: keep, registrationIDs: Set(events.compactMap { $0.exchange?.registrationID }))
-        for event in events {
-            if let exchange = event.exchange {
-                table.add(exchange.operationID, .operationId)
-                table.add(exchange.assignedHub, .assignedHub)
-                table.add(exchange.deviceID, .deviceId)
-                table.add(exchange.etag, .etag)
-            }
-            let body: String?
-            switch event.content {
-            case .mqtt(.publish(let publish)): body = publish.payload?.text
-            case .httpRequest(let request): body = request.body?.text
-            case .httpResponse(let response):
-                body = response.body?.text
-                for header in response.headers where header.name.lowercased() == "x-ms-request-id" { table.add(header.value, .requestId) }
-            default: body = nil
-            }
-            guard let body else { continue }
-            for (name, field) in [("trackingId", Field.trackingId), ("createdDateTimeUtc", .timestamps), ("lastUpdatedDateTimeUtc", .timestamps),
-                                  ("timestampUtc", .timestamps), ("operationId", .operationId), ("assignedHub", .assignedHub), ("etag", .etag)] {
-                for value in Self.stringValues(of: name, in: body) { table.add(value, field) }
-            }
-        }
+        for event in events { table.collect(event) }
         let replacements = table.replacements
         let start = events.first?.time
         let wallStart = events.first?.wallTime
@@ -104,6 +83,33 @@ public struct RecordingSanitiser: Sendable {
             self.keep = keep
             self.registrationIDs = registrationIDs
         }
+
+        /// The identifying values of one event: its DPS exchange's, the service's request ID, and
+        /// those in its body.
+        mutating func collect(_ event: WireEvent) {
+            if let exchange = event.exchange {
+                add(exchange.operationID, .operationId)
+                add(exchange.assignedHub, .assignedHub)
+                add(exchange.deviceID, .deviceId)
+                add(exchange.etag, .etag)
+            }
+            var body: String?
+            if case .publish(let publish)? = event.mqttPacket { body = publish.payload?.text }
+            if let request = event.httpRequest { body = request.body?.text }
+            if let response = event.httpResponse {
+                body = response.body?.text
+                for header in response.headers where header.name.lowercased() == "x-ms-request-id" { add(header.value, .requestId) }
+            }
+            guard let body else { return }
+            for (name, field) in Self.bodyFields {
+                for value in RecordingSanitiser.stringValues(of: name, in: body) { add(value, field) }
+            }
+        }
+
+        /// Body members that identify a deployment, and their kind.
+        static let bodyFields: [(String, Field)] = [("trackingId", .trackingId), ("createdDateTimeUtc", .timestamps),
+                                                    ("lastUpdatedDateTimeUtc", .timestamps), ("timestampUtc", .timestamps),
+                                                    ("operationId", .operationId), ("assignedHub", .assignedHub), ("etag", .etag)]
 
         mutating func add(_ value: String?, _ field: Field) {
             guard !keep.contains(field), let value, value.count >= 4, !seen.contains(value) else { return }
