@@ -51,7 +51,7 @@ struct RecordCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The device: a shell command run once per case, as for 'run --device-command'.", valueName: "command"))
     var deviceCommand: String?
 
-    @Option(name: .long, help: "Cases recorded at once (default 1 against a target or with a device command, else four per core).")
+    @Option(name: .long, help: "Cases recorded at once (default 1 against a target or with a device command, else eight per core).")
     var jobs: Int?
 
     @Option(name: .long, help: "Wall-time limit of one case, in seconds.")

@@ -22,10 +22,10 @@ struct RunnerTests {
         #expect(retry.clockSeconds >= 120)
         #expect(retry.wallSeconds < 60, "a real clock would take at least 120 s")
 
-        // Eight cases at once (what `run` does by default on two cores) give the same verdicts,
+        // Sixteen cases at once (what `run` does by default on two cores) give the same verdicts,
         // reported in the catalogue's order.
         var parallel = ScenarioRunner(catalogue: catalogue)
-        parallel.jobs = 8
+        parallel.jobs = 16
         let concurrent = await parallel.run(scenarios)
         #expect(concurrent.map(\.id) == results.map(\.id))
         for (one, other) in zip(results, concurrent) {
