@@ -20,41 +20,16 @@ public struct MQTTPacketFuzzer: Sendable {
     public func fuzzCase(_ index: Int) -> MQTTPacketCase { MQTTPacketCase.make(seed: settings.seed, index: index) }
 
     public func run(against destination: any CaseDestination, progress: @Sendable (Int, Int) -> Void = { _, _ in }) async -> FuzzTargetOutcome {
-        let started = ContinuousClock.now
-        var outcome = FuzzTargetOutcome(target: .mqtt, seed: settings.seed, casesRun: 0, wallSeconds: 0, casesByTransport: [:],
-                                        presentedWithoutTLS: 0, violations: [], harnessErrors: [])
-        let device = WellBehavedDevice(registrations: registrations, transport: .mqtt)
-        let inParallel = Task { await device.run(against: destination) }
-        var index = 0
-        while settings.budget.allows(next: index, started: started) {
-            let fuzzCase = fuzzCase(index)
-            outcome.casesRun += 1
-            outcome.casesByTransport[.mqtt, default: 0] += 1
-            let findings = await evaluate(fuzzCase, against: destination)
-            outcome.violations += findings.map { violation(fuzzCase, $0) }
-            index += 1
-            progress(index, outcome.violations.count)
-        }
-        inParallel.cancel()
-        let (starved, accepted) = await inParallel.value
-        outcome.wellBehavedRegistrations = accepted
-        outcome.violations += starved.map { violation(fuzzCase(max(0, index - 1)), $0) }
-        if let open = await destination.openConnections(after: .seconds(5)), open > 0 {
-            let finding = OracleFinding(kind: .connectionsLeftOpen, requirement: .dpsFlowResult001, expected: ["every connection closed after the run"],
-                                        observed: "\(open) connection(s) still open 5 s after the last case")
-            outcome.violations.append(violation(fuzzCase(max(0, index - 1)), finding))
-        }
-        outcome.wallSeconds = (ContinuousClock.now - started).seconds
-        return outcome
+        let loop = WireFuzzLoop(target: .mqtt, transport: .mqtt, settings: settings, registrations: registrations,
+                                openConnectionRequirement: .dpsFlowResult001)
+        return await loop.run(against: destination, progress: progress,
+                              evaluate: { await evaluate(fuzzCase($0), against: destination) },
+                              violation: { violation(fuzzCase($0), $1) })
     }
 
     /// One malformed session and the oracle's findings.
     func evaluate(_ fuzzCase: MQTTPacketCase, against destination: any CaseDestination) async -> [OracleFinding] {
-        var tls = TLSConfiguration.makeClientConfiguration()
-        guard let roots = try? NIOSSLCertificate.fromPEMBytes(Array(destination.trustRootPEM.utf8)) else {
-            return [OracleFinding(kind: .notRefused, requirement: .harness, expected: ["the destination's CA"], observed: "its PEM does not load")]
-        }
-        tls.trustRoots = .certificates(roots)
+        guard let tls = WireFuzzLoop.clientTLS(trusting: destination) else { return [WireFuzzLoop.unloadableTrustRoot] }
         let good = RegistrationIDCase(index: fuzzCase.index, id: fuzzCase.registrationID, origin: "mqtt", transport: .mqtt, credential: .sas)
         let token = RegistrationRequest.sasToken(good, idScope: destination.idScope, groupKey: FuzzServiceSetup.groupKey, now: Date())
         let mark = destination.recordedEventCount
