@@ -16,29 +16,12 @@ struct MQTTProvisioning: Sendable {
         // The rate limit's wait is not the service's time: the clock starts after it.
         await pacer.wait()
         let start = ContinuousClock.now
-        let connection = try await FleetConnection<MQTTPacket>.open(
-            group: group, host: settings.host, port: settings.port, tls: device.tls, deadline: settings.deadline(),
-            decoders: { try $0.addHandler(MQTTPacketDecoder()) })
-        defer { connection.close() }
-        tally.record(.tcpTLS, since: start)
-
-        let connectStart = ContinuousClock.now
         let username = MQTTUsername(idScope: settings.idScope, registrationID: device.registrationID, clientVersion: "dpsconform-fleet/1").text
-        try connection.send(packet: .connect(MQTTConnect(clientIdentifier: device.registrationID, keepAliveSeconds: 60, userName: username,
-                                      password: device.sasToken.map { Array($0.utf8) })))
-        guard case .connAck(let connAck) = try await connection.next(deadline: settings.deadline(), awaiting: "CONNACK") else {
-            throw FleetFailure(.protocolError, "the first packet after CONNECT is not CONNACK")
-        }
-        guard connAck.returnCode == .accepted else { throw FleetFailure(.connackRefused, "CONNACK return code \(connAck.returnCode.rawValue)") }
-        tally.record(.connect, since: connectStart)
-
-        let subscribeStart = ContinuousClock.now
-        try connection.send(packet: .subscribe(MQTTSubscribe(packetIdentifier: 1, subscriptions: [MQTTSubscription(topicFilter: DPSTopic.responseFilter, requestedQoS: .atLeastOnce)])))
-        guard case .subAck(let subAck) = try await nextSkippingAcks(connection, awaiting: "SUBACK") else {
-            throw FleetFailure(.protocolError, "the answer to SUBSCRIBE is not SUBACK")
-        }
-        guard subAck.returnCodes.first != .failure else { throw FleetFailure(.protocolError, "SUBACK refused the response filter") }
-        tally.record(.subscribe, since: subscribeStart)
+        let connect = MQTTConnect(clientIdentifier: device.registrationID, keepAliveSeconds: 60, userName: username,
+                                  password: device.sasToken.map { Array($0.utf8) })
+        let connection = try await FleetConnection<MQTTPacket>.mqttSession(device, settings: settings, group: group, connect: connect,
+                                                               filter: DPSTopic.responseFilter, into: &tally)
+        defer { connection.close() }
 
         var step = try await request(.register, topic: DPSTopic.register(requestID: "1"), requestID: "1",
                                      payload: Array(("{\"registrationId\":" + JSONText.quoted(device.registrationID) + "}").utf8),
@@ -67,7 +50,7 @@ struct MQTTProvisioning: Sendable {
         tally.requests[phase.rawValue, default: 0] += 1
         try connection.send(packet: .publish(MQTTPublish(topicName: topic, payload: payload, qos: .atLeastOnce, packetIdentifier: packetIdentifier)))
         while true {
-            guard case .publish(let publish) = try await nextSkippingAcks(connection, awaiting: "the \(phase.rawValue) response") else {
+            guard case .publish(let publish) = try await connection.nextSkippingAcks(settings: settings, awaiting: "the \(phase.rawValue) response") else {
                 throw FleetFailure(.protocolError, "an unexpected packet while awaiting the \(phase.rawValue) response")
             }
             if publish.qos == .atLeastOnce, let id = publish.packetIdentifier { try connection.send(packet: .pubAck(packetIdentifier: id)) }
@@ -86,11 +69,4 @@ struct MQTTProvisioning: Sendable {
     }
 
     /// The next packet that is not a PUBACK of ours.
-    private func nextSkippingAcks(_ connection: FleetConnection<MQTTPacket>, awaiting what: String) async throws(FleetFailure) -> MQTTPacket {
-        while true {
-            let packet = try await connection.next(deadline: settings.deadline(), awaiting: what)
-            if case .pubAck = packet { continue }
-            return packet
-        }
-    }
 }
