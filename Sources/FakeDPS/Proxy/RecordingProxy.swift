@@ -117,6 +117,7 @@ public final class RecordingProxy: CaseService {
                                                       WireRecorder(transcript: transcript, clock: clock, connection: id, logger: logger).note(note, transport: .tcp)
                                                   }) { pipeline, info in
                     let recorder = WireRecorder(transcript: transcript, clock: clock, connection: info.id, logger: logger)
+                    try pipeline.addHandler(ProxyQuietDeadline(limit: limits.tlsHandshake + limits.connect, phase: "first packet (proxy)") { recorder.note($0) })
                     try pipeline.addHandler(ProxyFramingHandler(maximumPacketSize: MQTTLimits.maximumPacketSize))
                     try pipeline.addHandler(MQTTRelayHandler(upstream: upstream, tls: clientContext, recorder: recorder, pacer: pacer,
                                                              failures: failures, info: info))
@@ -128,6 +129,7 @@ public final class RecordingProxy: CaseService {
                                                        HTTPSRecorder(transcript: transcript, clock: clock, connection: id, logger: logger).note(note, transport: .tcp)
                                                    }) { pipeline, info in
                     let recorder = HTTPSRecorder(transcript: transcript, clock: clock, connection: info.id, logger: logger)
+                    try pipeline.addHandler(ProxyQuietDeadline(limit: limits.tlsHandshake + limits.requestHead, phase: "first request (proxy)") { recorder.note($0) })
                     try pipeline.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: true)
                     try pipeline.addHandler(HTTPRequestAssembler(maximumBodySize: HTTPSLimits.maximumBodySize))
                     try pipeline.addHandler(HTTPSRelayHandler(upstream: upstream, tls: clientContext, recorder: recorder, pacer: pacer,
