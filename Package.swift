@@ -13,6 +13,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "dpsconform", targets: ["dpsconform"]),
+        // For ci/libfuzzer (its own package, built with -sanitize=fuzzer): the in-process targets.
+        .library(name: "DPSConformFuzzing", targets: ["Fuzzing"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -94,6 +96,8 @@ let package = Package(
         // the wire senders that deliver cases over TLS, and the seam for where cases go.
         .target(name: "Fuzzing", dependencies: [
             "DPSCore", "MQTTWire", "DICE", "FakeDPS", "Verdicts", "Inputs",
+            // The vector-loader in-process target (InProcessTarget).
+            "VectorChecks",
             // The responses target runs a device against the fake through the scenario runner.
             "ScenarioEngine",
             .product(name: "Logging", package: "swift-log"),
@@ -160,7 +164,7 @@ let package = Package(
         // Resources/: the Ant JUnit schema, read from the checkout by path (xmllint needs a file).
         .testTarget(name: "ReportingTests", dependencies: ["TestSupport", "Reporting", "Verdicts", "DPSCore"],
                     exclude: ["Resources"], swiftSettings: strict),
-        .testTarget(name: "FuzzingTests", dependencies: ["TestSupport", "Fuzzing", "FakeDPS", "DPSCore", "Verdicts", "ScenarioEngine", "Inputs",
+        .testTarget(name: "FuzzingTests", dependencies: ["TestSupport", "Fuzzing", "FakeDPS", "DPSCore", "Verdicts", "ScenarioEngine", "Inputs", "DICE", "VectorChecks",
                                                      .product(name: "X509", package: "swift-certificates")], swiftSettings: strict),
         .testTarget(name: "FleetTests", dependencies: ["TestSupport", "Fleet", "FakeDPS", "DPSCore",
                                                    .product(name: "NIOPosix", package: "swift-nio")], swiftSettings: strict),

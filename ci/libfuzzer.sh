@@ -1,29 +1,59 @@
-#!/bin/sh
-# In-process fuzzing with libFuzzer (swiftc -sanitize=fuzzer,address), bounded in time.
-# Usage: ci/libfuzzer.sh [SECONDS per target, default 60]
-# Each target is compiled into the module it fuzzes (internal API reachable), outside SwiftPM.
-# A crash leaves crash-* in .build/libfuzzer/TARGET/ and exits non-zero; turn it into a
-# regression test and add the input to Tests/FuzzCorpus/TARGET/.
-set -eu
+#!/usr/bin/env bash
+# In-process fuzzing with libFuzzer: every target of Sources/Fuzzing/InProcess (InProcessTarget),
+# each run for a bounded time from its seed corpus, with the executions per second in the output
+# and in Reports/libfuzzer.md.
+#
+#   ci/libfuzzer.sh [SECONDS per target, default 60] [TARGET ...]
+#
+# The driver is its own package (ci/libfuzzer), built once with -sanitize=fuzzer,address on every
+# Swift module (release, so the rates are those of optimised code) into .build/libfuzzer-spm.
+# A crash leaves crash-* in .build/libfuzzer/TARGET/ and the script exits 1: add the input to
+# Tests/FuzzCorpus/TARGET/ (InProcessTargetTests replays every file there in a normal build),
+# then fix the code.
+set -euo pipefail
 seconds="${1:-60}"
+shift || true
 root="$(cd "$(dirname "$0")/.." && pwd)"
 out="$root/.build/libfuzzer"
-mkdir -p "$out"
+mkdir -p "$out" "$root/Reports"
+case "$seconds" in ''|*[!0-9]*) echo "usage: ci/libfuzzer.sh [SECONDS] [TARGET ...]" >&2; exit 2;; esac
 
-run_target() {
-    name="$1"; module="$2"; shift 2
-    mkdir -p "$out/$name/corpus"
-    cp "$root/Tests/FuzzCorpus/$name"/* "$out/$name/corpus/" 2>/dev/null || true
-    swiftc -sanitize=fuzzer,address -parse-as-library -module-name "$module" -O -Xfrontend -import-module -Xfrontend Foundation \
-        "$@" -o "$out/$name/fuzzer" 2>"$out/$name/build.log" || {
-        cat "$out/$name/build.log"; exit 3; }
+echo "== building the libFuzzer driver (release, -sanitize=fuzzer,address)"
+swift build --package-path "$root/ci/libfuzzer" --scratch-path "$root/.build/libfuzzer-spm" -c release \
+    -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library >"$out/build.log" 2>&1 || { tail -40 "$out/build.log"; exit 3; }
+driver="$root/.build/libfuzzer-spm/release/dpsconform-libfuzzer"
+
+targets=("$@")
+if [ ${#targets[@]} -eq 0 ]; then
+    # The target names, from the corpus folders (InProcessTargetTests checks each target has one).
+    for dir in "$root"/Tests/FuzzCorpus/*/; do targets+=("$(basename "$dir")"); done
+fi
+
+report="$root/Reports/libfuzzer.md"
+{
+    echo "# libFuzzer ($(date -u '+%Y-%m-%d %H:%M') UTC, $(nproc) cores, ${seconds} s per target)"
+    echo
+    echo "| target | executions | executions/s | corpus after | crashes |"
+    echo "|---|---|---|---|---|"
+} >"$report"
+found=0
+for name in "${targets[@]}"; do
+    work="$out/$name"
+    mkdir -p "$work/corpus"
+    cp "$root/Tests/FuzzCorpus/$name"/* "$work/corpus/" 2>/dev/null || true
     echo "== $name: $seconds s"
-    (cd "$out/$name" && ./fuzzer -max_total_time="$seconds" -print_final_stats=1 corpus 2>&1 | tee run.log | grep -E "^(stat::number_of_executed_units|stat::average_exec_per_sec|#[0-9]+ +DONE)|ERROR|crash-" || true)
-    if ls "$out/$name"/crash-* >/dev/null 2>&1; then echo "$name: crash found (see $out/$name)"; exit 1; fi
-}
-
-run_target mqtt-decoder MQTTWire "$root"/Sources/MQTTWire/*.swift "$root/ci/libfuzzer/MQTTDecoderFuzz.swift"
-run_target dps-topics DPSCore "$root"/Sources/DPSCore/MQTTTopics.swift "$root"/Sources/DPSCore/TopicProperties.swift \
-    "$root"/Sources/DPSCore/MQTTUsername.swift "$root"/Sources/DPSCore/PercentEncoding.swift "$root"/Sources/DPSCore/DPSCoreError.swift \
-    "$root"/Sources/DPSCore/RequirementID.swift "$root"/Sources/DPSCore/RequirementIDCatalogue.swift "$root"/Sources/DPSCore/RegistrationID.swift \
-    "$root/ci/libfuzzer/DPSTopicsFuzz.swift"
+    # -rss_limit_mb: memory that grows without bound is a finding too; -timeout: so is a hang.
+    (cd "$work" && DPSCONFORM_FUZZ_TARGET="$name" "$driver" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+        -print_final_stats=1 corpus >run.log 2>&1) || true
+    grep -E "^stat::(number_of_executed_units|average_exec_per_sec)|ERROR|crash-|Test unit written" "$work/run.log" || true
+    executions=$(awk -F': *' '/^stat::number_of_executed_units/ {print $2}' "$work/run.log")
+    rate=$(awk -F': *' '/^stat::average_exec_per_sec/ {print $2}' "$work/run.log")
+    crashes=$(ls "$work"/crash-* "$work"/leak-* "$work"/timeout-* "$work"/oom-* 2>/dev/null | wc -l)
+    echo "| $name | ${executions:-?} | ${rate:-?} | $(ls "$work/corpus" | wc -l) | $crashes |" >>"$report"
+    if [ "$crashes" -gt 0 ]; then
+        echo "$name: a crash, hang or leak was found (inputs in $work)"
+        found=1
+    fi
+done
+cat "$report"
+exit "$found"

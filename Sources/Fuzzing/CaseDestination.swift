@@ -26,6 +26,8 @@ public protocol CaseDestination: Sendable {
     var recordedEventCount: Int { get }
     /// Waits until no connection is open (or `limit` passes); the number still open, nil when unknown.
     func openConnections(after limit: Duration) async -> Int?
+    /// The resident memory of the process the service runs in, in bytes; nil when it is not this process.
+    var residentBytes: Int? { get }
     /// Ends what the destination started.
     func stop() async
 }
@@ -35,6 +37,14 @@ public struct FuzzServiceSetup: Sendable {
     public static let idScope = "0ne00F0220"
     /// The symmetric-key enrollment group's key (a fixed test key: it protects nothing).
     public static let groupKey = "ZHBzY29uZm9ybSBmdXp6IGdyb3VwIGtleSAwMSAtIG5vdCBhIHNlY3JldCEhIQ=="
+    /// The fake's connection deadlines in a fuzz run: the defaults, except CONNECT and the HTTP
+    /// request head in 3 s instead of 10, so that a slow sender's case ends sooner.
+    public static let limits: ConnectionLimits = {
+        var limits = ConnectionLimits.defaults
+        limits.connect = .seconds(3)
+        limits.requestHead = .seconds(3)
+        return limits
+    }()
 
     public var profile: RegistrationIDProfile
     /// The CA of the X.509 enrollment group.
@@ -85,6 +95,7 @@ public final class FakeDestination: CaseDestination {
         let server = try await FakeDPSServer.start(configuration: setup.configuration, clock: SystemClock(), host: "127.0.0.1",
                                                    httpsPort: 0, transcript: Transcript(retention: .bounded(events: 2_000, rawBytes: 4_096)),
                                                    logger: Logger(label: "dpsconform.fuzz.fake", factory: { _ in SwiftLogNoOpLogHandler() }),
+                                                   limits: FuzzServiceSetup.limits,
                                                    eventLoops: .dedicated(threads: 1))
         return FakeDestination(server: server)
     }
@@ -115,6 +126,10 @@ public final class FakeDestination: CaseDestination {
         await server.awaitConnectionsClosed(within: limit)
         return server.openConnectionCount
     }
+
+    /// The fake shares this process with the fuzzer, whose own memory per case is bounded: growth
+    /// over a run is the fake's.
+    public var residentBytes: Int? { ProcessMemory.residentBytes }
 
     public func stop() async { await server.stop() }
 }

@@ -38,6 +38,10 @@ public enum FuzzCaseResults {
             "violations": String(outcome.violations.count), "presentedWithoutTLS": String(outcome.presentedWithoutTLS),
         ]
         if outcome.target == .mqtt || outcome.target == .http { facts["wellBehavedRegistrations"] = String(outcome.wellBehavedRegistrations) }
+        if let start = outcome.residentBytesAfterWarmUp, let end = outcome.residentBytesAtEnd {
+            facts["residentMiBAfterWarmUp"] = String(start / 1_048_576)
+            facts["residentMiBAtEnd"] = String(end / 1_048_576)
+        }
         for (transport, count) in outcome.casesByTransport { facts["\(transport.rawValue)Cases"] = String(count) }
         let summary = CaseResult(id: "fuzz/\(outcome.target.rawValue)/summary",
                                  title: "\(outcome.target.rawValue): \(outcome.casesRun) cases at \(rate) cases/s, \(outcome.violations.count) violation(s)",

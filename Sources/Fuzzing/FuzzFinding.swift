@@ -66,6 +66,10 @@ public struct FuzzTargetOutcome: Sendable {
     public var harnessErrors: [String]
     /// Registrations a well-behaved device made while the cases ran (mqtt and http targets).
     public var wellBehavedRegistrations = 0
+    /// Resident memory of the service's process after the warm-up cases and at the end (mqtt and
+    /// http targets, in process only).
+    public var residentBytesAfterWarmUp: Int?
+    public var residentBytesAtEnd: Int?
 
     public var casesPerSecond: Double { wallSeconds > 0 ? Double(casesRun) / wallSeconds : 0 }
 }
@@ -116,6 +120,8 @@ public struct OracleFinding: Sendable, Hashable {
         case wellBehavedStarved
         /// Connections stayed open after the run (mqtt target).
         case connectionsLeftOpen
+        /// The service's memory grew past the bound over the run (mqtt and http targets).
+        case memoryGrowth
     }
 
     public var kind: Kind

@@ -24,7 +24,15 @@ public struct HTTPRequestCase: Sendable, Hashable, Codable {
         case missingAPIVersion = "missing-api-version"
         case badPercentEncoding = "bad-percent-encoding"
         case bodyNotJSON = "body-not-json"
+        /// A head trickled a byte at a time (slowloris): the request-head deadline ends it.
+        case slowHead = "slow-head"
+        /// Two requests in one write (pipelining): a well-formed one kept alive, then one with a
+        /// request line without a version. The first is answered; the second must be refused.
+        case pipelinedMalformed = "pipelined-malformed"
     }
+
+    /// How a slow head is written: two bytes every 200 ms.
+    static let trickle = TLSExchange.Trickle(bytesPerWrite: 2, interval: .milliseconds(200))
 
     public var index: Int
     public var malformation: Malformation
@@ -71,6 +79,13 @@ public struct HTTPRequestCase: Sendable, Hashable, Codable {
         case .missingAPIVersion: target = path
         case .badPercentEncoding: target = "/\(idScope)/registrations/%zz\(registrationID)/register?api-version=" + RegistrationRequest.httpsAPIVersion
         case .bodyNotJSON: body = Array("registrationId=\(registrationID)".utf8)
+        case .slowHead: break
+        case .pipelinedMalformed:
+            // The first request keeps the connection open; the second is the malformed one.
+            let first = "PUT \(target) HTTP/1.1\r\n" + headers.filter { $0 != "Connection: close" }.map { $0 + "\r\n" }.joined()
+                + "Content-Length: \(body.count)\r\n\r\n"
+            let second = "PUT \(target)\r\nHost: localhost:\(port)\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+            return Array(first.utf8) + body + Array(second.utf8)
         }
         if lengthHeader { headers.append("Content-Length: \(body.count)") }
         var text = "\(method) \(target)\(version)\(newline)" + headers.map { $0 + newline }.joined() + newline

@@ -33,12 +33,25 @@ public struct HTTPRequestFuzzer: Sendable {
         let good = RegistrationIDCase(index: fuzzCase.index, id: fuzzCase.registrationID, origin: "http", transport: .https, credential: .sas)
         let token = RegistrationRequest.sasToken(good, idScope: destination.idScope, groupKey: FuzzServiceSetup.groupKey, now: Date())
         let mark = destination.recordedEventCount
-        let exchange = TLSExchange(host: destination.host, port: destination.httpsPort, tls: tls, deadline: settings.deadline)
+        let slow = fuzzCase.malformation == .slowHead
+        let pipelined = fuzzCase.malformation == .pipelinedMalformed
+        let deadline = slow ? settings.deadline + FuzzServiceSetup.limits.requestHead : settings.deadline
+        let exchange = TLSExchange(host: destination.host, port: destination.httpsPort, tls: tls, deadline: deadline,
+                                   trickle: slow ? HTTPRequestCase.trickle : nil)
         let result = await exchange.run(fuzzCase.bytes(idScope: destination.idScope, port: destination.httpsPort, token: token)) {
-            HTTPAnswerReader.isComplete($0)
+            // A pipelined pair is judged on the answer to its second request.
+            HTTPAnswerReader.isComplete(pipelined ? HTTPAnswerReader.afterFirstResponse($0) ?? [] : $0)
         }
         let expected = ["the service refuses \(fuzzCase.malformation.rawValue): a 4xx (or 501, 505), or a close whose reason it records"]
-        switch HTTPAnswerReader.read(result.received, closed: true) {
+        var judged = result.received
+        if pipelined {
+            guard let rest = HTTPAnswerReader.afterFirstResponse(result.received) else {
+                return [OracleFinding(kind: .notRefused, requirement: .dpsHttpMsg001, expected: ["an answer to the first of two pipelined requests"],
+                                      observed: result.received.isEmpty ? "no answer" : "no complete first answer")]
+            }
+            judged = rest
+        }
+        switch HTTPAnswerReader.read(judged, closed: true) {
         case .response(let status, _)? where (400..<500).contains(status) || status == 501 || status == 505:
             return []
         case .response(let status, let code)?:
@@ -48,7 +61,7 @@ public struct HTTPRequestFuzzer: Sendable {
             break
         }
         if result.ending == .deadline {
-            return [OracleFinding(kind: .notRefused, requirement: .dpsHttpMsg001, expected: expected, observed: "no answer and no close within \(settings.deadline)")]
+            return [OracleFinding(kind: .notRefused, requirement: .dpsHttpMsg001, expected: expected, observed: "no answer and no close within \(deadline)")]
         }
         for _ in 0..<20 {
             guard let events = destination.recordedEvents(from: mark) else { return [] }

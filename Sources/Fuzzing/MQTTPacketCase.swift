@@ -24,13 +24,28 @@ public struct MQTTPacketCase: Sendable, Hashable, Codable {
         case protocolNameWrong = "protocol-name-wrong"
         case passwordWithoutUsername = "password-without-username"
         case truncatedPacket = "truncated-packet"
+        /// Out of order: SUBSCRIBE before CONNECT.
+        case subscribeBeforeConnect = "subscribe-before-connect"
+        /// Packets only a server sends, sent by the device.
+        case connackFromDevice = "connack-from-device"
+        case subackFromDevice = "suback-from-device"
+        /// A well-formed session trickled a byte at a time (slowloris): the CONNECT deadline ends it.
+        case slowSender = "slow-sender"
     }
+
+    /// How a slow sender writes: one byte every 200 ms.
+    static let trickle = TLSExchange.Trickle(bytesPerWrite: 1, interval: .milliseconds(200))
 
     public var index: Int
     public var malformation: Malformation
 
     /// The MQTT 3.1.1 rule the malformation breaks (MQTTWire's rule IDs).
     public var rule: RequirementID? {
+        switch malformation {
+        case .connackFromDevice, .subackFromDevice: return .dpsMqttPkt001
+        case .slowSender: return .dpsMqttConn001
+        default: break
+        }
         let number: String = switch malformation {
         case .remainingLengthFiveBytes, .remainingLengthBeyondData, .truncatedPacket, .oversizedPublish: "2.2.3"
         case .connectReservedFlag: "3.1.2-3"
@@ -39,12 +54,13 @@ public struct MQTTPacketCase: Sendable, Hashable, Codable {
         case .invalidUTF8ClientID, .surrogateInTopic: "1.5.3-1"
         case .nulInUsername: "1.5.3-2"
         case .wildcardInPublishTopic: "3.3.2-2"
-        case .publishBeforeConnect: "3.1.0-1"
+        case .publishBeforeConnect, .subscribeBeforeConnect: "3.1.0-1"
         case .secondConnect: "3.1.0-2"
         case .reservedPacketType0, .reservedPacketType15: "2.2.1"
         case .protocolLevel5: "3.1.2-2"
         case .protocolNameWrong: "3.1.2-1"
         case .passwordWithoutUsername: "3.1.2-22"
+        case .connackFromDevice, .subackFromDevice, .slowSender: ""
         }
         return RequirementID(mqttRule: RequirementID.mqttRulePrefix + number)
     }
@@ -95,6 +111,10 @@ public struct MQTTPacketCase: Sendable, Hashable, Codable {
         case .protocolNameWrong: return connect(name: "MQIsdp") + subscribe + register
         case .passwordWithoutUsername: return connect(flags: 0x42) + subscribe + register
         case .truncatedPacket: return Array(connect().dropLast(3))
+        case .subscribeBeforeConnect: return subscribe + session
+        case .connackFromDevice: return connect() + [0x20, 0x02, 0x00, 0x00] + subscribe + register
+        case .subackFromDevice: return connect() + [0x90, 0x03, 0x00, 0x01, 0x01] + subscribe + register
+        case .slowSender: return session
         }
     }
 

@@ -33,9 +33,11 @@ public struct MQTTPacketFuzzer: Sendable {
         let good = RegistrationIDCase(index: fuzzCase.index, id: fuzzCase.registrationID, origin: "mqtt", transport: .mqtt, credential: .sas)
         let token = RegistrationRequest.sasToken(good, idScope: destination.idScope, groupKey: FuzzServiceSetup.groupKey, now: Date())
         let mark = destination.recordedEventCount
-        // A cut-off packet is closed by the service's CONNECT deadline (10 s by default), not at once.
-        let deadline = fuzzCase.malformation == .truncatedPacket ? settings.deadline + .seconds(10) : settings.deadline
-        let exchange = TLSExchange(host: destination.host, port: destination.mqttPort, tls: tls, deadline: deadline)
+        // A cut-off or trickled CONNECT is closed by the service's CONNECT deadline, not at once.
+        let waitsForCONNECTDeadline = fuzzCase.malformation == .truncatedPacket || fuzzCase.malformation == .slowSender
+        let deadline = waitsForCONNECTDeadline ? settings.deadline + FuzzServiceSetup.limits.connect : settings.deadline
+        let exchange = TLSExchange(host: destination.host, port: destination.mqttPort, tls: tls, deadline: deadline,
+                                   trickle: fuzzCase.malformation == .slowSender ? MQTTPacketCase.trickle : nil)
         let result = await exchange.run(fuzzCase.bytes(idScope: destination.idScope, token: token)) { received in
             if case .connackRefused? = MQTTAnswerReader.read(received) { return true }
             return false

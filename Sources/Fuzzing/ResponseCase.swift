@@ -2,7 +2,8 @@ import DPSCore
 
 /// One responses case: the fake answers a device with mutated responses (Azure IoT SDK pitfalls:
 /// non-integer, negative, huge or missing retry-after; `$rid` moved last or replaced; duplicated
-/// answers; missing, extra or
+/// answers; an earlier answer again before the current one (out of order); a packet of an
+/// unexpected type (a second CONNACK, an unsolicited SUBACK, QoS 2 packets) before it; missing, extra or
 /// wrongly typed fields; non-JSON and truncated bodies; unexpected status codes; dropped and
 /// withheld answers). Written as fault-plan rules of a scenario (docs/scenarios.md), so the case
 /// is its own reproducer.
@@ -25,6 +26,7 @@ public struct ResponseCase: Sendable, Hashable, Codable {
         "{\"errorCode\":\"x\",\"message\":5}", "{\"operationId\":\"op-1\",\"status\":\"assigning\"", "{\"status\":\"failed\",\"registrationState\":{\"status\":\"failed\",\"errorCode\":\"nope\"}}",
         "{\"operationId\":\"op-1\",\"status\":\"unknownStatus\"}", String(repeating: "[", count: 2_000),
     ]
+    static let packetsBefore = ["connack", "suback", "unsuback", "pingresp", "puback", "pubrec", "pubrel", "pubcomp"]
     static let statuses = [200, 201, 202, 204, 302, 400, 401, 403, 404, 409, 412, 429, 500, 503, 599]
     static let errorCodes: [Int?] = [nil, 400004, 401002, 404201, 429001, 500001, 123_456]
     static let extraFields = ["{status: 5}", "{status: assigned}", "{operationId: null}", "{registrationState: x}",
@@ -58,6 +60,8 @@ public struct ResponseCase: Sendable, Hashable, Codable {
             if random.chance(1, in: 3) { fields.append("ridLast: true") }
             if random.chance(1, in: 5) { fields.append("rid: \(quoted(random.pick(["999", "", "1%202", "other-rid"])))") }
             if random.chance(1, in: 5) { fields.append("duplicate: true") }
+            if random.chance(1, in: 5) { fields.append("staleFirst: true") }
+            if random.chance(1, in: 5) { fields.append("packetBefore: \(random.pick(packetsBefore))") }
             if random.chance(1, in: 2), let retry = random.pick(retryAfters) { fields.append("retryAfter: \(quoted(retry))") }
             if random.chance(1, in: 3) { fields.append("omitOperationId: true") }
             if random.chance(1, in: 3) { fields.append("extraFields: \(random.pick(extraFields))") }

@@ -27,6 +27,12 @@ struct TLSExchange {
         var ending: Ending
     }
 
+    /// How a slow sender writes the request: a few bytes, a pause, and again.
+    struct Trickle: Sendable, Hashable {
+        var bytesPerWrite: Int
+        var interval: Duration
+    }
+
     /// The most bytes read from one answer.
     static let limit = 256 * 1024
 
@@ -34,6 +40,8 @@ struct TLSExchange {
     let port: Int
     let tls: TLSConfiguration
     let deadline: Duration
+    /// Nil: the request is written at once.
+    var trickle: Trickle? = nil
 
     func run(_ request: [UInt8], complete: @escaping @Sendable ([UInt8]) -> Bool) async -> Result {
         let context: NIOSSLContext
@@ -66,8 +74,21 @@ struct TLSExchange {
         do {
             return try await channel.executeThenClose { inbound, outbound in
                 var received: [UInt8] = []
+                // A trickled request is written while the answer is read (the service may close first).
+                let writer: Task<Void, Never>? = trickle.map { trickle in
+                    Task {
+                        var offset = 0
+                        while offset < request.count, !Task.isCancelled {
+                            let end = min(request.count, offset + max(1, trickle.bytesPerWrite))
+                            guard (try? await outbound.write(ByteBuffer(bytes: request[offset..<end]))) != nil else { return }
+                            offset = end
+                            try? await Task.sleep(for: trickle.interval)
+                        }
+                    }
+                }
+                defer { writer?.cancel() }
                 do {
-                    try await outbound.write(ByteBuffer(bytes: request))
+                    if writer == nil { try await outbound.write(ByteBuffer(bytes: request)) }
                     for try await buffer in inbound {
                         received += buffer.readableBytesView
                         if complete(received) { return Result(received: received, ending: .answered) }

@@ -69,6 +69,19 @@ enum MQTTAnswerReader {
 enum HTTPAnswerReader {
     static func isComplete(_ received: [UInt8]) -> Bool { read(received, closed: false) != nil }
 
+    /// The bytes after the first complete response (its head and `Content-Length` body); nil
+    /// while the first is incomplete.
+    static func afterFirstResponse(_ received: [UInt8]) -> [UInt8]? {
+        guard read(received, closed: false) != nil, let end = received.firstRange(of: [13, 10, 13, 10] as [UInt8]) else { return nil }
+        let head = String(decoding: received[..<end.lowerBound], as: UTF8.self)
+        var length = 0
+        for line in head.split(separator: "\r\n").dropFirst() {
+            let pair = line.split(separator: ":", maxSplits: 1)
+            if pair.count == 2, pair[0].lowercased() == "content-length" { length = Int(pair[1].trimmingCharacters(in: .whitespaces)) ?? 0 }
+        }
+        return Array(received[min(received.count, end.upperBound + length)...])
+    }
+
     static func read(_ received: [UInt8], closed: Bool) -> WireAnswer? {
         let separator: [UInt8] = [13, 10, 13, 10]
         guard let end = received.firstRange(of: separator) else { return nil }

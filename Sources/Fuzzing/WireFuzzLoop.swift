@@ -23,6 +23,7 @@ struct WireFuzzLoop {
         let inParallel = Task { await device.run(against: destination) }
         var index = 0
         while settings.budget.allows(next: index, started: started) {
+            if index == Self.warmUpCases { outcome.residentBytesAfterWarmUp = destination.residentBytes }
             outcome.casesRun += 1
             outcome.casesByTransport[transport, default: 0] += 1
             outcome.violations += await evaluate(index).map { violation(index, $0) }
@@ -39,8 +40,29 @@ struct WireFuzzLoop {
                 kind: .connectionsLeftOpen, requirement: openConnectionRequirement, expected: ["every connection closed after the run"],
                 observed: "\(open) connection(s) still open 5 s after the last case")))
         }
+        outcome.residentBytesAtEnd = destination.residentBytes
+        if let growth = Self.memoryGrowth(from: outcome.residentBytesAfterWarmUp, to: outcome.residentBytesAtEnd) {
+            outcome.violations.append(violation(last, growth(openConnectionRequirement)))
+        }
         outcome.wallSeconds = (ContinuousClock.now - started).seconds
         return outcome
+    }
+
+    /// Cases before the memory baseline is taken (buffers, TLS contexts and caches settle).
+    static let warmUpCases = 10
+    /// How far the service's resident memory may grow after the warm-up, whatever the run's length:
+    /// every case's buffers are bounded (the largest, 300 KB, many times over), so more is state
+    /// kept per connection or per case.
+    static let memoryBound = 64 * 1_048_576
+
+    /// The finding for growth beyond `memoryBound`, nil within it or when memory is not observed.
+    static func memoryGrowth(from start: Int?, to end: Int?) -> ((RequirementID) -> OracleFinding)? {
+        guard let start, let end, end - start > memoryBound else { return nil }
+        return { requirement in
+            OracleFinding(kind: .memoryGrowth, requirement: requirement,
+                          expected: ["the service's memory grows by at most \(memoryBound / 1_048_576) MiB after the first \(warmUpCases) cases"],
+                          observed: "it grew from \(start / 1_048_576) MiB to \(end / 1_048_576) MiB")
+        }
     }
 
     /// A client TLS configuration that trusts the destination's CA; nil when its PEM does not

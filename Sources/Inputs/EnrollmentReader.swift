@@ -206,7 +206,12 @@ package enum EnrollmentReader {
 public enum EnrollmentFile {
     /// Loads `path`; errors name the file, line and field.
     public static func load(path: String, defaultHubs: [String] = ["dpsconform-hub.azure-devices.net"]) throws -> EnrollmentSet {
-        guard let root = try YAMLNode.load(text: try text(of: path), file: path) else {
+        try load(text: try text(of: path), path: path, defaultHubs: defaultHubs)
+    }
+
+    /// The enrollments of `text`, read as if it were the file `path` (errors name it).
+    public static func load(text: String, path: String, defaultHubs: [String] = ["dpsconform-hub.azure-devices.net"]) throws -> EnrollmentSet {
+        guard let root = try YAMLNode.load(text: text, file: path) else {
             throw InputError(.missingField, file: path, "the enrollment file is empty: give 'individual:' or 'groups:' (docs/enrollments.md)")
         }
         let set = try EnrollmentReader.read(root, defaultHubs: defaultHubs)

@@ -40,13 +40,18 @@ package enum FaultPlanReader {
             return .respond(status: try status.int(in: 100...599), retryAfter: try fields["retryAfter"]?.string(),
                             errorCode: try fields["errorCode"]?.int(in: 100_000...999_999), body: try fields["body"]?.string())
         case "modify":
-            let fields = try node.mapping(allowed: ["ridLast", "retryAfter", "omitOperationId", "extraFields", "truncateTo", "body", "rid", "duplicate"])
+            let fields = try node.mapping(allowed: ["ridLast", "retryAfter", "omitOperationId", "extraFields", "truncateTo", "body", "rid", "duplicate",
+                                                            "staleFirst", "packetBefore"])
             var extra: [String: JSONValue] = [:]
             if let extraNode = fields["extraFields"], case .object(let members)? = try EnrollmentReader.payload(extraNode) { extra = members }
             return .modify(ResponseModification(requestIDLast: try fields["ridLast"]?.bool() ?? false, retryAfter: try fields["retryAfter"]?.string(),
                                                 omitOperationID: try fields["omitOperationId"]?.bool() ?? false, extraFields: extra,
                                                 truncateTo: try fields["truncateTo"]?.int(in: 0...100_000), body: try fields["body"]?.string(),
-                                                requestID: try fields["rid"]?.string(), duplicate: try fields["duplicate"]?.bool() ?? false))
+                                                requestID: try fields["rid"]?.string(), duplicate: try fields["duplicate"]?.bool() ?? false,
+                                                previousAnswerFirst: try fields["staleFirst"]?.bool() ?? false,
+                                                packetBefore: try fields["packetBefore"].map {
+                                                    try $0.choice(Dictionary(uniqueKeysWithValues: ResponseModification.UnexpectedPacket.allCases.map { ($0.rawValue, $0) }))
+                                                }))
         case "delaySeconds":
             return .delay(.seconds(try node.int(in: 0...86_400)))
         case "noResponse":

@@ -123,14 +123,6 @@ extension BenchFleetCommand {
 /// The process's peak resident memory (Linux `VmHWM`, else `VmRSS`; getrusage elsewhere).
 enum PeakMemory {
     static func residentBytes() -> Int {
-        if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) {
-            for key in ["VmHWM:", "VmRSS:"] {
-                if let line = status.split(separator: "\n").first(where: { $0.hasPrefix(key) }),
-                   let kib = Int(line.dropFirst(key.count).trimmingCharacters(in: .whitespaces).split(separator: " ").first ?? "") {
-                    return kib * 1024
-                }
-            }
-        }
-        return BenchCommand.peakResidentBytes()
+        ProcessMemory.peakResidentBytes ?? ProcessMemory.residentBytes ?? BenchCommand.peakResidentBytes()
     }
 }

@@ -45,6 +45,20 @@ struct FaultPlanTests {
               shows: { facts in Set(facts.requests.map(\.connection)).count == 2 }),
         Fault(name: "no response", rules: [FaultRule(on: .register, occurrences: .nth(1), action: .noResponse)],
               shows: { facts in facts.requests.filter { $0.kind == .register }.count == 2 }),
+        Fault(name: "an earlier answer again, out of order, before the poll's",
+              rules: [FaultRule(on: .poll, occurrences: .nth(1), action: .modify(ResponseModification(previousAnswerFirst: true)))],
+              transports: [.mqtt],
+              shows: { facts in facts.answers.count > facts.requests.count }),
+        Fault(name: "packets of unexpected types before the answers",
+              rules: [FaultRule(on: .register, occurrences: .nth(1), action: .modify(ResponseModification(packetBefore: .pingresp))),
+                      FaultRule(on: .poll, occurrences: .nth(1), action: .modify(ResponseModification(packetBefore: .suback)))],
+              transports: [.mqtt],
+              shows: { facts in
+                  let sent = facts.events.filter { $0.direction == .toDevice }.compactMap { event -> MQTTPacketRecord? in
+                      if case .mqtt(let record) = event.content { record } else { nil }
+                  }
+                  return sent.contains(.pingResp) && sent.filter { if case .subAck = $0 { true } else { false } }.count == 2
+              }),
     ]
 
     static let arguments: [(Fault, DeviceTransportKind)] = faults.flatMap { fault in fault.transports.map { (fault, $0) } }

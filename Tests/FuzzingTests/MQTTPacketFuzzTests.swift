@@ -15,8 +15,8 @@ final class MQTTPacketFuzzTests: XCTestCase {
     func testEveryMalformationIsRefusedWithAReason() async throws {
         let fuzzer = try MQTTPacketFuzzer(settings: FuzzSettings(seed: 3, budget: .cases(0), transports: [.mqtt]))
         let destination = try await FakeDestination.start(fuzzer.serviceSetup())
-        // The cut-off packet waits for the service's 10 s CONNECT deadline: left to the CLI runs.
-        for (index, malformation) in MQTTPacketCase.Malformation.allCases.enumerated() where malformation != .truncatedPacket {
+        // The cut-off packet and the slow sender wait for the fuzz fake's 3 s CONNECT deadline.
+        for (index, malformation) in MQTTPacketCase.Malformation.allCases.enumerated() {
             let fuzzCase = MQTTPacketCase(index: index, malformation: malformation, registrationID: "mqtt-fuzz-test-\(index)")
             let findings = await fuzzer.evaluate(fuzzCase, against: destination)
             XCTAssertEqual(findings.map(\.kind), [], "\(malformation): \(findings.map(\.observed))")
@@ -58,5 +58,31 @@ final class HTTPRequestFuzzTests: XCTestCase {
         let open = await destination.openConnections(after: .seconds(5))
         await destination.stop()
         XCTAssertEqual(open, 0)
+    }
+}
+
+/// The memory oracle of the mqtt and http targets.
+final class MemoryBoundTests: XCTestCase {
+    func testGrowthWithinTheBoundIsNoFinding() {
+        XCTAssertNil(WireFuzzLoop.memoryGrowth(from: 100 << 20, to: (100 << 20) + WireFuzzLoop.memoryBound))
+        XCTAssertNil(WireFuzzLoop.memoryGrowth(from: 200 << 20, to: 150 << 20))
+        XCTAssertNil(WireFuzzLoop.memoryGrowth(from: nil, to: 900 << 20))
+    }
+
+    func testGrowthBeyondTheBoundIsAFindingOfTheGivenRule() throws {
+        let finding = try XCTUnwrap(WireFuzzLoop.memoryGrowth(from: 100 << 20, to: (100 << 20) + WireFuzzLoop.memoryBound + 1))(.dpsHttpMsg001)
+        XCTAssertEqual(finding.kind, .memoryGrowth)
+        XCTAssertEqual(finding.requirement, .dpsHttpMsg001)
+        XCTAssertEqual(finding.observed, "it grew from 100 MiB to 164 MiB")
+    }
+
+    func testARunReportsTheFakesMemory() async throws {
+        let fuzzer = try MQTTPacketFuzzer(settings: FuzzSettings(seed: 3, budget: .cases(WireFuzzLoop.warmUpCases + 2), transports: [.mqtt]))
+        let destination = try await FakeDestination.start(fuzzer.serviceSetup())
+        let outcome = await fuzzer.run(against: destination)
+        await destination.stop()
+        XCTAssertNotNil(outcome.residentBytesAfterWarmUp)
+        XCTAssertNotNil(outcome.residentBytesAtEnd)
+        XCTAssertEqual(outcome.violations.map(\.observed), [])
     }
 }

@@ -23,6 +23,8 @@ final class MQTTSessionHandler: ChannelInboundHandler {
     private var state: State = .awaitingConnect
     private var subscribed = false
     private var nextPacketIdentifier: UInt16 = 1
+    /// The last answer this connection sent (a fault plan may send it again, out of order).
+    private var previousAnswer: MQTTPublish?
 
     private let subscribers: SubscriberRegistry
     private let limits: ConnectionLimits
@@ -292,7 +294,16 @@ final class MQTTSessionHandler: ChannelInboundHandler {
             recorder.note(.undelivered(status: response.status, requirement: Self.undeliveredRequirement))
             return
         }
+        if let unexpected = enactment.packetBefore {
+            sendLater(Self.packet(unexpected, identifier: takePacketIdentifier()), delay: enactment.delay, context: context)
+        }
+        if enactment.previousAnswerFirst, let previous = previousAnswer {
+            // Out of order: an answer the device already had, to an earlier request, after the new one.
+            let stale = MQTTPublish(topicName: previous.topicName, payload: previous.payload, qos: .atLeastOnce, packetIdentifier: takePacketIdentifier())
+            sendLater(.publish(stale), delay: enactment.delay, context: context)
+        }
         let reply = MQTTPublish(topicName: topicName, payload: response.body, qos: .atLeastOnce, packetIdentifier: takePacketIdentifier())
+        previousAnswer = reply
         sendLater(.publish(reply), delay: enactment.delay, context: context)
         if enactment.duplicatesAnswer {
             let copy = MQTTPublish(topicName: topicName, payload: response.body, qos: .atLeastOnce, packetIdentifier: takePacketIdentifier())
@@ -316,6 +327,20 @@ final class MQTTSessionHandler: ChannelInboundHandler {
         context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(nanoseconds)) { [self] in
             guard !isClosed else { return }
             send(packet, context: context)
+        }
+    }
+
+    /// The packet a fault plan's `packetBefore` sends.
+    private static func packet(_ kind: ResponseModification.UnexpectedPacket, identifier: UInt16) -> MQTTPacket {
+        switch kind {
+        case .connack: .connAck(MQTTConnAck(sessionPresent: false, returnCode: .accepted))
+        case .suback: .subAck(MQTTSubAck(packetIdentifier: identifier, returnCodes: [.granted(.atLeastOnce)]))
+        case .unsuback: .unsubAck(packetIdentifier: identifier)
+        case .pingresp: .pingResp
+        case .puback: .pubAck(packetIdentifier: identifier)
+        case .pubrec: .pubRec(packetIdentifier: identifier)
+        case .pubrel: .pubRel(packetIdentifier: identifier)
+        case .pubcomp: .pubComp(packetIdentifier: identifier)
         }
     }
 

@@ -97,12 +97,40 @@ public struct ResponseModification: Sendable, Hashable {
     public var requestID: String?
     /// Send the answer twice (MQTT): a device must not act on the second copy.
     public var duplicate: Bool
+    /// Before this answer, send the connection's previous answer again, under its old `$rid`
+    /// (MQTT): an answer out of order, to a request the device already had answered.
+    public var previousAnswerFirst: Bool
+    /// Before this answer, send a packet of a type the device does not expect at this point (MQTT).
+    public var packetBefore: UnexpectedPacket?
+
+    /// An MQTT packet a service never sends a device in the middle of an exchange.
+    public enum UnexpectedPacket: String, Sendable, Hashable, CaseIterable {
+        /// A second CONNACK.
+        case connack
+        /// A SUBACK for a SUBSCRIBE the device never sent.
+        case suback
+        /// An UNSUBACK for an UNSUBSCRIBE the device never sent.
+        case unsuback
+        /// A PINGRESP without a PINGREQ.
+        case pingresp
+        /// A PUBACK for a packet identifier the device never used.
+        case puback
+        /// A PUBREC (QoS 2 flow, which DPS never uses).
+        case pubrec
+        /// A PUBREL (QoS 2 flow).
+        case pubrel
+        /// A PUBCOMP (QoS 2 flow).
+        case pubcomp
+    }
 
     public init(requestIDLast: Bool = false, retryAfter: String? = nil, omitOperationID: Bool = false,
                 extraFields: [String: JSONValue] = [:], truncateTo: Int? = nil, body: String? = nil,
-                requestID: String? = nil, duplicate: Bool = false) {
+                requestID: String? = nil, duplicate: Bool = false, previousAnswerFirst: Bool = false,
+                packetBefore: UnexpectedPacket? = nil) {
         self.requestID = requestID
         self.duplicate = duplicate
+        self.previousAnswerFirst = previousAnswerFirst
+        self.packetBefore = packetBefore
         self.requestIDLast = requestIDLast
         self.retryAfter = retryAfter
         self.omitOperationID = omitOperationID

@@ -26,6 +26,10 @@ struct RequestEnactment {
     let requestIDOverride: String?
     /// Whether the answer is sent twice (MQTT).
     let duplicatesAnswer: Bool
+    /// Whether the connection's previous answer goes out again first (MQTT).
+    let previousAnswerFirst: Bool
+    /// A packet of an unexpected type that goes out before the answer (MQTT).
+    let packetBefore: ResponseModification.UnexpectedPacket?
     /// A fault of the connection or subscription phase, which a request exchange cannot enact
     /// (planned on `register` by mistake); noted, not enacted.
     let inapplicable: FaultAction?
@@ -48,10 +52,14 @@ struct RequestEnactment {
             requestIDFirst = !modification.requestIDLast
             requestIDOverride = modification.requestID
             duplicatesAnswer = modification.duplicate
+            previousAnswerFirst = modification.previousAnswerFirst
+            packetBefore = modification.packetBefore
         } else {
             requestIDFirst = true
             requestIDOverride = nil
             duplicatesAnswer = false
+            previousAnswerFirst = false
+            packetBefore = nil
         }
         switch action {
         case .refuseConnection?, .refuseSubscription?: inapplicable = action

@@ -47,6 +47,12 @@ public enum ScenarioLoader {
         guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
             throw InputError(.unreadableFile, file: file, "cannot read the scenario file as UTF-8 text")
         }
+        return try load(text: text, file: file)
+    }
+
+    /// The scenarios of `text`, read as if it were the file `file` (errors name it; files it
+    /// refers to are found beside it).
+    public static func load(text: String, file: String) throws -> [Scenario] {
         guard let root = try YAMLNode.load(text: text, file: file) else {
             throw InputError(.missingField, file: file, "the file is empty")
         }
