@@ -2,17 +2,31 @@ import DPSCore
 import FakeDPS
 import Foundation
 import Logging
+import NIOSSL
 
-/// Where fuzz cases are sent: the in-process fake today; a real endpoint (`mqtts://`, `https://`)
-/// is one more conformance, with a request-rate limit, that answers nil to what only an
-/// in-process service can tell (its state, a chain presented without TLS).
+/// Where fuzz cases are sent: the in-process fake (`FakeDestination`), or an endpoint
+/// (`EndpointDestination`: `serve`, a private DPS, Azure) with a request-rate limit, which answers
+/// nil to what only an in-process service can tell (its state, a chain presented without TLS).
 public protocol CaseDestination: Sendable {
     var host: String { get }
+    /// 0 when the destination has no MQTT endpoint.
     var mqttPort: Int { get }
+    /// 0 when the destination has no HTTPS endpoint.
     var httpsPort: Int { get }
     var idScope: String { get }
-    /// PEM of the CA that signs the endpoint's server certificate.
-    var trustRootPEM: String { get }
+    /// The name the server certificate must carry: the TLS SNI and the HTTP `Host`.
+    var serverName: String { get }
+    /// The key of the symmetric-key enrollment group every SAS case is a device of.
+    var groupKey: String { get }
+    /// Whether the service trusts the run's own CA (FuzzPKI), so that X.509 cases can be sent.
+    var enrollsRunCA: Bool { get }
+    /// When requests may go (shared by every case and the well-behaved device); nil: at once.
+    var pacer: UpstreamPacer? { get }
+    /// How long the service lets a connection wait for a whole CONNECT or request head: a case
+    /// that sends an incomplete one (cut off, or trickled) waits this long on top of its deadline.
+    var incompleteRequestDeadline: Duration { get }
+    /// A client TLS configuration that verifies the destination's server certificate.
+    func clientTLS() throws -> TLSConfiguration
     /// The registration ID of every operation the service holds, by operation ID; nil when the
     /// destination cannot be observed.
     func operationRegistrationIDs() -> [String: String]?
@@ -104,7 +118,17 @@ public final class FakeDestination: CaseDestination {
     public var mqttPort: Int { server.mqttPort }
     public var httpsPort: Int { server.httpsPort ?? 0 }
     public var idScope: String { server.service.configuration.idScope }
-    public var trustRootPEM: String { server.tls.caCertificatePEM }
+    public var serverName: String { "localhost" }
+    public var groupKey: String { FuzzServiceSetup.groupKey }
+    public var enrollsRunCA: Bool { true }
+    public var pacer: UpstreamPacer? { nil }
+    public var incompleteRequestDeadline: Duration { max(FuzzServiceSetup.limits.connect, FuzzServiceSetup.limits.requestHead) }
+
+    public func clientTLS() throws -> TLSConfiguration {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(server.tls.caCertificatePEM.utf8)))
+        return tls
+    }
 
     public func operationRegistrationIDs() -> [String: String]? { server.service.operationRegistrationIDs }
 
@@ -132,4 +156,18 @@ public final class FakeDestination: CaseDestination {
     public var residentBytes: Int? { ProcessMemory.residentBytes }
 
     public func stop() async { await server.stop() }
+}
+
+extension CaseDestination {
+    /// The port of `transport` (0 when the destination has none).
+    func port(_ transport: FuzzTransport) -> Int { transport == .mqtt ? mqttPort : httpsPort }
+
+    /// The `Host` header value of requests to the HTTPS endpoint.
+    var httpAuthority: String { httpsPort == 443 ? serverName : "\(serverName):\(httpsPort)" }
+
+    /// One exchange with the endpoint of `transport`, paced by the destination.
+    func exchange(_ transport: FuzzTransport, tls: TLSConfiguration, deadline: Duration, trickle: TLSExchange.Trickle? = nil) -> TLSExchange {
+        TLSExchange(host: host, port: port(transport), serverName: serverName, tls: tls, deadline: deadline, trickle: trickle,
+                    pacer: pacer, transport: transport)
+    }
 }

@@ -93,11 +93,11 @@ public struct CertificateFuzzer: Sendable {
     /// service path was taken.
     public func present(_ sample: CertificateSample, over transport: FuzzTransport, to destination: any CaseDestination) async -> (WireAnswer, Bool) {
         let request = RegistrationIDCase(index: 0, id: sample.registrationID, origin: sample.name, transport: transport, credential: .x509)
-        var tls = TLSConfiguration.makeClientConfiguration()
+        var tls: TLSConfiguration
         do {
-            tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(destination.trustRootPEM.utf8)))
+            tls = try destination.clientTLS()
         } catch {
-            return (.connectFailed("the destination's CA: \(error)"), false)
+            return (.connectFailed("the destination's trust: \(error)"), false)
         }
         // A certificate the TLS library would send re-encoded (trailing bytes dropped) cannot carry its malformation in TLS.
         let loaded = try? sample.chain.map { try NIOSSLCertificate(bytes: $0, format: .der) }
@@ -108,14 +108,13 @@ public struct CertificateFuzzer: Sendable {
             tls.certificateChain = chain
             tls.privateKey = .privateKey(key)
             if (try? NIOSSLContext(configuration: tls)) != nil {
-                let port = transport == .mqtt ? destination.mqttPort : destination.httpsPort
-                let exchange = TLSExchange(host: destination.host, port: port, tls: tls, deadline: settings.deadline)
+                let exchange = destination.exchange(transport, tls: tls, deadline: settings.deadline)
                 switch transport {
                 case .mqtt:
                     let result = await exchange.run(RegistrationRequest.mqtt(request, idScope: destination.idScope, token: nil)) { MQTTAnswerReader.isComplete($0) }
                     return (RegistrationIDFuzzer.answer(result, read: MQTTAnswerReader.read(result.received)), false)
                 case .https:
-                    let bytes = RegistrationRequest.https(request, idScope: destination.idScope, port: port, token: nil)
+                    let bytes = RegistrationRequest.https(request, idScope: destination.idScope, authority: destination.httpAuthority, token: nil)
                     let result = await exchange.run(bytes) { HTTPAnswerReader.isComplete($0) }
                     return (RegistrationIDFuzzer.answer(result, read: HTTPAnswerReader.read(result.received, closed: true)), false)
                 }

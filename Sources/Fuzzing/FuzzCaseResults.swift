@@ -38,6 +38,10 @@ public enum FuzzCaseResults {
             "violations": String(outcome.violations.count), "presentedWithoutTLS": String(outcome.presentedWithoutTLS),
         ]
         if outcome.target == .mqtt || outcome.target == .http { facts["wellBehavedRegistrations"] = String(outcome.wellBehavedRegistrations) }
+        if outcome.casesSkipped > 0 {
+            facts["casesSkipped"] = String(outcome.casesSkipped)
+            facts["skipReason"] = outcome.skipReason ?? ""
+        }
         if let start = outcome.residentBytesAfterWarmUp, let end = outcome.residentBytesAtEnd {
             facts["residentMiBAfterWarmUp"] = String(start / 1_048_576)
             facts["residentMiBAtEnd"] = String(end / 1_048_576)

@@ -66,6 +66,10 @@ public struct FuzzTargetOutcome: Sendable {
     public var harnessErrors: [String]
     /// Registrations a well-behaved device made while the cases ran (mqtt and http targets).
     public var wellBehavedRegistrations = 0
+    /// Cases not sent because the destination cannot judge them (X.509 cases against an endpoint
+    /// that does not trust the run's CA), with why.
+    public var casesSkipped = 0
+    public var skipReason: String?
     /// Resident memory of the service's process after the warm-up cases and at the end (mqtt and
     /// http targets, in process only).
     public var residentBytesAfterWarmUp: Int?

@@ -47,13 +47,13 @@ public struct HTTPRequestCase: Sendable, Hashable, Codable {
     }
 
     /// The request bytes, with `Connection: close` so that every answer ends the exchange.
-    func bytes(idScope: String, port: Int, token: String?) -> [UInt8] {
+    func bytes(idScope: String, authority: String, token: String?) -> [UInt8] {
         let path = "/\(idScope)/registrations/\(registrationID)/register"
         var method = "PUT"
         var target = path + "?api-version=" + RegistrationRequest.httpsAPIVersion
         var version = " HTTP/1.1"
         var body = Array("{\"registrationId\":\"\(registrationID)\"}".utf8)
-        var headers = ["Host: localhost:\(port)", "Content-Type: application/json", "Connection: close"]
+        var headers = ["Host: \(authority)", "Content-Type: application/json", "Connection: close"]
         if let token { headers.append("Authorization: \(token)") }
         var lengthHeader = true
         var newline = "\r\n"
@@ -84,7 +84,7 @@ public struct HTTPRequestCase: Sendable, Hashable, Codable {
             // The first request keeps the connection open; the second is the malformed one.
             let first = "PUT \(target) HTTP/1.1\r\n" + headers.filter { $0 != "Connection: close" }.map { $0 + "\r\n" }.joined()
                 + "Content-Length: \(body.count)\r\n\r\n"
-            let second = "PUT \(target)\r\nHost: localhost:\(port)\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+            let second = "PUT \(target)\r\nHost: \(authority)\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
             return Array(first.utf8) + body + Array(second.utf8)
         }
         if lengthHeader { headers.append("Content-Length: \(body.count)") }

@@ -31,14 +31,13 @@ public struct HTTPRequestFuzzer: Sendable {
     func evaluate(_ fuzzCase: HTTPRequestCase, against destination: any CaseDestination) async -> [OracleFinding] {
         guard let tls = WireFuzzLoop.clientTLS(trusting: destination) else { return [WireFuzzLoop.unloadableTrustRoot] }
         let good = RegistrationIDCase(index: fuzzCase.index, id: fuzzCase.registrationID, origin: "http", transport: .https, credential: .sas)
-        let token = RegistrationRequest.sasToken(good, idScope: destination.idScope, groupKey: FuzzServiceSetup.groupKey, now: Date())
+        let token = RegistrationRequest.sasToken(good, idScope: destination.idScope, groupKey: destination.groupKey, now: Date())
         let mark = destination.recordedEventCount
         let slow = fuzzCase.malformation == .slowHead
         let pipelined = fuzzCase.malformation == .pipelinedMalformed
-        let deadline = slow ? settings.deadline + FuzzServiceSetup.limits.requestHead : settings.deadline
-        let exchange = TLSExchange(host: destination.host, port: destination.httpsPort, tls: tls, deadline: deadline,
-                                   trickle: slow ? HTTPRequestCase.trickle : nil)
-        let result = await exchange.run(fuzzCase.bytes(idScope: destination.idScope, port: destination.httpsPort, token: token)) {
+        let deadline = slow ? settings.deadline + destination.incompleteRequestDeadline : settings.deadline
+        let exchange = destination.exchange(.https, tls: tls, deadline: deadline, trickle: slow ? HTTPRequestCase.trickle : nil)
+        let result = await exchange.run(fuzzCase.bytes(idScope: destination.idScope, authority: destination.httpAuthority, token: token)) {
             // A pipelined pair is judged on the answer to its second request.
             HTTPAnswerReader.isComplete(pipelined ? HTTPAnswerReader.afterFirstResponse($0) ?? [] : $0)
         }

@@ -31,13 +31,12 @@ public struct MQTTPacketFuzzer: Sendable {
     func evaluate(_ fuzzCase: MQTTPacketCase, against destination: any CaseDestination) async -> [OracleFinding] {
         guard let tls = WireFuzzLoop.clientTLS(trusting: destination) else { return [WireFuzzLoop.unloadableTrustRoot] }
         let good = RegistrationIDCase(index: fuzzCase.index, id: fuzzCase.registrationID, origin: "mqtt", transport: .mqtt, credential: .sas)
-        let token = RegistrationRequest.sasToken(good, idScope: destination.idScope, groupKey: FuzzServiceSetup.groupKey, now: Date())
+        let token = RegistrationRequest.sasToken(good, idScope: destination.idScope, groupKey: destination.groupKey, now: Date())
         let mark = destination.recordedEventCount
         // A cut-off or trickled CONNECT is closed by the service's CONNECT deadline, not at once.
         let waitsForCONNECTDeadline = fuzzCase.malformation == .truncatedPacket || fuzzCase.malformation == .slowSender
-        let deadline = waitsForCONNECTDeadline ? settings.deadline + FuzzServiceSetup.limits.connect : settings.deadline
-        let exchange = TLSExchange(host: destination.host, port: destination.mqttPort, tls: tls, deadline: deadline,
-                                   trickle: fuzzCase.malformation == .slowSender ? MQTTPacketCase.trickle : nil)
+        let deadline = waitsForCONNECTDeadline ? settings.deadline + destination.incompleteRequestDeadline : settings.deadline
+        let exchange = destination.exchange(.mqtt, tls: tls, deadline: deadline, trickle: fuzzCase.malformation == .slowSender ? MQTTPacketCase.trickle : nil)
         let result = await exchange.run(fuzzCase.bytes(idScope: destination.idScope, token: token)) { received in
             if case .connackRefused? = MQTTAnswerReader.read(received) { return true }
             return false

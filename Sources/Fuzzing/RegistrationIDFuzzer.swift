@@ -34,6 +34,13 @@ public struct RegistrationIDFuzzer: Sendable {
         var index = 0
         while settings.budget.allows(next: index, started: started) {
             let fuzzCase = fuzzCase(index)
+            if fuzzCase.credential == .x509, !destination.enrollsRunCA {
+                outcome.casesSkipped += 1
+                outcome.skipReason = "X.509 cases need a service that trusts the run's CA; this endpoint was not told of it"
+                index += 1
+                progress(index, outcome.violations.count)
+                continue
+            }
             let (answer, withoutTLS, findings) = await evaluate(fuzzCase, oracle: oracle, against: destination)
             if withoutTLS { outcome.presentedWithoutTLS += 1 }
             outcome.casesRun += 1
@@ -108,11 +115,11 @@ public struct RegistrationIDFuzzer: Sendable {
     /// One case on the wire; true when it reached the service without TLS because the TLS library
     /// refused to load the case's certificate (a CN it cannot encode).
     public func send(_ fuzzCase: RegistrationIDCase, to destination: any CaseDestination) async -> (WireAnswer, Bool) {
-        var tls = TLSConfiguration.makeClientConfiguration()
+        var tls: TLSConfiguration
         do {
-            tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(destination.trustRootPEM.utf8)))
+            tls = try destination.clientTLS()
         } catch {
-            return (.connectFailed("the destination's CA: \(error)"), false)
+            return (.connectFailed("the destination's trust: \(error)"), false)
         }
         if fuzzCase.credential == .x509 {
             guard let (chain, key) = try? leaf(for: fuzzCase) else { return (.connectFailed("no leaf certificate for the case"), false) }
@@ -132,17 +139,17 @@ public struct RegistrationIDFuzzer: Sendable {
 
     private func sendOverTLS(_ fuzzCase: RegistrationIDCase, tls: TLSConfiguration, to destination: any CaseDestination) async -> WireAnswer {
         let token = fuzzCase.credential == .sas
-            ? RegistrationRequest.sasToken(fuzzCase, idScope: destination.idScope, groupKey: FuzzServiceSetup.groupKey, now: Date()) : nil
+            ? RegistrationRequest.sasToken(fuzzCase, idScope: destination.idScope, groupKey: destination.groupKey, now: Date()) : nil
         switch fuzzCase.transport {
         case .mqtt:
-            let exchange = TLSExchange(host: destination.host, port: destination.mqttPort, tls: tls, deadline: settings.deadline)
+            let exchange = destination.exchange(.mqtt, tls: tls, deadline: settings.deadline)
             let result = await exchange.run(RegistrationRequest.mqtt(fuzzCase, idScope: destination.idScope, token: token)) {
                 MQTTAnswerReader.isComplete($0)
             }
             return Self.answer(result, read: MQTTAnswerReader.read(result.received))
         case .https:
-            let exchange = TLSExchange(host: destination.host, port: destination.httpsPort, tls: tls, deadline: settings.deadline)
-            let result = await exchange.run(RegistrationRequest.https(fuzzCase, idScope: destination.idScope, port: destination.httpsPort, token: token)) {
+            let exchange = destination.exchange(.https, tls: tls, deadline: settings.deadline)
+            let result = await exchange.run(RegistrationRequest.https(fuzzCase, idScope: destination.idScope, authority: destination.httpAuthority, token: token)) {
                 HTTPAnswerReader.isComplete($0)
             }
             return Self.answer(result, read: HTTPAnswerReader.read(result.received, closed: true))

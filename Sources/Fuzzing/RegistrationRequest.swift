@@ -39,10 +39,10 @@ enum RegistrationRequest {
     }
 
     /// `PUT /{idScope}/registrations/{id}/register` with the token in `Authorization`; `Connection: close`.
-    static func https(_ fuzzCase: RegistrationIDCase, idScope: String, port: Int, token: String?) -> [UInt8] {
+    static func https(_ fuzzCase: RegistrationIDCase, idScope: String, authority: String, token: String?) -> [UInt8] {
         let body = body(fuzzCase)
         let target = "/\(PercentEncoding.encode(idScope))/registrations/\(PercentEncoding.encode(fuzzCase.id(at: .urlPath)))/register?api-version=\(httpsAPIVersion)"
-        var head = "PUT \(target) HTTP/1.1\r\nHost: localhost:\(port)\r\nContent-Type: application/json\r\nAccept: application/json\r\n"
+        var head = "PUT \(target) HTTP/1.1\r\nHost: \(authority)\r\nContent-Type: application/json\r\nAccept: application/json\r\n"
         if let token { head += "Authorization: \(token)\r\n" }
         head += "Content-Length: \(body.count)\r\nConnection: close\r\n\r\n"
         return Array(head.utf8) + body

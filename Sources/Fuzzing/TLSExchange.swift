@@ -1,4 +1,7 @@
+import DPSCore
+import FakeDPS
 import Foundation
+import MQTTWire
 import NIOCore
 import NIOPosix
 import NIOSSL
@@ -38,12 +41,54 @@ struct TLSExchange {
 
     let host: String
     let port: Int
+    /// The TLS SNI and the name the server certificate must carry.
+    let serverName: String
     let tls: TLSConfiguration
     let deadline: Duration
     /// Nil: the request is written at once.
     var trickle: Trickle? = nil
+    /// The destination's request pacing; nil: no pacing (the in-process fake).
+    var pacer: UpstreamPacer? = nil
+    /// The protocol, to read a throttling answer's retry-after for the pacer.
+    var transport: FuzzTransport = .mqtt
+
+    /// The pacer's key for waits the whole service asked for (429 and 503 with a retry-after):
+    /// every fuzz case is a new device, so a per-device wait would hold nothing back.
+    static let serviceWide = "service"
 
     func run(_ request: [UInt8], complete: @escaping @Sendable ([UInt8]) -> Bool) async -> Result {
+        if let pacer {
+            let wait = pacer.delay(for: Self.serviceWide)
+            if wait > .zero { try? await Task.sleep(for: wait) }
+        }
+        let result = await exchange(request, complete: complete)
+        if let pacer, let (status, retryAfter) = Self.throttling(result.received, transport: transport) {
+            if status == 429 || status == 503 { pacer.retryAfter(retryAfter, device: Self.serviceWide) }
+        }
+        return result
+    }
+
+    /// The status and retry-after of an answer, when it has both.
+    static func throttling(_ received: [UInt8], transport: FuzzTransport) -> (Int, String)? {
+        switch transport {
+        case .https:
+            guard let end = received.firstRange(of: [13, 10, 13, 10] as [UInt8]) else { return nil }
+            let lines = String(decoding: received[..<end.lowerBound], as: UTF8.self).split(separator: "\r\n")
+            guard let status = lines.first.flatMap({ $0.split(separator: " ").dropFirst().first }).flatMap({ Int($0) }),
+                  let header = lines.dropFirst().first(where: { $0.lowercased().hasPrefix("retry-after:") }) else { return nil }
+            return (status, header.dropFirst("retry-after:".count).trimmingCharacters(in: .whitespaces))
+        case .mqtt:
+            var decoder = MQTTFrameDecoder(maximumPacketSize: Self.limit)
+            for packet in (try? decoder.feed(received)) ?? [] {
+                guard case .publish(let publish) = packet, let topic = try? ResponseTopic(parsing: publish.topicName),
+                      let retryAfter = topic.properties.raw("retry-after") else { continue }
+                return (topic.status, retryAfter)
+            }
+            return nil
+        }
+    }
+
+    private func exchange(_ request: [UInt8], complete: @escaping @Sendable ([UInt8]) -> Bool) async -> Result {
         let context: NIOSSLContext
         do {
             context = try NIOSSLContext(configuration: tls)
@@ -58,7 +103,7 @@ struct TLSExchange {
                 .connectTimeout(amount)
                 .connect(host: host, port: port) { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: context, serverHostname: "localhost"))
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: context, serverHostname: serverName))
                         return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                     }
                 }

@@ -65,13 +65,10 @@ struct WireFuzzLoop {
         }
     }
 
-    /// A client TLS configuration that trusts the destination's CA; nil when its PEM does not
+    /// A client TLS configuration that verifies the destination; nil when its trust does not
     /// load (then `unloadableTrustRoot` is the finding).
     static func clientTLS(trusting destination: any CaseDestination) -> TLSConfiguration? {
-        guard let roots = try? NIOSSLCertificate.fromPEMBytes(Array(destination.trustRootPEM.utf8)) else { return nil }
-        var tls = TLSConfiguration.makeClientConfiguration()
-        tls.trustRoots = .certificates(roots)
-        return tls
+        try? destination.clientTLS()
     }
 
     static let unloadableTrustRoot = OracleFinding(kind: .notRefused, requirement: .harness, expected: ["the destination's CA"],

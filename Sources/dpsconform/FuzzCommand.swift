@@ -33,8 +33,14 @@ struct FuzzCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Run for this many seconds instead of a number of cases.")
     var duration: Double?
 
-    @Option(name: .customLong("target"), help: "Where cases go: 'fake' (the in-process fake; real endpoints are not wired yet).")
-    var destination: String = "fake"
+    @Option(name: .customLong("target"), help: ArgumentHelp(
+        "Where cases go: 'fake' (the in-process fake, default), or an endpoint: mqtts://HOST[:PORT], https://HOST[:PORT] (both: give --target twice) or azure. "
+            + "An endpoint needs --target-config (docs/target.md): its ID scope, trust, request rate and a 'group' enrollment whose devices the cases are.",
+        valueName: "fake|URL"))
+    var destinations: [String] = []
+
+    @Option(name: .long, help: "The target configuration of an endpoint (docs/target.md).")
+    var targetConfig: String?
 
     @Option(name: .long, help: "Device: reference or mutant:NAME (the device of the responses target, and the one reproducers name).")
     var device: String = "reference"
@@ -64,10 +70,27 @@ struct FuzzCommand: AsyncParsableCommand {
         if cases != nil, duration != nil { throw ValidationError("give --cases or --duration, not both") }
         if let cases, !(1...10_000_000).contains(cases) { throw ValidationError("--cases must be 1...10000000") }
         if let duration, !(duration > 0 && duration <= 86_400) { throw ValidationError("--duration must be more than 0 and at most 86400 seconds") }
-        if destination != "fake" {
-            let real = destination.hasPrefix("mqtts://") || destination.hasPrefix("https://")
-            throw ValidationError(real ? "--target \(destination): real endpoints are not wired yet; use --target fake"
-                                       : "--target must be 'fake' (or, later, an mqtts:// or https:// endpoint), not '\(destination)'")
+        if let address = try endpointAddress() {
+            guard targetConfig != nil else { throw ValidationError("--target \(address) needs --target-config FILE (docs/target.md)") }
+            switch FuzzTargetName(rawValue: fuzzTarget) {
+            case .responses?:
+                throw ValidationError("the responses target fuzzes a device against the fake's answers; --target does not apply")
+            case .certificates?:
+                throw ValidationError("the certificates target needs a service that trusts the run's own CA and individual enrollments; "
+                                      + "against an endpoint, use --write-corpus and your own enrollments (docs/fuzzing.md)")
+            default:
+                break
+            }
+            let offered = Set([address.mqttPort.map { _ in FuzzTransport.mqtt }, address.httpsPort.map { _ in FuzzTransport.https }].compactMap { $0 })
+            for name in transport {
+                if let kind = FuzzTransport(rawValue: name), !offered.contains(kind) {
+                    throw ValidationError("--transport \(name): --target \(address) has no \(name) endpoint")
+                }
+            }
+            if fuzzTarget == FuzzTargetName.mqtt.rawValue, address.mqttPort == nil { throw ValidationError("the mqtt target needs an mqtts:// --target") }
+            if fuzzTarget == FuzzTargetName.http.rawValue, address.httpsPort == nil { throw ValidationError("the http target needs an https:// --target") }
+        } else if targetConfig != nil {
+            throw ValidationError("--target-config applies to an endpoint --target only")
         }
         do { _ = try DeviceProfile(parsing: device) } catch { throw ValidationError("--device: \(error)") }
         for name in transport where FuzzTransport(rawValue: name) == nil {
@@ -86,9 +109,38 @@ struct FuzzCommand: AsyncParsableCommand {
         if reports.isEmpty { throw ValidationError("--reports must name a directory") }
     }
 
+    /// The endpoint of `--target`, nil for the fake.
+    private func endpointAddress() throws -> TargetAddress? {
+        guard !destinations.isEmpty, destinations != ["fake"] else { return nil }
+        if destinations.contains("fake") { throw ValidationError("--target fake cannot be combined with an endpoint") }
+        do {
+            return try TargetAddress(parsing: destinations)
+        } catch {
+            throw ValidationError("--target: \(error.description)")
+        }
+    }
+
+    /// The endpoint destination of `--target` and `--target-config`, nil for the fake.
+    private func endpoint() throws -> EndpointDestination? {
+        guard let address = try endpointAddress(), let targetConfig else { return nil }
+        let configuration: TargetConfiguration
+        do {
+            configuration = try TargetConfiguration.load(path: targetConfig)
+        } catch {
+            throw Failure(status: ExitStatus.badInput, message: "\(error)")
+        }
+        do {
+            return try EndpointDestination(address: address, configuration: configuration)
+        } catch {
+            throw Failure(status: ExitStatus.badInput, message: error.description)
+        }
+    }
+
     func run() async throws {
         let target = FuzzTargetName(rawValue: fuzzTarget) ?? .registrationIDs
-        let transports = transport.isEmpty ? FuzzTransport.allCases : Array(Set(transport.compactMap(FuzzTransport.init(rawValue:)))).sorted { $0.rawValue < $1.rawValue }
+        let endpoint = try endpoint()
+        let offered = endpoint?.transports ?? FuzzTransport.allCases
+        let transports = transport.isEmpty ? offered : Array(Set(transport.compactMap(FuzzTransport.init(rawValue:)))).sorted { $0.rawValue < $1.rawValue }
         var settings = FuzzSettings(seed: seed, budget: .cases(200), transports: transports,
                                     profile: RegistrationIDProfile(rawValue: profile) ?? .documented, device: device, deadline: .seconds(deadline))
         let catalogue = try requirementList()
@@ -99,7 +151,7 @@ struct FuzzCommand: AsyncParsableCommand {
             case .registrationIDs:
                 settings.budget = budget(default: 200)
                 let fuzzer = try RegistrationIDFuzzer(settings: settings)
-                outcome = try await run(target, setup: fuzzer.serviceSetup()) { destination, progress in
+                outcome = try await run(target, setup: fuzzer.serviceSetup(), endpoint: endpoint) { destination, progress in
                     await fuzzer.run(against: destination, progress: progress)
                 }
             case .certificates:
@@ -119,13 +171,13 @@ struct FuzzCommand: AsyncParsableCommand {
             case .mqtt:
                 settings.budget = budget(default: 100)
                 let fuzzer = try MQTTPacketFuzzer(settings: settings)
-                outcome = try await run(target, setup: fuzzer.serviceSetup()) { destination, progress in
+                outcome = try await run(target, setup: fuzzer.serviceSetup(), endpoint: endpoint) { destination, progress in
                     await fuzzer.run(against: destination, progress: progress)
                 }
             case .http:
                 settings.budget = budget(default: 100)
                 let fuzzer = try HTTPRequestFuzzer(settings: settings)
-                outcome = try await run(target, setup: fuzzer.serviceSetup()) { destination, progress in
+                outcome = try await run(target, setup: fuzzer.serviceSetup(), endpoint: endpoint) { destination, progress in
                     await fuzzer.run(against: destination, progress: progress)
                 }
             }
@@ -142,7 +194,8 @@ struct FuzzCommand: AsyncParsableCommand {
                             outcome.wallSeconds, outcome.casesPerSecond, BenchCommand.buildConfiguration, outcome.violations.count))
         let result = RunResult(name: "dpsconform fuzz \(target.rawValue)", startedAt: started, wallSeconds: outcome.wallSeconds, cases: cases,
                                properties: ["tool": "dpsconform \(DPSConform.version)", "fuzzTarget": target.rawValue, "seed": String(seed),
-                                            "destination": destination, "profile": profile, "transports": transports.map(\.rawValue).joined(separator: ","),
+                                            "destination": endpoint.map { "\($0.host) (\($0.transports.map(\.rawValue).joined(separator: ", ")))" } ?? "fake",
+                                            "profile": profile, "transports": transports.map(\.rawValue).joined(separator: ","),
                                             "build": BenchCommand.buildConfiguration])
         let writer = ReportWriter(directory: directory, requirements: catalogue)
         let status = try RunEnding.finish(result, writer: writer, baseline: nil, coverage: nil)
@@ -173,14 +226,18 @@ struct FuzzCommand: AsyncParsableCommand {
         return outcome
     }
 
-    /// Starts the fake for `setup`, runs `body` with a progress line, and stops the fake.
-    private func run(_ target: FuzzTargetName, setup: FuzzServiceSetup,
+    /// Runs `body` against `endpoint`, or against the fake started for `setup`, with a progress line; stops the fake.
+    private func run(_ target: FuzzTargetName, setup: FuzzServiceSetup, endpoint: EndpointDestination? = nil,
                      _ body: (any CaseDestination, @escaping @Sendable (Int, Int) -> Void) async -> FuzzTargetOutcome) async throws -> FuzzTargetOutcome {
-        let destination: FakeDestination
-        do {
-            destination = try await FakeDestination.start(setup)
-        } catch {
-            throw Failure(status: ExitStatus.harnessFailed, message: "the fake DPS could not start: \(error)")
+        let destination: any CaseDestination
+        if let endpoint {
+            destination = endpoint
+        } else {
+            do {
+                destination = try await FakeDestination.start(setup)
+            } catch {
+                throw Failure(status: ExitStatus.harnessFailed, message: "the fake DPS could not start: \(error)")
+            }
         }
         let line = FuzzProgressLine(target: target.rawValue)
         let outcome = await body(destination) { done, violations in line.update(done: done, violations: violations) }

@@ -140,7 +140,7 @@ public final class UpstreamPacer: Sendable {
 
     /// Reserves the send time of a request of `device` (a registration ID, or a connection when
     /// none is known) and returns how long to hold it back.
-    func delay(for device: String, now: ContinuousClock.Instant = .now) -> Duration {
+    public func delay(for device: String, now: ContinuousClock.Instant = .now) -> Duration {
         state.withLock { state in
             var at = now
             if pacing.honoursRetryAfter, let earliest = state.retryAfter[device], earliest > at { at = earliest }
@@ -154,7 +154,7 @@ public final class UpstreamPacer: Sendable {
     }
 
     /// The service told `device` to wait `seconds` before its next request.
-    func retryAfter(_ text: String?, device: String, now: ContinuousClock.Instant = .now) {
+    public func retryAfter(_ text: String?, device: String, now: ContinuousClock.Instant = .now) {
         guard pacing.honoursRetryAfter, let text, let seconds = Double(text.trimmingCharacters(in: .whitespaces)),
               seconds.isFinite, seconds >= 0 else { return }
         // A value no client would honour (days) is capped at the DPS documented poll window.
