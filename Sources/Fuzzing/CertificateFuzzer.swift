@@ -36,6 +36,13 @@ public struct CertificateFuzzer: Sendable {
         var index = 0
         while settings.budget.allows(next: index, started: started) {
             let (sample, transport) = fuzzCase(index)
+            if let reason = unsendable(sample, to: destination) {
+                outcome.casesSkipped += 1
+                outcome.skipReason = reason
+                index += 1
+                progress(index, outcome.violations.count)
+                continue
+            }
             let before = destination.operationRegistrationIDs()
             let (answer, withoutTLS) = await present(sample, over: transport, to: destination)
             let after = destination.operationRegistrationIDs()
@@ -52,6 +59,30 @@ public struct CertificateFuzzer: Sendable {
         }
         outcome.wallSeconds = (ContinuousClock.now - started).seconds
         return outcome
+    }
+
+    /// Why `sample` cannot be judged at `destination`, nil when it can: an endpoint knows the run's
+    /// group CA only when the user enrolled it, never the run's individual enrollments, and has no
+    /// path for a certificate no TLS library will send.
+    func unsendable(_ sample: CertificateSample, to destination: any CaseDestination) -> String? {
+        guard !(destination is FakeDestination) else { return nil }
+        if !destination.enrollsRunCA { return "the endpoint does not trust the corpus CA (enrol group-ca.pem of --write-corpus and say --corpus-ca-enrolled)" }
+        if corpus.individual.contains(where: { $0.registrationID.lowercased() == sample.registrationID.lowercased() }) {
+            return "samples of an individual enrollment need that enrollment on the endpoint"
+        }
+        if !Self.loadsInTLS(sample) { return "no TLS client library sends this certificate; only the in-process fake can be shown it" }
+        return nil
+    }
+
+    /// Whether a TLS client library loads and sends the sample's chain and key as they are.
+    static func loadsInTLS(_ sample: CertificateSample) -> Bool {
+        guard let keyPEM = sample.leafKeyPEM, let loaded = try? sample.chain.map({ try NIOSSLCertificate(bytes: $0, format: .der) }),
+              zip(loaded, sample.chain).allSatisfy({ (try? $0.toDERBytes()) == $1 }),
+              let key = try? NIOSSLPrivateKey(bytes: Array(keyPEM.utf8), format: .pem) else { return false }
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.certificateChain = loaded.map { .certificate($0) }
+        tls.privateKey = .privateKey(key)
+        return (try? NIOSSLContext(configuration: tls)) != nil
     }
 
     /// The oracle of one presentation.

@@ -24,9 +24,12 @@ public final class EndpointDestination: CaseDestination {
     public let serverName: String
     public let groupKey: String
     public let pacer: UpstreamPacer?
+    /// The user enrolled the run's corpus CA (`group-ca.pem` of `--write-corpus` for the same
+    /// seed) as an X.509 enrollment group on the endpoint.
+    public let enrollsRunCA: Bool
     private let trust: ProxyUpstream.Trust
 
-    public init(address: TargetAddress, configuration: TargetConfiguration) throws(SetupError) {
+    public init(address: TargetAddress, configuration: TargetConfiguration, corpusCAEnrolled: Bool = false) throws(SetupError) {
         guard let group = configuration.enrollments[.group], case .groupKey(let key) = group.credential else {
             throw SetupError(description: "\(configuration.file): fuzzing an endpoint needs a 'group' enrollment (a symmetric-key enrollment "
                              + "group and its key): every SAS case is sent as a device of that group (docs/fuzzing.md)")
@@ -39,6 +42,7 @@ public final class EndpointDestination: CaseDestination {
         groupKey = key
         trust = configuration.trust
         pacer = UpstreamPacer(UpstreamPacing(requestsPerSecond: configuration.requestsPerSecond, honoursRetryAfter: true))
+        enrollsRunCA = corpusCAEnrolled
     }
 
     /// The transports the address offers.
@@ -49,9 +53,6 @@ public final class EndpointDestination: CaseDestination {
     /// An endpoint's deadline for a whole CONNECT or request head is not documented (the fake's is
     /// 10 s by default); a case that sends an incomplete one allows it 30 s.
     public var incompleteRequestDeadline: Duration { .seconds(30) }
-
-    /// The service does not know the run's own CA (enrolling it is not part of a target configuration).
-    public var enrollsRunCA: Bool { false }
 
     public func clientTLS() throws -> TLSConfiguration {
         var tls = TLSConfiguration.makeClientConfiguration()

@@ -42,6 +42,9 @@ struct FuzzCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The target configuration of an endpoint (docs/target.md).")
     var targetConfig: String?
 
+    @Flag(name: .long, help: "An endpoint trusts this seed's corpus CA (group-ca.pem of 'fuzz certificates --write-corpus', enrolled as an X.509 group): X.509 cases are sent too.")
+    var corpusCAEnrolled = false
+
     @Option(name: .long, help: "Device: reference or mutant:NAME (the device of the responses target, and the one reproducers name).")
     var device: String = "reference"
 
@@ -75,9 +78,9 @@ struct FuzzCommand: AsyncParsableCommand {
             switch FuzzTargetName(rawValue: fuzzTarget) {
             case .responses?:
                 throw ValidationError("the responses target fuzzes a device against the fake's answers; --target does not apply")
-            case .certificates?:
-                throw ValidationError("the certificates target needs a service that trusts the run's own CA and individual enrollments; "
-                                      + "against an endpoint, use --write-corpus and your own enrollments (docs/fuzzing.md)")
+            case .certificates? where !corpusCAEnrolled:
+                throw ValidationError("the certificates target needs an endpoint that trusts the corpus CA: enrol group-ca.pem of --write-corpus "
+                                      + "(same --seed) as an X.509 enrollment group and add --corpus-ca-enrolled (docs/fuzzing.md)")
             default:
                 break
             }
@@ -89,8 +92,8 @@ struct FuzzCommand: AsyncParsableCommand {
             }
             if fuzzTarget == FuzzTargetName.mqtt.rawValue, address.mqttPort == nil { throw ValidationError("the mqtt target needs an mqtts:// --target") }
             if fuzzTarget == FuzzTargetName.http.rawValue, address.httpsPort == nil { throw ValidationError("the http target needs an https:// --target") }
-        } else if targetConfig != nil {
-            throw ValidationError("--target-config applies to an endpoint --target only")
+        } else if targetConfig != nil || corpusCAEnrolled {
+            throw ValidationError("--target-config and --corpus-ca-enrolled apply to an endpoint --target only")
         }
         do { _ = try DeviceProfile(parsing: device) } catch { throw ValidationError("--device: \(error)") }
         for name in transport where FuzzTransport(rawValue: name) == nil {
@@ -130,7 +133,7 @@ struct FuzzCommand: AsyncParsableCommand {
             throw Failure(status: ExitStatus.badInput, message: "\(error)")
         }
         do {
-            return try EndpointDestination(address: address, configuration: configuration)
+            return try EndpointDestination(address: address, configuration: configuration, corpusCAEnrolled: corpusCAEnrolled)
         } catch {
             throw Failure(status: ExitStatus.badInput, message: error.description)
         }
@@ -162,7 +165,7 @@ struct FuzzCommand: AsyncParsableCommand {
                 }
                 settings.budget = budget(default: fuzzer.passLength)
                 let bounded = try CertificateFuzzer(settings: settings)
-                outcome = try await run(target, setup: bounded.serviceSetup()) { destination, progress in
+                outcome = try await run(target, setup: bounded.serviceSetup(), endpoint: endpoint) { destination, progress in
                     await bounded.run(against: destination, progress: progress)
                 }
             case .responses:
