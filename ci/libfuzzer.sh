@@ -46,9 +46,9 @@ for name in "${targets[@]}"; do
     (cd "$work" && DPSCONFORM_FUZZ_TARGET="$name" "$driver" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
         -print_final_stats=1 corpus >run.log 2>&1) || true
     grep -E "^stat::(number_of_executed_units|average_exec_per_sec)|ERROR|crash-|Test unit written" "$work/run.log" || true
-    executions=$(awk -F': *' '/^stat::number_of_executed_units/ {print $2}' "$work/run.log")
-    rate=$(awk -F': *' '/^stat::average_exec_per_sec/ {print $2}' "$work/run.log")
-    crashes=$(ls "$work"/crash-* "$work"/leak-* "$work"/timeout-* "$work"/oom-* 2>/dev/null | wc -l)
+    executions=$(awk '/^stat::number_of_executed_units/ {print $NF}' "$work/run.log")
+    rate=$(awk '/^stat::average_exec_per_sec/ {print $NF}' "$work/run.log")
+    crashes=$(find "$work" -maxdepth 1 \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' \) | wc -l)
     echo "| $name | ${executions:-?} | ${rate:-?} | $(ls "$work/corpus" | wc -l) | $crashes |" >>"$report"
     if [ "$crashes" -gt 0 ]; then
         echo "$name: a crash, hang or leak was found (inputs in $work)"

@@ -37,6 +37,23 @@ struct ReprovisioningTests {
         #expect(second.substatus == substatus)
     }
 
+    @Test("the devices per hub follow a device that moves, and stay put when it does not")
+    func loadFollowsMoves() throws {
+        let clock = VirtualClock()
+        let rule = CustomAllocationRule(field: ["region"], hubs: ["eu": "hub-eu", "us": "hub-us"])
+        let configuration = ServiceFixture.configuration {
+            $0.assigningPolls = 0
+            $0.enrollments.individuals[0].allocation = .custom(rule)
+        }
+        let service = ProvisioningService(configuration: configuration, clock: clock)
+        _ = try assign(service, clock: clock, region: "eu")
+        #expect(service.devicesPerHub == ["hub-eu": 1])
+        _ = try assign(service, clock: clock, region: "eu")
+        #expect(service.devicesPerHub == ["hub-eu": 1])
+        _ = try assign(service, clock: clock, region: "us")
+        #expect(service.devicesPerHub == ["hub-us": 1])
+    }
+
     @Test("evenly weighted allocation spreads devices by weight")
     func evenlyWeighted() {
         let policy = AllocationPolicy.evenlyWeighted(hubs: [WeightedHub(hub: "a", weight: 2), WeightedHub(hub: "b", weight: 1)])

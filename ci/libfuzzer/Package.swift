@@ -13,8 +13,13 @@ let package = Package(
     platforms: [.macOS(.v15)],
     dependencies: [.package(path: root.path)],
     targets: [
+        // The declaration of libFuzzer's LLVMFuzzerRunDriver, which the -sanitize=fuzzer runtime defines.
+        .target(name: "CFuzzerDriver"),
         .executableTarget(name: "dpsconform-libfuzzer",
-                          dependencies: [.product(name: "DPSConformFuzzing", package: root.lastPathComponent)],
-                          swiftSettings: [.swiftLanguageMode(.v6)]),
+                          dependencies: ["CFuzzerDriver", .product(name: "DPSConformFuzzing", package: root.lastPathComponent)],
+                          swiftSettings: [.swiftLanguageMode(.v6)],
+                          // gold stops with an internal error on this link (SwiftPM's own `main`
+                          // beside the fuzzer runtime's); lld, shipped with the toolchain, links it.
+                          linkerSettings: [.unsafeFlags(["-use-ld=lld"])]),
     ]
 )

@@ -93,6 +93,11 @@ public final class ProvisioningService: Sendable {
         state.withLock { $0.operations.mapValues(\.registrationID) }
     }
 
+    /// How many devices are assigned to each hub now (what evenly weighted allocation reads).
+    var devicesPerHub: [String: Int] {
+        state.withLock { $0.hubLoad }
+    }
+
     /// Operations and rate-limit counters held now (for tests and `serve` diagnostics).
     public var retainedState: (operations: Int, rateLimitKeys: Int) {
         state.withLock { ($0.operations.count, $0.limiter.keyCount) }
@@ -215,8 +220,11 @@ public final class ProvisioningService: Sendable {
 /// Everything the service remembers, guarded by one lock.
 struct ServiceState: Sendable {
     var operations: [String: OperationRecord] = [:]
-    /// Where each device (lower-cased registration ID) was last assigned.
-    var assignments: [String: String] = [:]
+    /// Where each device (lower-cased registration ID) was last assigned; set through `assign`.
+    private(set) var assignments: [String: String] = [:]
+    /// How many devices `assignments` puts on each hub, kept with it: an allocation reads it in
+    /// constant time, not by counting every device assigned so far.
+    private(set) var hubLoad: [String: Int] = [:]
     var limiter = RateLimiter()
     var faults = FaultCounters()
     var subscribers: Set<String> = []
@@ -239,6 +247,15 @@ struct ServiceState: Sendable {
             .max { $0.createdAt < $1.createdAt }?.result
     }
 
+    /// Records that the device `key` is on `hub`, moving it off its previous hub's load.
+    private mutating func assign(_ key: String, to hub: String) {
+        if let previous = assignments.updateValue(hub, forKey: key) {
+            hubLoad[previous, default: 1] -= 1
+            if hubLoad[previous] == 0 { hubLoad[previous] = nil }
+        }
+        hubLoad[hub, default: 0] += 1
+    }
+
     /// Allocates the device and builds its final registration state, applying the
     /// reprovisioning policy when it was assigned before (Microsoft Learn concepts-service; SPEC AssignedDeviceSubstatus).
     mutating func complete(_ record: OperationRecord, now: Date) -> DeviceRegistrationResult {
@@ -249,8 +266,7 @@ struct ServiceState: Sendable {
         result.x509 = record.match.x509
         result.symmetricKey = record.match.symmetricKey
         let key = record.registrationID.lowercased()
-        let load = Dictionary(grouping: assignments.values, by: { $0 }).mapValues(\.count)
-        switch record.match.allocation.allocate(registrationID: record.registrationID, payload: record.payload, load: load) {
+        switch record.match.allocation.allocate(registrationID: record.registrationID, payload: record.payload, load: hubLoad) {
         case .failed(let code, let message):
             result.status = .failed
             result.errorCode = code
@@ -266,7 +282,7 @@ struct ServiceState: Sendable {
                 case .reprovisionAndResetToInitialConfig: substatus = .deviceDataReset
                 }
             }
-            assignments[key] = hub
+            assign(key, to: hub)
             result.assignedHub = hub
             result.deviceId = record.match.deviceID
             result.substatus = substatus
