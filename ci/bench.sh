@@ -170,7 +170,7 @@ section_in_process() { # 1. the fake in process (one event-loop thread per core,
   fleet inprocess-https --transport https
 }
 
-section_serve() { # 2. `serve` in its own process; leaves it running (SERVE_PID) for sections 3 and 4
+section_serve() { # 2. `serve` in its own process; leaves it running (SERVE_PID) for section 3
   cat > "$WORK/enrollments.yaml" <<YAML
 groups:
   - groupId: bench
@@ -261,7 +261,7 @@ lines = lambda path: [tidy(l) for l in open(path, encoding="utf-8", errors="repl
 self_lines, incl_lines, dso_lines = lines(self_path), lines(incl_path), lines(dso_path)
 cores = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
 print(f"# Where the fake's time goes over MQTT ({kind})\n")
-print(f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC; {cores} cores; `serve` ({build} build, throttling off, retry-after 0) "
+print(f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC; {cores} cores; `serve` started for the profile ({build} build, throttling off, retry-after 0) "
       f"during `bench fleet --transport mqtt` against it ({devices} devices, {concurrency} at a time); the load client runs on the same cores "
       "and is not profiled. Symbols demangled with `swift demangle --simplified`. Written by ci/bench.sh.\n")
 if kind.startswith("perf"):
@@ -319,15 +319,21 @@ PY
 section_profile() { # 4. where serve's time goes over MQTT
   PROFILE_DEVICES=${PROFILE_DEVICES:-$DEVICES}; PROFILE_CONCURRENCY=$CONCURRENCY
   if [ "$PROFILER" = none ]; then note profile.status "skipped (PROFILER=none)"; return 0; fi
-  if [ -z "$SERVE_PID" ]; then note profile.status "not run: serve did not start"; return 0; fi
+  if [ ! -s "$WORK/enrollments.yaml" ]; then note profile.status "not run: serve did not start"; return 0; fi
   if [ "$PROFILER" = perf ] && command -v perf >/dev/null 2>&1 && perf record -q -o "$WORK/perf-check.data" -- true >/dev/null 2>&1; then
-    # -g: frame-pointer call chains (Swift and NIO's C code on Linux keep frame pointers); 999 Hz per CPU.
-    start_bg perf perf record -g -F 999 -o "$WORK/perf.data" -p "$SERVE_PID"
-    local perf_pid=$BG_PID
-    sleep 1
-    FLEET_DEVICES=$PROFILE_DEVICES fleet profile-mqtt --transport mqtt --target "mqtts://127.0.0.1:$MQTT_PORT" \
-      --ca "$CA" --id-scope "$SCOPE" --group-key-env GROUP_KEY --prefix profile
-    stop_pid "$perf_pid" INT  # perf writes its data on SIGINT
+    # A serve of its own, fresh as in the serve-mqtt run (its cost per exchange grows with the devices it has
+    # assigned). -g: frame-pointer call chains (Swift and NIO's C code on Linux keep frame pointers); 999 Hz.
+    start_serve profile-serve "$WORK/enrollments.yaml"
+    local serve_pid=$BG_PID
+    if wait_for_file "$WORK/profile-serve/endpoint.json" 60 "$serve_pid"; then
+      start_bg perf perf record -g -F 999 -o "$WORK/perf.data" -p "$serve_pid"
+      local perf_pid=$BG_PID
+      sleep 1
+      FLEET_DEVICES=$PROFILE_DEVICES fleet profile-mqtt --transport mqtt --target "mqtts://127.0.0.1:$(endpoint_field profile-serve mqttPort)" \
+        --ca "$(endpoint_field profile-serve caFile)" --id-scope "$(endpoint_field profile-serve idScope)" --group-key-env GROUP_KEY --prefix profile
+      stop_pid "$perf_pid" INT  # perf writes its data on SIGINT
+    fi
+    stop_pid "$serve_pid"
     local report=(perf report -i "$WORK/perf.data" --stdio -g none --percent-limit 0.01)
     timeout 300 "${report[@]}" --sort symbol --no-children 2>/dev/null | demangle > "$WORK/profile-self.txt" || true
     timeout 300 "${report[@]}" --sort symbol --children 2>/dev/null | demangle > "$WORK/profile-inclusive.txt" || true
@@ -727,8 +733,8 @@ section_in_process
 section_serve
 record_fake_responses
 section_python_sdk
-section_profile
 stop_serve
+section_profile
 section_mosquitto
 section_nginx
 section_tls_ceiling
