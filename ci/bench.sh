@@ -385,7 +385,10 @@ stop_serve() {
   SERVE_PID=""
 }
 
-section_mosquitto() { # 5. mosquitto, when installed: TLS listener on loopback, anonymous, the same load client
+section_mosquitto() { # 5. mosquitto, when installed: TLS listener on loopback, anonymous, the same load client.
+  # set_tcp_nodelay: without it (mosquitto's default) each exchange stalls about 40 ms on Nagle's algorithm
+  # against delayed ACKs (at 16 devices at a time: 325 exchanges/s and a p50 of 45 ms, against 1,100-1,200/s
+  # and 13-14 ms with it); the fake's SwiftNIO sockets do not wait either.
   local mosquitto
   mosquitto=$(command -v mosquitto || { [ -x /usr/sbin/mosquitto ] && echo /usr/sbin/mosquitto; } || true)
   if [ -z "$mosquitto" ]; then note mosquitto.status "not run: mosquitto is not installed (ci/install-deps.sh installs it)"; return 0; fi
@@ -400,6 +403,7 @@ keyfile $WORK/server.key
 max_connections -1
 persistence false
 log_dest none
+set_tcp_nodelay true
 user $(id -un)
 CONF
   start_bg mosquitto "$mosquitto" -c "$WORK/mosquitto.conf"
