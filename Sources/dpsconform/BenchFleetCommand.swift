@@ -44,7 +44,7 @@ struct BenchFleetCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Environment variable holding the enrollment group key.")
     var groupKeyEnv: String?
 
-    @Option(name: .long, help: "symmetric-key (group key or --enrollments) or x509 (a certificate per device from the group's CA).")
+    @Option(name: .long, help: "symmetric-key (group key or --enrollment-file) or x509 (a certificate per device from the group's CA).")
     var attestation: String = "symmetric-key"
 
     @Option(name: .long, help: "With --attestation x509 and --target: the enrollment group's CA certificate (PEM).")
@@ -53,7 +53,9 @@ struct BenchFleetCommand: AsyncParsableCommand {
     @Option(name: .long, help: "With --attestation x509 and --target: the private key of that CA (PEM), to issue the devices' certificates.")
     var x509CaKey: String?
 
-    @Option(name: .long, help: "Enrollment file (YAML): its symmetric-key individual enrollments are the fleet, in order.")
+    /// `--enrollment-file`, not `--enrollments`: ArgumentParser also parses the parent command's
+    /// options after a subcommand, and `bench --enrollments N` (a count) would take the path.
+    @Option(name: .customLong("enrollment-file"), help: "Enrollment file (YAML): its symmetric-key individual enrollments are the fleet, in order.")
     var enrollments: String?
 
     @Option(name: .long, help: "Registration-ID prefix of group devices: PREFIX-000001, ...")

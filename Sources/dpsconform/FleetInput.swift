@@ -48,7 +48,7 @@ struct FleetInput {
             guard (0...3600).contains(command.retryAfter) else { throw bad("--retry-after must be 0...3600") }
             guard (0...100).contains(command.assigningPolls) else { throw bad("--assigning-polls must be 0...100") }
             for (flag, value) in [("--ca", command.ca), ("--id-scope", command.idScope), ("--group-key", command.groupKey),
-                                  ("--group-key-env", command.groupKeyEnv), ("--enrollments", command.enrollments),
+                                  ("--group-key-env", command.groupKeyEnv), ("--enrollment-file", command.enrollments),
                                   ("--x509-ca-cert", command.x509CaCert), ("--x509-ca-key", command.x509CaKey)] where value != nil {
                 throw bad("\(flag) is for --target; the in-process fake makes its own")
             }
@@ -92,7 +92,7 @@ struct FleetInput {
     static func parseCredentials(_ command: BenchFleetCommand, transport: FleetTransport) throws -> FleetCredentials {
         if command.attestation == "x509" {
             guard command.groupKey == nil, command.groupKeyEnv == nil, command.enrollments == nil else {
-                throw bad("--attestation x509 takes --x509-ca-cert and --x509-ca-key, not a group key or --enrollments")
+                throw bad("--attestation x509 takes --x509-ca-cert and --x509-ca-key, not a group key or --enrollment-file")
             }
             guard let certPath = command.x509CaCert, let keyPath = command.x509CaKey else {
                 throw bad("--attestation x509 with --target needs --x509-ca-cert and --x509-ca-key")
@@ -110,22 +110,22 @@ struct FleetInput {
             key = value
         }
         if let key {
-            guard command.enrollments == nil else { throw bad("give a group key or --enrollments, not both") }
+            guard command.enrollments == nil else { throw bad("give a group key or --enrollment-file, not both") }
             guard let decoded = Data(base64Encoded: key), !decoded.isEmpty else { throw bad("the group key is not base64 (its value is not shown)") }
             return .groupKey(key)
         }
         if let path = command.enrollments {
             let set: EnrollmentSet
-            do { set = try EnrollmentFile.load(path: path) } catch { throw bad("--enrollments: \(error)") }
+            do { set = try EnrollmentFile.load(path: path) } catch { throw bad("--enrollment-file: \(error)") }
             let keys = set.individuals.compactMap { enrollment -> (registrationID: String, key: String)? in
                 if case .symmetricKey(let primary, _) = enrollment.attestation { return (enrollment.registrationID, primary) }
                 return nil
             }
-            guard !keys.isEmpty else { throw bad("--enrollments \(path) has no symmetric-key individual enrollment") }
+            guard !keys.isEmpty else { throw bad("--enrollment-file \(path) has no symmetric-key individual enrollment") }
             return .individualKeys(keys)
         }
         if transport == .mqttBroker { return .groupKey(Data(repeating: 0, count: 32).base64EncodedString()) }
-        throw bad("--target needs --group-key, --group-key-env or --enrollments")
+        throw bad("--target needs --group-key, --group-key-env or --enrollment-file")
     }
 
     static func bad(_ message: String) -> Failure {

@@ -23,6 +23,9 @@ struct FleetCommandTests {
         (["bench", "fleet", "--attestation", "tpm"], "--attestation"),
         (["bench", "fleet", "--attestation", "x509", "--target", "mqtts://127.0.0.1:1", "--id-scope", "s"], "--x509-ca-cert"),
         (["bench", "fleet", "--x509-ca-cert", "ca.pem"], "--attestation x509"),
+        // Reaches bench fleet's own check: `bench --enrollments N` must not take the file's path.
+        (["bench", "fleet", "--target", "mqtts://127.0.0.1:8883", "--id-scope", "s", "--enrollment-file", "/nonexistent/enrollments.yaml"],
+         "--enrollment-file"),
     ])
     func refused(arguments: [String], mention: String) throws {
         let result = try Self.run(arguments)
