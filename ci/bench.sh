@@ -280,14 +280,14 @@ if kind.startswith("perf"):
         return sum(v for v, sp, sym in selfs if sp == space and re.search(pattern, sym))
     areas = [
         ("TLS handshakes (BoringSSL SSL_do_handshake, both flights)", inclusive(r"SSL_do_handshake$")),
-        ("  of which the key exchange X25519MLKEM768 (the hybrid group BoringSSL clients offer first)", inclusive(r"X25519MLKEM768KeyShare::Encap")),
+        ("  of which an X25519MLKEM768 key exchange (BoringSSL clients offer it first; the fake offers classical groups only)", inclusive(r"X25519MLKEM768KeyShare::Encap")),
         ("  of which the ECDSA P-256 signature (CertificateVerify)", inclusive(r"ecdsa_sign|ECDSA_do_sign|ecdsa_do_sign")),
         ("TLS record layer (encrypting what is written; AES-GCM)", inclusive(r"NIOSSLHandler\.writeDataToNetwork")),
         ("socket writes (NIO flush to the kernel, TCP on loopback)", inclusive(r"^Socket\.write\(pointer:\)")),
         ("socket reads", inclusive(r"^Socket\.read\(pointer:")),
         ("MQTT session handler (everything after TLS decryption)", inclusive(r"^MQTTSessionHandler\.channelRead")),
         ("  the provisioning service (ProvisioningService.handle)", inclusive(r"^ProvisioningService\.handle")),
-        ("    completing an operation (ServiceState.complete: allocation load over all assignments)", inclusive(r"ServiceState\.complete")),
+        ("    completing an operation (ServiceState.complete)", inclusive(r"ServiceState\.complete")),
         ("    SAS token verification (Attestor)", inclusive(r"^(static )?Attestor\.|SASToken")),
         ("  JSON (JSONText, JSONEncoder/Decoder)", inclusive(r"JSONText\.|JSONEncoder|JSONDecoder|__JSONEncoder|JSONMap")),
         ("  transcript (WireRecorder.record: the wire events kept for the report)", inclusive(r"^WireRecorder\.record")),
@@ -321,8 +321,7 @@ section_profile() { # 4. where serve's time goes over MQTT
   if [ "$PROFILER" = none ]; then note profile.status "skipped (PROFILER=none)"; return 0; fi
   if [ ! -s "$WORK/enrollments.yaml" ]; then note profile.status "not run: serve did not start"; return 0; fi
   if [ "$PROFILER" = perf ] && command -v perf >/dev/null 2>&1 && perf record -q -o "$WORK/perf-check.data" -- true >/dev/null 2>&1; then
-    # A serve of its own, fresh as in the serve-mqtt run (its cost per exchange grows with the devices it has
-    # assigned). -g: frame-pointer call chains (Swift and NIO's C code on Linux keep frame pointers); 999 Hz.
+    # A serve of its own, fresh as in the serve-mqtt run (no operations or assignments of earlier runs). -g: frame-pointer call chains (Swift and NIO's C code on Linux keep frame pointers); 999 Hz.
     start_serve profile-serve "$WORK/enrollments.yaml"
     local serve_pid=$BG_PID
     if wait_for_file "$WORK/profile-serve/endpoint.json" 60 "$serve_pid"; then
@@ -554,9 +553,8 @@ for name, chunk in (("scale", entries), ("scale-start", entries[:part]), ("scale
         handle.write("individual:\n" + "".join(chunk))
 PY
   note scale.file.bytes "$(wc -c < "$WORK/scale.yaml")"
-  # One freshly started serve per run: the fake's work per exchange grows with the devices it has assigned
-  # (ServiceState.complete counts every assignment, see the profile), so a second run against the same
-  # serve would be slower whatever the lookup does. Four runs in the order start, end, end, start (ABBA),
+  # One freshly started serve per run, so that no run inherits the operations and assignments of another
+  # (until 2026-12-07 ServiceState.complete counted every assignment on each completion). Four runs in the order start, end, end, start (ABBA),
   # so that a drift of the shared machine over the section falls on both sides alike.
   local k=0 part pid name
   for part in start end end start; do
@@ -661,8 +659,8 @@ if facts.get("tls.status") == "ran":
     print(f"openssl s_server + s_time -new, {facts['tls.pairs']} pairs side by side on the same {cores} cores, P-256 server key, "
           f"{facts.get('tls.protocol') or 'TLS'}, key exchange {facts.get('tls.group') or 'OpenSSL default'}: "
           f"**{hs / secs:.0f} full handshakes/s** ({hs} in {secs:.1f} s; no resumption, client and server on the same cores "
-          "as in the fleet runs). The fake and bench fleet (both BoringSSL through SwiftNIO SSL) agree on X25519MLKEM768, "
-          "a costlier hybrid key exchange than OpenSSL 3.0's X25519 (see the profile); nginx (OpenSSL) with bench fleet uses X25519.")
+          "as in the fleet runs). The fake offers the classical groups (X25519 first), as OpenSSL 3.0 does for mosquitto and nginx, "
+          "so every server here agrees on X25519 with bench fleet's BoringSSL client.")
 else:
     print(facts.get("tls.status", "not run"))
 
@@ -689,7 +687,7 @@ else:
 print(f"\n## Scale: {os.environ.get('SCALE_ENROLLMENTS', '100000')} individual enrollments\n")
 if facts.get("scale.status") == "ran":
     print(f"Enrollment file {int(facts['scale.file.bytes']) / 1048576:.1f} MiB (symmetric keys), a freshly started `serve` for each run "
-          "(the fake's cost per exchange grows with the devices it has assigned, so every run starts from none), four runs in ABBA order. "
+          "(no run inherits another's operations and assignments), four runs in ABBA order. "
           "Load: from the start of the process to endpoint.json written.\n")
     print("| run | load s | VmRSS after load | VmHWM after load / after the run | assigned | exchanges/s | total p50 | p99 | register p50 | server CPU ms/exchange | errors |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")

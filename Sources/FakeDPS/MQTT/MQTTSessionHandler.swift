@@ -23,6 +23,10 @@ final class MQTTSessionHandler: ChannelInboundHandler {
     private var state: State = .awaitingConnect
     private var subscribed = false
     private var nextPacketIdentifier: UInt16 = 1
+    /// Inside a read burst (between channelRead and channelReadComplete): writes wait for its end.
+    private var reading = false
+    /// Something was written and not yet flushed.
+    private var unflushed = false
     /// The last answer this connection sent (a fault plan may send it again, out of order).
     private var previousAnswer: MQTTPublish?
 
@@ -43,6 +47,7 @@ final class MQTTSessionHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        reading = true
         let framed = unwrapInboundIn(data)
         recorder.inbound(framed.packet, raw: framed.raw, registrationID: registrationID)
         defer { if case .connected = state { restartIdleDeadline(context) } }
@@ -69,7 +74,7 @@ final class MQTTSessionHandler: ChannelInboundHandler {
         case (.connected, .disconnect):
             recorder.note(.closed(.deviceDisconnected))
             state = .closed
-            context.close(promise: nil)
+            flushAndClose(context)
         case (.connected, let other):
             close(context, .violation(.dpsMqttPkt001, reason: "unexpected \(other.packetType.name) from a device"))
         }
@@ -107,6 +112,17 @@ final class MQTTSessionHandler: ChannelInboundHandler {
             }
         }
         context.fireUserInboundEventTriggered(event)
+    }
+
+    /// The end of a read burst: what the packets of the burst answered goes out in one flush
+    /// (e.g. a PUBACK and the response PUBLISH: one socket write instead of two).
+    func channelReadComplete(context: ChannelHandlerContext) {
+        reading = false
+        if unflushed {
+            unflushed = false
+            context.flush()
+        }
+        context.fireChannelReadComplete()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -353,7 +369,7 @@ final class MQTTSessionHandler: ChannelInboundHandler {
         recorder.note(.refused(status: Int(code.rawValue), requirement: requirement, reason: Redaction.text(reason)))
         send(.connAck(MQTTConnAck(sessionPresent: false, returnCode: code)), context: context)
         state = .closed
-        context.close(promise: nil)
+        flushAndClose(context)
     }
 
     private func send(_ packet: MQTTPacket, context: ChannelHandlerContext) {
@@ -362,7 +378,23 @@ final class MQTTSessionHandler: ChannelInboundHandler {
             return
         }
         recorder.outbound(packet, raw: bytes)
-        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes)), promise: nil)
+        let buffer = wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes))
+        if reading {
+            // Flushed at the end of the read burst (channelReadComplete), or before a close.
+            context.write(buffer, promise: nil)
+            unflushed = true
+        } else {
+            context.writeAndFlush(buffer, promise: nil)
+        }
+    }
+
+    /// Closes the connection after what was written to it has gone out.
+    private func flushAndClose(_ context: ChannelHandlerContext) {
+        if unflushed {
+            unflushed = false
+            context.flush()
+        }
+        context.close(promise: nil)
     }
 
     private func close(_ context: ChannelHandlerContext, _ cause: CloseCause) {
@@ -371,7 +403,7 @@ final class MQTTSessionHandler: ChannelInboundHandler {
         if case .connected(let identity, _) = state { subscribers.remove(identity, channel: context.channel) }
         recorder.note(.closed(cause))
         state = .closed
-        context.close(promise: nil)
+        flushAndClose(context)
     }
 
     /// The registration ID the connection attested as, once CONNECT was accepted.
