@@ -70,19 +70,23 @@ public struct CertificateFuzzer: Sendable {
         if corpus.individual.contains(where: { $0.registrationID.lowercased() == sample.registrationID.lowercased() }) {
             return "samples of an individual enrollment need that enrollment on the endpoint"
         }
-        if !Self.loadsInTLS(sample) { return "no TLS client library sends this certificate; only the in-process fake can be shown it" }
+        if Self.presenting(sample, with: TLSConfiguration.makeClientConfiguration()) == nil {
+            return "no TLS client library sends this certificate; only the in-process fake can be shown it"
+        }
         return nil
     }
 
-    /// Whether a TLS client library loads and sends the sample's chain and key as they are.
-    static func loadsInTLS(_ sample: CertificateSample) -> Bool {
+    /// `tls` presenting the sample's chain and key, when a TLS client library loads them and sends
+    /// them as they are (a certificate it would re-encode, trailing bytes dropped, cannot carry its
+    /// malformation in TLS); nil otherwise.
+    static func presenting(_ sample: CertificateSample, with tls: TLSConfiguration) -> TLSConfiguration? {
         guard let keyPEM = sample.leafKeyPEM, let loaded = try? sample.chain.map({ try NIOSSLCertificate(bytes: $0, format: .der) }),
               zip(loaded, sample.chain).allSatisfy({ (try? $0.toDERBytes()) == $1 }),
-              let key = try? NIOSSLPrivateKey(bytes: Array(keyPEM.utf8), format: .pem) else { return false }
-        var tls = TLSConfiguration.makeClientConfiguration()
-        tls.certificateChain = loaded.map { .certificate($0) }
-        tls.privateKey = .privateKey(key)
-        return (try? NIOSSLContext(configuration: tls)) != nil
+              let key = try? NIOSSLPrivateKey(bytes: Array(keyPEM.utf8), format: .pem) else { return nil }
+        var presenting = tls
+        presenting.certificateChain = loaded.map { .certificate($0) }
+        presenting.privateKey = .privateKey(key)
+        return (try? NIOSSLContext(configuration: presenting)) != nil ? presenting : nil
     }
 
     /// The oracle of one presentation.
@@ -124,31 +128,22 @@ public struct CertificateFuzzer: Sendable {
     /// service path was taken.
     public func present(_ sample: CertificateSample, over transport: FuzzTransport, to destination: any CaseDestination) async -> (WireAnswer, Bool) {
         let request = RegistrationIDCase(index: 0, id: sample.registrationID, origin: sample.name, transport: transport, credential: .x509)
-        var tls: TLSConfiguration
+        let trusting: TLSConfiguration
         do {
-            tls = try destination.clientTLS()
+            trusting = try destination.clientTLS()
         } catch {
             return (.connectFailed("the destination's trust: \(error)"), false)
         }
-        // A certificate the TLS library would send re-encoded (trailing bytes dropped) cannot carry its malformation in TLS.
-        let loaded = try? sample.chain.map { try NIOSSLCertificate(bytes: $0, format: .der) }
-        let unchanged = loaded.map { certificates in zip(certificates, sample.chain).allSatisfy { (try? $0.toDERBytes()) == $1 } } ?? false
-        if let keyPEM = sample.leafKeyPEM, unchanged, let loaded,
-           case let chain = loaded.map({ NIOSSLCertificateSource.certificate($0) }),
-           let key = try? NIOSSLPrivateKey(bytes: Array(keyPEM.utf8), format: .pem) {
-            tls.certificateChain = chain
-            tls.privateKey = .privateKey(key)
-            if (try? NIOSSLContext(configuration: tls)) != nil {
-                let exchange = destination.exchange(transport, tls: tls, deadline: settings.deadline)
-                switch transport {
-                case .mqtt:
-                    let result = await exchange.run(RegistrationRequest.mqtt(request, idScope: destination.idScope, token: nil)) { MQTTAnswerReader.isComplete($0) }
-                    return (RegistrationIDFuzzer.answer(result, read: MQTTAnswerReader.read(result.received)), false)
-                case .https:
-                    let bytes = RegistrationRequest.https(request, idScope: destination.idScope, authority: destination.httpAuthority, token: nil)
-                    let result = await exchange.run(bytes) { HTTPAnswerReader.isComplete($0) }
-                    return (RegistrationIDFuzzer.answer(result, read: HTTPAnswerReader.read(result.received, closed: true)), false)
-                }
+        if let tls = Self.presenting(sample, with: trusting) {
+            let exchange = destination.exchange(transport, tls: tls, deadline: settings.deadline)
+            switch transport {
+            case .mqtt:
+                let result = await exchange.run(RegistrationRequest.mqtt(request, idScope: destination.idScope, token: nil)) { MQTTAnswerReader.isComplete($0) }
+                return (RegistrationIDFuzzer.answer(result, read: MQTTAnswerReader.read(result.received)), false)
+            case .https:
+                let bytes = RegistrationRequest.https(request, idScope: destination.idScope, authority: destination.httpAuthority, token: nil)
+                let result = await exchange.run(bytes) { HTTPAnswerReader.isComplete($0) }
+                return (RegistrationIDFuzzer.answer(result, read: HTTPAnswerReader.read(result.received, closed: true)), false)
             }
         }
         guard let answer = destination.presentDirectly(chain: sample.chain, registrationID: sample.registrationID, body: RegistrationRequest.body(request)) else {

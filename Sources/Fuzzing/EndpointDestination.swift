@@ -14,7 +14,22 @@ import ScenarioEngine
 public final class EndpointDestination: CaseDestination {
     /// Why an endpoint cannot be fuzzed with a configuration.
     public struct SetupError: Error, CustomStringConvertible {
-        public let description: String
+        public enum Reason: Sendable, Hashable {
+            /// The configuration has no symmetric-key `group` enrollment.
+            case noGroupEnrollment
+        }
+
+        public let reason: Reason
+        /// The target configuration file.
+        public let file: String
+
+        public var description: String {
+            switch reason {
+            case .noGroupEnrollment:
+                "\(file): fuzzing an endpoint needs a 'group' enrollment (a symmetric-key enrollment group and its key): "
+                    + "every SAS case is sent as a device of that group (docs/fuzzing.md)"
+            }
+        }
     }
 
     public let host: String
@@ -31,8 +46,7 @@ public final class EndpointDestination: CaseDestination {
 
     public init(address: TargetAddress, configuration: TargetConfiguration, corpusCAEnrolled: Bool = false) throws(SetupError) {
         guard let group = configuration.enrollments[.group], case .groupKey(let key) = group.credential else {
-            throw SetupError(description: "\(configuration.file): fuzzing an endpoint needs a 'group' enrollment (a symmetric-key enrollment "
-                             + "group and its key): every SAS case is sent as a device of that group (docs/fuzzing.md)")
+            throw SetupError(reason: .noGroupEnrollment, file: configuration.file)
         }
         host = address.host
         mqttPort = address.mqttPort ?? 0

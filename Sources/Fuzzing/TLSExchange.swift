@@ -72,11 +72,8 @@ struct TLSExchange {
     static func throttling(_ received: [UInt8], transport: FuzzTransport) -> (Int, String)? {
         switch transport {
         case .https:
-            guard let end = received.firstRange(of: [13, 10, 13, 10] as [UInt8]) else { return nil }
-            let lines = String(decoding: received[..<end.lowerBound], as: UTF8.self).split(separator: "\r\n")
-            guard let status = lines.first.flatMap({ $0.split(separator: " ").dropFirst().first }).flatMap({ Int($0) }),
-                  let header = lines.dropFirst().first(where: { $0.lowercased().hasPrefix("retry-after:") }) else { return nil }
-            return (status, header.dropFirst("retry-after:".count).trimmingCharacters(in: .whitespaces))
+            guard let head = HTTPAnswerReader.head(received), let retryAfter = head.field("retry-after") else { return nil }
+            return (head.status, retryAfter)
         case .mqtt:
             var decoder = MQTTFrameDecoder(maximumPacketSize: Self.limit)
             for packet in (try? decoder.feed(received)) ?? [] {

@@ -67,37 +67,44 @@ enum MQTTAnswerReader {
 
 /// Reads an HTTP/1.1 response: status line, headers, `Content-Length` body.
 enum HTTPAnswerReader {
+    /// The head of the first response in `received`: its status, its header fields (names lower-cased),
+    /// where its body starts and how long it says the body is.
+    struct Head {
+        var status: Int
+        var fields: [(name: String, value: String)]
+        var bodyStart: Int
+        var contentLength: Int
+
+        func field(_ name: String) -> String? { fields.first { $0.name == name }?.value }
+    }
+
+    /// The first response's head; nil until it is complete or when its status line is not one.
+    static func head(_ received: [UInt8]) -> Head? {
+        guard let end = received.firstRange(of: [13, 10, 13, 10] as [UInt8]) else { return nil }
+        let lines = String(decoding: received[..<end.lowerBound], as: UTF8.self).split(separator: "\r\n", omittingEmptySubsequences: false)
+        guard let parts = lines.first?.split(separator: " ", maxSplits: 2), parts.count >= 2, let status = Int(parts[1]) else { return nil }
+        let fields = lines.dropFirst().compactMap { line -> (name: String, value: String)? in
+            let pair = line.split(separator: ":", maxSplits: 1)
+            return pair.count == 2 ? (pair[0].lowercased(), pair[1].trimmingCharacters(in: .whitespaces)) : nil
+        }
+        let length = fields.first { $0.name == "content-length" }.flatMap { Int($0.value) } ?? 0
+        return Head(status: status, fields: fields, bodyStart: end.upperBound, contentLength: length)
+    }
+
     static func isComplete(_ received: [UInt8]) -> Bool { read(received, closed: false) != nil }
 
     /// The bytes after the first complete response (its head and `Content-Length` body); nil
     /// while the first is incomplete.
     static func afterFirstResponse(_ received: [UInt8]) -> [UInt8]? {
-        guard read(received, closed: false) != nil, let end = received.firstRange(of: [13, 10, 13, 10] as [UInt8]) else { return nil }
-        let head = String(decoding: received[..<end.lowerBound], as: UTF8.self)
-        var length = 0
-        for line in head.split(separator: "\r\n").dropFirst() {
-            let pair = line.split(separator: ":", maxSplits: 1)
-            if pair.count == 2, pair[0].lowercased() == "content-length" { length = Int(pair[1].trimmingCharacters(in: .whitespaces)) ?? 0 }
-        }
-        return Array(received[min(received.count, end.upperBound + length)...])
+        guard let head = head(received), received.count - head.bodyStart >= head.contentLength else { return nil }
+        return Array(received[(head.bodyStart + head.contentLength)...])
     }
 
     static func read(_ received: [UInt8], closed: Bool) -> WireAnswer? {
-        let separator: [UInt8] = [13, 10, 13, 10]
-        guard let end = received.firstRange(of: separator) else { return nil }
-        let head = String(decoding: received[..<end.lowerBound], as: UTF8.self)
-        let lines = head.split(separator: "\r\n", omittingEmptySubsequences: false)
-        guard let statusLine = lines.first else { return nil }
-        let parts = statusLine.split(separator: " ", maxSplits: 2)
-        guard parts.count >= 2, let status = Int(parts[1]) else { return nil }
-        var length = 0
-        for line in lines.dropFirst() {
-            let pair = line.split(separator: ":", maxSplits: 1)
-            if pair.count == 2, pair[0].lowercased() == "content-length" { length = Int(pair[1].trimmingCharacters(in: .whitespaces)) ?? 0 }
-        }
-        let body = Array(received[end.upperBound...])
-        guard body.count >= length || closed else { return nil }
-        let details = try? JSONText.decode(ProvisioningServiceErrorDetails.self, from: Array(body.prefix(length)), what: "response")
-        return .response(status: status, errorCode: (200..<300).contains(status) ? nil : details?.errorCode)
+        guard let head = head(received) else { return nil }
+        let body = received[head.bodyStart...]
+        guard body.count >= head.contentLength || closed else { return nil }
+        let details = try? JSONText.decode(ProvisioningServiceErrorDetails.self, from: Array(body.prefix(head.contentLength)), what: "response")
+        return .response(status: head.status, errorCode: (200..<300).contains(head.status) ? nil : details?.errorCode)
     }
 }

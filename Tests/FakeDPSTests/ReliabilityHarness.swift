@@ -94,9 +94,10 @@ struct RawClient {
     let channel: any Channel
     let sink: ClientSink
 
-    static func connect(port: Int, tls: Bool) async throws -> RawClient {
+    /// `curves`: the key-exchange groups the client offers (nil: NIOSSL's default).
+    static func connect(port: Int, tls: Bool, curves: [NIOTLSCurve]? = nil) async throws -> RawClient {
         let sink = ClientSink()
-        let context: NIOSSLContext? = tls ? try Self.tlsContext() : nil
+        let context: NIOSSLContext? = tls ? try Self.tlsContext(curves: curves) : nil
         let channel = try await ClientBootstrap(group: Reliability.clientGroup)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -119,9 +120,10 @@ struct RawClient {
         return client
     }
 
-    private static func tlsContext() throws -> NIOSSLContext {
+    private static func tlsContext(curves: [NIOTLSCurve]?) throws -> NIOSSLContext {
         var configuration = TLSConfiguration.makeClientConfiguration()
         configuration.certificateVerification = .none
+        configuration.curves = curves
         return try NIOSSLContext(configuration: configuration)
     }
 

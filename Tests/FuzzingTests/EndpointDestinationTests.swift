@@ -52,8 +52,29 @@ final class EndpointDestinationTests: XCTestCase {
         let fake = try await FakeDestination.start(try RegistrationIDFuzzer(settings: FuzzSettings(seed: 1, budget: .cases(0))).serviceSetup())
         defer { Task { await fake.stop() } }
         XCTAssertThrowsError(try endpoint(for: fake, withGroup: false)) { error in
-            let text = "\(error)"
-            XCTAssertTrue(text.contains("fuzz-endpoint-target.yaml") && text.contains("'group' enrollment"), text)
+            let setup = error as? EndpointDestination.SetupError
+            XCTAssertEqual(setup?.reason, .noGroupEnrollment)
+            XCTAssertEqual(setup.map { URL(fileURLWithPath: $0.file).lastPathComponent }, "fuzz-endpoint-target.yaml")
+        }
+    }
+
+    /// The CLI refuses what an endpoint cannot do before sending anything (exit 2): `responses`
+    /// against an endpoint, `certificates` without the corpus CA enrolled, an endpoint without a
+    /// configuration, a configuration without an endpoint, and a transport the endpoint lacks.
+    func testTheCLIRefusesWhatAnEndpointCannotDo() throws {
+        let tool = try XCTUnwrap(BuiltTool.dpsconform, BuiltTool.missing)
+        let config = try TemporaryFiles.write("idScope: 0ne00F0220\nenrollments: []\n", name: "fuzz-cli-target.yaml")
+        let refused: [[String]] = [
+            ["responses", "--target", "https://127.0.0.1:9", "--target-config", config],
+            ["certificates", "--target", "https://127.0.0.1:9", "--target-config", config],
+            ["http", "--target", "https://127.0.0.1:9"],
+            ["http", "--target-config", config],
+            ["http", "--target", "mqtts://127.0.0.1:9", "--target-config", config],
+            ["registration-ids", "--target", "https://127.0.0.1:9", "--target-config", config, "--transport", "mqtt"],
+        ]
+        for arguments in refused {
+            let result = try ToolProcess.run(tool.path, ["fuzz"] + arguments + ["--reports", NSTemporaryDirectory() + "fuzz-cli-refused"])
+            XCTAssertEqual(result.status, 2, arguments.joined(separator: " "))
         }
     }
 
