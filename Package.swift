@@ -136,7 +136,7 @@ let package = Package(
         .testTarget(name: "DPSCoreTests", dependencies: ["DPSCore", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "MQTTWireTests", dependencies: ["MQTTWire"], swiftSettings: strict),
         .testTarget(name: "DICETests", dependencies: ["TestSupport", "DICE"], swiftSettings: strict),
-        .testTarget(name: "MosquittoClientTests", dependencies: ["MosquittoClient"], swiftSettings: strict),
+        .testTarget(name: "MosquittoClientTests", dependencies: ["MosquittoClient", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "FakeDPSTests", dependencies: [
             "FakeDPS", "DPSCore", "MQTTWire",
             .product(name: "NIOCore", package: "swift-nio"),

@@ -3,6 +3,7 @@ import Device
 import FakeDPS
 import Foundation
 import Testing
+import TestSupport
 
 /// The HTTPS transport on its own against the fake's HTTPS front end (DPS REST API, Azure/azure-rest-api-specs deviceprovisioningservices).
 @Suite("HTTPS transport against the fake", .serialized)
@@ -72,9 +73,13 @@ struct HTTPSTransportTests {
     @Test("nothing listening: a connection failure on the first request")
     func nothingListening() async throws {
         let fixture = try await FakeFixture.start()
-        let settings = fixture.settings()
+        // A port held closed, not the stopped fake's: a test running alongside may take that one.
+        let refusing = try LoopbackPort.Refusing()
+        var settings = fixture.settings()
+        settings.endpoint.httpsPort = refusing.port
         await fixture.stop()
         let outcome = await fixture.client(settings, transport: .https).provision()
+        withExtendedLifetime(refusing) {}
         #expect(outcome.status == .connectionFailed)
     }
 }

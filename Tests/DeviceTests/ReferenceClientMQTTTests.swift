@@ -3,6 +3,7 @@ import Device
 import FakeDPS
 import Foundation
 import Testing
+import TestSupport
 
 @Suite("Reference client over MQTT against the fake", .serialized)
 struct ReferenceClientMQTTTests {
@@ -81,13 +82,13 @@ struct ReferenceClientMQTTTests {
     @Test("nothing listening: a connection failure, fast")
     func nothingListening() async throws {
         let fixture = try await FakeFixture.start()
-        let settingsWithDeadPort: ProvisioningSettings = {
-            var settings = fixture.settings()
-            settings.endpoint.mqttPort = fixture.server.mqttPort
-            return settings
-        }()
+        // A port held closed, not the stopped fake's: a test running alongside may take that one.
+        let refusing = try LoopbackPort.Refusing()
+        var settingsWithDeadPort = fixture.settings()
+        settingsWithDeadPort.endpoint.mqttPort = refusing.port
         await fixture.stop()
         let outcome = await fixture.client(settingsWithDeadPort).provision()
+        withExtendedLifetime(refusing) {}
         #expect(outcome.status == .connectionFailed)
     }
 }

@@ -3,6 +3,7 @@ import Device
 import FakeDPS
 import Foundation
 import Testing
+import TestSupport
 
 /// A TLS server on loopback (Python's ssl module) that misbehaves on purpose:
 /// `body` answers `202 Accepted` with `Content-Length: 1000` and a few bytes of body, then nothing;
@@ -90,22 +91,6 @@ enum ExternalTools {
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         }
         return nil
-    }
-
-    /// A loopback port nothing listens on (bound, then closed).
-    static func closedPort() throws -> Int {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0 }
-        }
-        guard bound else { throw POSIXError(.EADDRNOTAVAIL) }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }
 
@@ -198,7 +183,9 @@ struct ReliabilityHTTPSTests {
 
     @Test("a closed port is connectFailed at once, not after the timeout", .timeLimit(.minutes(1)))
     func closedPort() async throws {
-        let (failure, elapsed) = await exchange(port: try ExternalTools.closedPort(), caFile: nil, timeout: .seconds(20))
+        let refusing = try LoopbackPort.Refusing()
+        let (failure, elapsed) = await exchange(port: refusing.port, caFile: nil, timeout: .seconds(20))
+        withExtendedLifetime(refusing) {}
         #expect(failure?.code == .connectFailed, "\(String(describing: failure))")
         #expect(elapsed < .seconds(5), "took \(elapsed)")
     }
@@ -253,8 +240,9 @@ struct ReliabilityProvisionTests {
     @Test("a closed port: exit 3 (connectionFailed) at once over HTTPS, as over MQTT",
           .enabled(if: ProvisionCommandTests.binary != nil), .timeLimit(.minutes(2)), arguments: ["https", "mqtt"])
     func closedPort(transport: String) throws {
-        let port = try ExternalTools.closedPort()
-        let ended = try provision(["--transport", transport, "--endpoint", "127.0.0.1:\(port)", "--timeout", "60"])
+        let refusing = try LoopbackPort.Refusing()
+        let ended = try provision(["--transport", transport, "--endpoint", "127.0.0.1:\(refusing.port)", "--timeout", "60"])
+        withExtendedLifetime(refusing) {}
         #expect(ended.status == 3, "\(ended.standardError)")
         #expect(ended.json["status"] as? String == "connectionFailed")
         #expect(ended.elapsed < .seconds(10), "took \(ended.elapsed)")

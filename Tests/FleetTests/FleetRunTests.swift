@@ -4,6 +4,7 @@ import FakeDPS
 import Foundation
 import Synchronization
 import Testing
+import TestSupport
 
 @Suite("bench fleet against the fake in process: every device assigned, retry-after taken as given")
 struct FleetRunTests {
@@ -111,10 +112,14 @@ struct FleetRunTests {
     @Test("nothing listening: connect refused, counted")
     func refused() async throws {
         let fixture = try await FleetFixture.start(transport: .mqtt)
-        let settings = fixture.settings(.mqtt, devices: 3, concurrency: 3)
+        var settings = fixture.settings(.mqtt, devices: 3, concurrency: 3)
         await fixture.server.stop()
+        // Not the stopped server's port: a test running alongside may have taken it since.
+        let refusing = try LoopbackPort.Refusing()
+        settings.port = refusing.port
         let result = try await FleetRunner(settings: settings).run()
-        #expect(result.tally.errors == [.connectRefused: 3])
+        withExtendedLifetime(refusing) {}
+        #expect(result.tally.errors == [.connectRefused: 3], "\(result.tally.examples)")
     }
 }
 

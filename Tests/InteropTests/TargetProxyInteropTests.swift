@@ -188,7 +188,8 @@ final class TargetProxyInteropTests: XCTestCase {
         let serve = try ServeProcess(enrollmentYAML: enrollments)
         try await serve.waitUntilReady()
         let (mqtt, _) = try ports(serve)
-        let closedPort = try Self.unusedPort()
+        let refusing = try LoopbackPort.Refusing()
+        let closedPort = refusing.port
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let ca = serve.stateDirectory.appendingPathComponent("ca.pem").path
@@ -210,6 +211,7 @@ final class TargetProxyInteropTests: XCTestCase {
             XCTAssertTrue(closes.contains { if case .error(let message) = $0 { return message.contains(expected) }; return false },
                           "\(name): closes recorded: \(closes)")
         }
+        withExtendedLifetime(refusing) {}
         _ = await serve.stop()
     }
 
@@ -373,21 +375,6 @@ final class TargetProxyInteropTests: XCTestCase {
         while process.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
         if process.isRunning { process.terminate() }
         return (process.terminationStatus, String(decoding: await collected.data(), as: UTF8.self))
-    }
-
-    private static func unusedPort() throws -> Int {
-        let socket = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(socket) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0 }
-        }
-        guard bound else { throw InteropError("no free port") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import MosquittoClient
 
 /// Every failure must end with a typed error (or CONNACK code) within the caller's deadline,
@@ -87,9 +88,9 @@ struct FailureTests {
 
     @Test("connecting to a closed port fails fast with .network")
     func closedPortFailsFast() async throws {
-        let port = try freeLoopbackPort()
+        let refusing = try LoopbackPort.Refusing()
         let configuration = MosquittoConfiguration(
-            host: "127.0.0.1", port: port, clientID: "closed-port", username: "u", password: "p", tls: nil)
+            host: "127.0.0.1", port: UInt16(refusing.port), clientID: "closed-port", username: "u", password: "p", tls: nil)
         let connection = try MosquittoConnection(configuration: configuration)
         let start = ContinuousClock.now
         let error = await #expect(throws: MosquittoError.self) {
@@ -99,20 +100,22 @@ struct FailureTests {
         #expect(error?.libraryCode == 14)  // MOSQ_ERR_ERRNO (ECONNREFUSED)
         // Far below the deadline: the refusal ended the wait, not the timer (slack for loaded CI).
         #expect(ContinuousClock.now - start < .seconds(15), "well before the connect deadline")
+        withExtendedLifetime(refusing) {}
     }
 
     @Test("a closed port fails fast over TLS too")
     func closedPortFailsFastWithTLS() async throws {
         let broker = try await TestBroker.start()
         defer { broker.stop() }
-        let port = try freeLoopbackPort()
-        let connection = try MosquittoConnection(configuration: broker.passwordConfiguration(clientID: "closed-tls", port: port))
+        let refusing = try LoopbackPort.Refusing()
+        let connection = try MosquittoConnection(configuration: broker.passwordConfiguration(clientID: "closed-tls", port: UInt16(refusing.port)))
         let start = ContinuousClock.now
         let error = await #expect(throws: MosquittoError.self) {
             _ = try await connection.connect(timeout: .seconds(30))
         }
         #expect(error?.code == .network)
         #expect(ContinuousClock.now - start < .seconds(15), "well before the connect deadline")
+        withExtendedLifetime(refusing) {}
     }
 
     @Test("a QoS 1 publish to a paused (SIGSTOP) broker times out at its deadline naming PUBACK")

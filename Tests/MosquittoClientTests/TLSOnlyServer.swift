@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -15,7 +16,7 @@ final class TLSOnlyServer {
     /// - Parameter versionFlag: an `s_server` protocol flag such as `-tls1_2`.
     static func start(versionFlag: String) async throws -> TLSOnlyServer {
         let certificates = try await TestCertificates.shared()
-        let port = try freeLoopbackPort()
+        let port = try UInt16(LoopbackPort.free())
         let directory = NSTemporaryDirectory() + "/tls-only-server-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let outputPath = directory + "/s_server.out"

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -36,7 +37,7 @@ final class TestBroker {
             _ = try await runBlocking {
                 try ExternalTool.passwordFileTool.run(["-c", "-b", "passwd", username, password], in: directory)
             }
-            let ports = try (freeLoopbackPort(), freeLoopbackPort(), freeLoopbackPort())
+            let ports = try (UInt16(LoopbackPort.free()), UInt16(LoopbackPort.free()), UInt16(LoopbackPort.free()))
             let configuration = brokerConfiguration(directory: directory, certificates: certificates,
                                                     ports: [ports.0, ports.1, ports.2])
             try configuration.write(toFile: directory + "/broker.conf", atomically: true, encoding: .utf8)
@@ -183,23 +184,4 @@ func runBlocking<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async 
             continuation.resume(with: Result { try work() })
         }
     }
-}
-
-/// A TCP port on 127.0.0.1 that was free a moment ago (bind port 0, read it back, close).
-func freeLoopbackPort() throws -> UInt16 {
-    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard descriptor >= 0 else { throw FixtureError("socket failed: \(String(cString: strerror(errno)))") }
-    defer { close(descriptor) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = 0
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) { pointer in
-        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
-            bind(descriptor, socketAddress, length) == 0 && getsockname(descriptor, socketAddress, &length) == 0
-        }
-    }
-    guard bound else { throw FixtureError("bind to 127.0.0.1:0 failed: \(String(cString: strerror(errno)))") }
-    return UInt16(bigEndian: address.sin_port)
 }
