@@ -169,7 +169,14 @@ public final class HTTPSDeviceTransport: ProvisioningTransport {
         }
         defer { guardTimer.cancel() }
         do {
-            return try await task.get()
+            // Cancelled (the service said it settled the request without answering), the wait
+            // ends as at the deadline.
+            return try await withTaskCancellationHandler {
+                try await task.get()
+            } onCancel: {
+                collector.markDeadlinePassed()
+                task.fail(reason: HTTPClientError.deadlineExceeded)
+            }
         } catch {
             guard collector.deadlinePassed || (error as? HTTPClientError) == .deadlineExceeded else { throw error }
             // No TLS session in the time is no connection at all; after the request went out it is an unanswered request.

@@ -141,6 +141,13 @@ public final class MQTTDeviceTransport: ProvisioningTransport {
         throw TransportError(.timeout, "no response to the \(request.kind.rawValue) request ($rid \(request.requestID)) within \(timeout)")
     }
 
+    /// The acknowledgements come before the response wait (PUBACK, and the SUBACK a late
+    /// subscription owes), and the answer, if one was sent, lands in the mailbox: either means
+    /// everything the service sent for `request` has been read.
+    public func takenIn(_ request: OutgoingRequest) async {
+        await mailbox.takenIn(rid: PercentEncoding.encode(request.requestID))
+    }
+
     public func close() async {
         let client = connection.withLock { $0 }
         if let client, client.state == .connected {

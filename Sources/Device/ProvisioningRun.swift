@@ -73,8 +73,7 @@ struct ProvisioningRun {
                 lookedUp = true
                 requests += 1
                 let body = #"{"registrationId":"\#(settings.registrationID)","csr":"MIIBszCCAVkCAQAwEjEQMA4GA1UEAwwHZGV2aWNl"}"#
-                _ = try? await current.exchange(OutgoingRequest(kind: .statusLookup, requestID: nextRequestID(), body: Array(body.utf8)),
-                                                timeout: clock.realTimeLimit(for: boundedWait(settings.responseTimeout)))
+                _ = try? await exchange(OutgoingRequest(kind: .statusLookup, requestID: nextRequestID(), body: Array(body.utf8)), on: current)
             }
             // Poll the operation from the register response (DPS-FLOW-POLL-001); the mutant registers again.
             let request = operationID.flatMap { id in behaviour.pollsOperation ? OutgoingRequest(kind: .poll, requestID: nextRequestID(), operationID: id) : nil }
@@ -82,7 +81,7 @@ struct ProvisioningRun {
             requests += 1
             let response: ServiceResponse
             do {
-                response = try await current.exchange(request, timeout: clock.realTimeLimit(for: boundedWait(settings.responseTimeout)))
+                response = try await exchange(request, on: current)
             } catch {
                 if error.code == .timeout { clock.accountForTimedOutWait(boundedWait(settings.responseTimeout)) }
                 if let outcome = await transportFailed(error) { return outcome }
@@ -125,8 +124,7 @@ struct ProvisioningRun {
                 if !behaviour.stopsAtTerminalStatus, let current = transport, let id = status.operationId ?? operationID {
                     // The mutant polls once more after the assignment (DPS-FLOW-TERM-001).
                     requests += 1
-                    _ = try? await current.exchange(OutgoingRequest(kind: .poll, requestID: nextRequestID(), operationID: id),
-                                                    timeout: clock.realTimeLimit(for: boundedWait(settings.responseTimeout)))
+                    _ = try? await exchange(OutgoingRequest(kind: .poll, requestID: nextRequestID(), operationID: id), on: current)
                 }
                 return assigned(status)
             default:
@@ -160,7 +158,9 @@ struct ProvisioningRun {
         let next = makeTransport()
         connections += 1
         do {
-            try await next.open(credentials: credentials, timeout: clock.realTimeLimit(for: boundedWait(settings.connectTimeout)))
+            try await untilSettled(allowed: boundedWait(settings.connectTimeout), doing: "connecting") { limit throws(TransportError) in
+                try await next.open(credentials: credentials, timeout: limit)
+            }
         } catch {
             if error.code == .timeout { clock.accountForTimedOutWait(boundedWait(settings.connectTimeout)) }
             // The first connection failing, or any refusal, ends the run: nothing would change by retrying.
@@ -242,6 +242,47 @@ struct ProvisioningRun {
         switch behaviour.waitRule {
         case .fixed(let interval): interval
         default: settings.retry.backoff(attempt: max(failures, 1), random: &random)
+        }
+    }
+
+    /// Sends `request` and waits for its answer, at most the response timeout (within the
+    /// deadline) of clock time.
+    private func exchange(_ request: OutgoingRequest, on transport: any ProvisioningTransport) async throws(TransportError) -> ServiceResponse {
+        try await untilSettled(allowed: boundedWait(settings.responseTimeout), doing: "the \(request.kind.rawValue) request",
+                               takenIn: { await transport.takenIn(request) }) { limit throws(TransportError) in
+            try await transport.exchange(request, timeout: limit)
+        }
+    }
+
+    /// Runs one wait on the service that the device allows `allowed` of clock time. On a virtual
+    /// clock the wait also ends, as the same timeout, when the service says it settled the
+    /// device's request without answering: nothing would come in the time the device allows, so
+    /// the wall-clock cap need not run out.
+    /// `takenIn` returns once what the service sent before it said so has been read (the
+    /// connection opening has nothing to take in: the service sent nothing it waits behind).
+    private func untilSettled<T: Sendable>(allowed: Duration, doing what: String, takenIn: @escaping @Sendable () async -> Void = {},
+                                           _ wait: @escaping @Sendable (Duration) async throws(TransportError) -> T) async throws(TransportError) -> T {
+        let limit = clock.realTimeLimit(for: allowed)
+        let registrationID = settings.registrationID
+        guard let mark = clock.settledMark(registrationID: registrationID) else { return try await wait(limit) }
+        let clock = self.clock
+        let first = await withTaskGroup(of: Result<T, TransportError>?.self) { group in
+            group.addTask {
+                do throws(TransportError) { return .success(try await wait(limit)) } catch { return .failure(error) }
+            }
+            group.addTask {
+                await clock.settled(registrationID: registrationID, after: mark)
+                await takenIn()
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+        switch first {
+        case .success(let value)?: return value
+        case .failure(let error)?: throw error
+        case nil: throw TransportError(.timeout, "\(what): nothing within \(allowed), the service settled it without an answer")
         }
     }
 

@@ -90,9 +90,17 @@ public protocol ProvisioningTransport: Sendable {
     /// Goes away without a goodbye (no MQTT DISCONNECT; the socket is simply closed). Only the
     /// mutant `never-disconnects` uses it.
     func abandon() async
+    /// Returns once the connection has taken in what the service sent for `request` before it
+    /// said it settled the request: the exchange ending then leaves nothing unread on the socket
+    /// (a close with unread data is a TCP reset, which can lose the device's DISCONNECT).
+    /// Returns at once when cancelled.
+    func takenIn(_ request: OutgoingRequest) async
 }
 
 extension ProvisioningTransport {
     /// Transports without a separate notion of leaving silently just close.
     public func abandon() async { await close() }
+    /// A transport whose requests are answered or not, with nothing sent before the answer
+    /// (HTTP), has nothing to take in.
+    public func takenIn(_ request: OutgoingRequest) async {}
 }

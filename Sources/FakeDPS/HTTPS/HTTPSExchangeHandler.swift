@@ -137,6 +137,7 @@ final class HTTPSExchangeHandler: ChannelInboundHandler {
         if enactment.withholdsAnswer {
             // Later requests on this connection wait behind the unanswered one, as on a real server.
             recorder.note(.fault(.responseWithheld(status: response.status)))
+            service.clock.noteSettled(registrationID: request.identity.registrationID)
             return
         }
         let reply = HTTPSReply.answer(response, route: route, authority: Self.authority(of: head, context: context), requestID: Self.requestID())

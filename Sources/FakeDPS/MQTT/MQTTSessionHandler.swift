@@ -199,6 +199,7 @@ final class MQTTSessionHandler: ChannelInboundHandler {
         recorder.log("CONNECT \(identity.registrationID) accepted (api-version \(identity.apiVersion))")
         if case .withholdAcknowledgement? = fault {
             recorder.note(.fault(.acknowledgementWithheld(.connAck)))
+            service.clock.noteSettled(registrationID: identity.registrationID)
             return
         }
         // DPS keeps no session state whatever the CleanSession flag.
@@ -232,6 +233,7 @@ final class MQTTSessionHandler: ChannelInboundHandler {
         }
         if case .withholdAcknowledgement? = fault {
             recorder.note(.fault(.acknowledgementWithheld(.subAck)))
+            service.clock.noteSettled(registrationID: identity.registrationID)
             return
         }
         sendLater(.subAck(MQTTSubAck(packetIdentifier: subscribe.packetIdentifier, returnCodes: codes)), delay: fault?.delay, context: context)
@@ -270,6 +272,10 @@ final class MQTTSessionHandler: ChannelInboundHandler {
             // Deliberate misbehaviour (DPS-SVC-QOS-001): a QoS 0 PUBLISH has no acknowledgement.
             send(.pubAck(packetIdentifier: 1), context: context)
         }
+        // A device that waits for an acknowledgement that never comes (a withheld PUBACK, or the
+        // PUBREC of QoS 2, which DPS does not speak) waits in vain whatever comes after.
+        let acknowledgementOwed = publish.qos == .exactlyOnce || (publish.qos == .atLeastOnce && enactment.withholdsAcknowledgement)
+        defer { if acknowledgementOwed { service.clock.noteSettled(registrationID: identity.registrationID) } }
         if publish.qos == .atLeastOnce, let id = publish.packetIdentifier {
             if enactment.withholdsAcknowledgement {
                 recorder.note(.fault(.acknowledgementWithheld(.pubAck)))
@@ -288,6 +294,7 @@ final class MQTTSessionHandler: ChannelInboundHandler {
         recorder.exchange(request, response)
         if enactment.withholdsAnswer {
             recorder.note(.fault(.responseWithheld(status: response.status)))
+            service.clock.noteSettled(registrationID: identity.registrationID)
             return
         }
         // A device that subscribed on an earlier connection and re-sends after a reconnect without
@@ -308,6 +315,7 @@ final class MQTTSessionHandler: ChannelInboundHandler {
         guard subscribed || (publish.dup && attestation.isVerified && service.hasSubscribed(identity)) else {
             // Like any broker, nothing is delivered without a subscription (DPS-MQTT-SUB-002).
             recorder.note(.undelivered(status: response.status, requirement: Self.undeliveredRequirement))
+            service.clock.noteSettled(registrationID: identity.registrationID)
             return
         }
         if let unexpected = enactment.packetBefore {
