@@ -31,7 +31,13 @@ public struct MQTTPacketCase: Sendable, Hashable, Codable {
         case subackFromDevice = "suback-from-device"
         /// A well-formed session trickled a byte at a time (slowloris): the CONNECT deadline ends it.
         case slowSender = "slow-sender"
+        /// A session, DISCONNECT, then a second register PUBLISH in the same write: the service
+        /// closes the connection and answers nothing sent after DISCONNECT.
+        case packetsAfterDisconnect = "packets-after-disconnect"
     }
+
+    /// The `$rid` of the register PUBLISH sent after DISCONNECT (`packetsAfterDisconnect`).
+    static let afterDisconnectRequestID = "2"
 
     /// How a slow sender writes: one byte every 200 ms.
     static let trickle = TLSExchange.Trickle(bytesPerWrite: 1, interval: .milliseconds(200))
@@ -44,6 +50,8 @@ public struct MQTTPacketCase: Sendable, Hashable, Codable {
         switch malformation {
         case .connackFromDevice, .subackFromDevice: return .dpsMqttPkt001
         case .slowSender: return .dpsMqttConn001
+        // The session is over at DISCONNECT (MQTT 3.1.1 section 3.14.4).
+        case .packetsAfterDisconnect: return .dpsMqttDisc001
         default: break
         }
         let number: String = switch malformation {
@@ -60,7 +68,7 @@ public struct MQTTPacketCase: Sendable, Hashable, Codable {
         case .protocolLevel5: "3.1.2-2"
         case .protocolNameWrong: "3.1.2-1"
         case .passwordWithoutUsername: "3.1.2-22"
-        case .connackFromDevice, .subackFromDevice, .slowSender: ""
+        case .connackFromDevice, .subackFromDevice, .slowSender, .packetsAfterDisconnect: ""
         }
         return RequirementID(mqttRule: RequirementID.mqttRulePrefix + number)
     }
@@ -115,6 +123,8 @@ public struct MQTTPacketCase: Sendable, Hashable, Codable {
         case .connackFromDevice: return connect() + [0x20, 0x02, 0x00, 0x00] + subscribe + register
         case .subackFromDevice: return connect() + [0x90, 0x03, 0x00, 0x01, 0x01] + subscribe + register
         case .slowSender: return session
+        case .packetsAfterDisconnect:
+            return session + [0xe0, 0x00] + publish(topic: Array(DPSTopic.register(requestID: Self.afterDisconnectRequestID).utf8))
         }
     }
 

@@ -37,6 +37,9 @@ public struct MQTTPacketFuzzer: Sendable {
         let waitsForCONNECTDeadline = fuzzCase.malformation == .truncatedPacket || fuzzCase.malformation == .slowSender
         let deadline = waitsForCONNECTDeadline ? settings.deadline + destination.incompleteRequestDeadline : settings.deadline
         let exchange = destination.exchange(.mqtt, tls: tls, deadline: deadline, trickle: fuzzCase.malformation == .slowSender ? MQTTPacketCase.trickle : nil)
+        if fuzzCase.malformation == .packetsAfterDisconnect {
+            return await afterDisconnect(fuzzCase, exchange: exchange, token: token, destination: destination, deadline: deadline)
+        }
         let result = await exchange.run(fuzzCase.bytes(idScope: destination.idScope, token: token)) { received in
             if case .connackRefused? = MQTTAnswerReader.read(received) { return true }
             return false
@@ -62,6 +65,30 @@ public struct MQTTPacketFuzzer: Sendable {
         }
         return [OracleFinding(kind: .notRefused, requirement: rule, expected: expected,
                               observed: "the connection ended without a recorded refusal by the service")]
+    }
+
+    /// Packets after DISCONNECT: what came before it is answered as usual; then the service
+    /// closes the connection (it SHOULD, MQTT 3.1.1 section 3.14.4) within the deadline and
+    /// answers nothing sent after DISCONNECT, which ended the session.
+    func afterDisconnect(_ fuzzCase: MQTTPacketCase, exchange: TLSExchange, token: String?, destination: any CaseDestination,
+                         deadline: Duration) async -> [OracleFinding] {
+        let result = await exchange.run(fuzzCase.bytes(idScope: destination.idScope, token: token)) { _ in false }
+        let expected = ["after DISCONNECT the service closes the connection and answers nothing sent after it"]
+        switch result.ending {
+        case .deadline:
+            return [OracleFinding(kind: .notRefused, requirement: .dpsMqttDisc001, expected: expected,
+                                  observed: "the connection stayed open for \(deadline) after DISCONNECT")]
+        case .connectFailed(let reason), .handshakeFailed(let reason):
+            return [OracleFinding(kind: .notRefused, requirement: .harness, expected: ["a session"], observed: reason)]
+        case .answered, .closedByServer:
+            break
+        }
+        let answered = MQTTAnswerReader.responseRequestIDs(result.received)
+        guard !answered.contains(MQTTPacketCase.afterDisconnectRequestID) else {
+            return [OracleFinding(kind: .notRefused, requirement: .dpsMqttDisc001, expected: expected,
+                                  observed: "the register PUBLISH sent after DISCONNECT ($rid \(MQTTPacketCase.afterDisconnectRequestID)) was answered")]
+        }
+        return []
     }
 
     /// A close the service initiated, a refusal, or a malformed-packet note.

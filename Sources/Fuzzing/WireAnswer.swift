@@ -46,6 +46,15 @@ enum MQTTAnswerReader {
         }
     }
 
+    /// The `$rid` of every response PUBLISH in `received`, in order.
+    static func responseRequestIDs(_ received: [UInt8]) -> [String] {
+        var decoder = MQTTFrameDecoder()
+        return ((try? decoder.feed(received)) ?? []).compactMap { packet in
+            guard case .publish(let publish) = packet else { return nil }
+            return (try? ResponseTopic(parsing: publish.topicName))?.rawRequestID
+        }
+    }
+
     static func read(_ received: [UInt8]) -> WireAnswer? {
         var decoder = MQTTFrameDecoder()
         guard let packets = try? decoder.feed(received) else { return nil }

@@ -12,6 +12,27 @@ final class MQTTPacketFuzzTests: XCTestCase {
         XCTAssertEqual(Set((0..<400).map { MQTTPacketCase.make(seed: 3, index: $0).malformation }), Set(MQTTPacketCase.Malformation.allCases))
     }
 
+    /// The session ends at DISCONNECT and a register with its own `$rid` follows; the oracle
+    /// finds an answer to that `$rid`, and only to it, among the service's PUBLISHes.
+    func testPacketsAfterDisconnectAndTheAnswerTheOracleLooksFor() {
+        let fuzzCase = MQTTPacketCase(index: 0, malformation: .packetsAfterDisconnect, registrationID: "mqtt-fuzz-after")
+        let bytes = fuzzCase.bytes(idScope: "0ne00FUZZ01", token: "SharedAccessSignature sr=x&sig=y&se=1")
+        let disconnect = bytes.indices.last { index in
+            index + 1 < bytes.count && bytes[index] == 0xe0 && bytes[index + 1] == 0x00
+        }
+        let after = Array(bytes[(disconnect ?? bytes.count)...].dropFirst(2))
+        let topic = DPSTopic.register(requestID: MQTTPacketCase.afterDisconnectRequestID)
+        XCTAssertEqual(after.first, 0x32, "a QoS 1 PUBLISH follows DISCONNECT")
+        XCTAssertTrue(String(decoding: after, as: UTF8.self).contains(topic))
+        func answer(_ rid: String) -> [UInt8] {
+            RegistrationRequest.packet(0x30, RegistrationRequest.string("$dps/registrations/res/202/?$rid=\(rid)&retry-after=3") + Array("{}".utf8))
+        }
+        XCTAssertEqual(MQTTAnswerReader.responseRequestIDs(answer("1") + answer(MQTTPacketCase.afterDisconnectRequestID)),
+                       ["1", MQTTPacketCase.afterDisconnectRequestID])
+        XCTAssertEqual(MQTTAnswerReader.responseRequestIDs(answer("1")), ["1"])
+        XCTAssertEqual(fuzzCase.rule, .dpsMqttDisc001)
+    }
+
     func testEveryMalformationIsRefusedWithAReason() async throws {
         let fuzzer = try MQTTPacketFuzzer(settings: FuzzSettings(seed: 3, budget: .cases(0), transports: [.mqtt]))
         let destination = try await FakeDestination.start(fuzzer.serviceSetup())
