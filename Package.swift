@@ -167,7 +167,9 @@ let package = Package(
         .testTarget(name: "FuzzingTests", dependencies: ["TestSupport", "Fuzzing", "FakeDPS", "DPSCore", "Verdicts", "ScenarioEngine", "Inputs", "DICE", "VectorChecks",
                                                      .product(name: "X509", package: "swift-certificates")], swiftSettings: strict),
         .testTarget(name: "FleetTests", dependencies: ["TestSupport", "Fleet", "FakeDPS", "DPSCore",
-                                                   .product(name: "NIOPosix", package: "swift-nio")], swiftSettings: strict),
+                                                   .product(name: "NIOPosix", package: "swift-nio"),
+                                                   .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                                                   .product(name: "X509", package: "swift-certificates")], swiftSettings: strict),
         .testTarget(name: "InteropTests", dependencies: ["TestSupport", "DPSCore"], swiftSettings: strict),
     ]
 )

@@ -6,7 +6,7 @@ import X509
 
 /// The CA of an X.509 enrollment group: it issues each simulated device its own certificate
 /// (subject CN = registration ID, as DPS requires; Microsoft Learn concepts-x509-attestation),
-/// made before the device's exchange is timed.
+/// all issued before the run is timed.
 public struct FleetCertificateAuthority: Sendable {
     let certificate: Certificate
     let key: Certificate.PrivateKey
@@ -60,9 +60,8 @@ public struct FleetCertificateAuthority: Sendable {
         }
     }
 
-    /// A client TLS context presenting a new certificate for `registrationID`, on top of `base`
-    /// (the trust roots of the run).
-    func deviceContext(registrationID: String, base: TLSConfiguration, now: Date) throws(FleetFailure) -> NIOSSLContext {
+    /// A new certificate for `registrationID` and its key, issued before the run is timed.
+    func issue(registrationID: String, now: Date) throws(FleetFailure) -> IssuedDeviceCertificate {
         do {
             let deviceKey = P256.Signing.PrivateKey()
             let leaf = try Certificate(
@@ -76,12 +75,30 @@ public struct FleetCertificateAuthority: Sendable {
                     try ExtendedKeyUsage([.clientAuth])
                 },
                 issuerPrivateKey: key)
-            var configuration = base
-            configuration.certificateChain = [.certificate(try NIOSSLCertificate(bytes: Array(leaf.serializeAsPEM().pemString.utf8), format: .pem))]
-            configuration.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: Array(deviceKey.pemRepresentation.utf8), format: .pem))
-            return try NIOSSLContext(configuration: configuration)
+            var serializer = DER.Serializer()
+            try serializer.serialize(leaf)
+            return IssuedDeviceCertificate(certificateDER: serializer.serializedBytes, keyPEM: Array(deviceKey.pemRepresentation.utf8))
         } catch {
             throw FleetFailure(.tls, "cannot make the certificate of \(registrationID): \(error)")
+        }
+    }
+}
+
+/// One simulated device's certificate (DER) and private key (PEM, never printed), issued before
+/// the run; its TLS context is made at the device's turn, so a run never holds one per device.
+struct IssuedDeviceCertificate: Sendable {
+    let certificateDER: [UInt8]
+    let keyPEM: [UInt8]
+
+    /// A client TLS context presenting this certificate, on top of `base` (the run's trust roots).
+    func context(base: TLSConfiguration, registrationID: String) throws(FleetFailure) -> NIOSSLContext {
+        do {
+            var configuration = base
+            configuration.certificateChain = [.certificate(try NIOSSLCertificate(bytes: certificateDER, format: .der))]
+            configuration.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: keyPEM, format: .pem))
+            return try NIOSSLContext(configuration: configuration)
+        } catch {
+            throw FleetFailure(.tls, "cannot use the certificate of \(registrationID): \(error)")
         }
     }
 }

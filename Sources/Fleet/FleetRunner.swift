@@ -45,8 +45,17 @@ public struct FleetRunner: Sendable {
         let indices = Array(settings.shard.deviceIndices(of: settings.devices))
         let progress = Progress(total: indices.count)
         let pacer = settings.requestsPerSecond.map { RequestPacer(requestsPerSecond: $0) }
-        let exchange = DeviceExchange(settings: settings, tls: tls, group: loops, pacer: pacer)
         let now = Int64(Date().timeIntervalSince1970)
+        // X.509: every device's certificate is issued up front, before the run is timed.
+        var certificates: [Int: Result<IssuedDeviceCertificate, FleetFailure>] = [:]
+        if case .x509(let authority) = settings.credentials {
+            let issuedAt = Date(timeIntervalSince1970: TimeInterval(now))
+            for index in indices {
+                let registrationID = settings.credentials.registrationID(index: index, prefix: settings.registrationIDPrefix)
+                certificates[index] = Result { () throws(FleetFailure) in try authority.issue(registrationID: registrationID, now: issuedAt) }
+            }
+        }
+        let exchange = DeviceExchange(settings: settings, tls: tls, group: loops, pacer: pacer, certificates: certificates)
         let start = ContinuousClock.now
         let workers = max(1, min(settings.concurrency, indices.count))
 
@@ -96,6 +105,8 @@ struct DeviceExchange: Sendable {
     let tls: NIOSSLContext
     let group: any EventLoopGroup
     let pacer: RequestPacer?
+    /// X.509: each device's certificate, issued before the run (keyed by device index).
+    let certificates: [Int: Result<IssuedDeviceCertificate, FleetFailure>]
 
     /// Returns whether the device failed.
     func provision(index: Int, now: Int64, into tally: inout FleetTally) async -> Bool {
@@ -120,9 +131,9 @@ struct DeviceExchange: Sendable {
     /// The device's credentials, made before its exchange is timed.
     func prepare(index: Int, now: Int64) throws(FleetFailure) -> FleetDevice {
         let registrationID = settings.credentials.registrationID(index: index, prefix: settings.registrationIDPrefix)
-        if case .x509(let authority) = settings.credentials {
-            let context = try authority.deviceContext(registrationID: registrationID, base: settings.tlsConfiguration(),
-                                                      now: Date(timeIntervalSince1970: TimeInterval(now)))
+        if case .x509 = settings.credentials {
+            guard let issued = certificates[index] else { throw FleetFailure(.tls, "no certificate was issued for \(registrationID)") }
+            let context = try issued.get().context(base: settings.tlsConfiguration(), registrationID: registrationID)
             return FleetDevice(index: index, registrationID: registrationID, sasToken: nil, tls: context)
         }
         let key = try settings.credentials.deviceKey(registrationID: registrationID, index: index)

@@ -5,6 +5,8 @@ import Foundation
 import Synchronization
 import Testing
 import TestSupport
+import X509
+import NIOSSL
 
 @Suite("bench fleet against the fake in process: every device assigned, retry-after taken as given")
 struct FleetRunTests {
@@ -35,6 +37,18 @@ struct FleetRunTests {
         #expect(result.tally.errors.isEmpty, "\(result.tally.examples)")
         #expect(result.tally.provisioned == 8)
         #expect(result.tally.retryAfterWaits == ["0": 16])
+    }
+
+    @Test("a device certificate issued up front names the device, is signed by the CA, and makes a TLS context")
+    func issuedUpFront() throws {
+        let authority = try FleetCertificateAuthority.make()
+        let issued = try authority.issue(registrationID: "fleet-000007", now: Date())
+        let certificate = try Certificate(derEncoded: issued.certificateDER)
+        #expect(certificate.subject.description == "CN=fleet-000007")
+        #expect(certificate.issuer == authority.certificate.subject)
+        #expect(authority.certificate.publicKey.isValidSignature(certificate.signature, for: certificate))
+        #expect(try certificate.extensions.basicConstraints == .notCertificateAuthority)
+        _ = try issued.context(base: .makeClientConfiguration(), registrationID: "fleet-000007")
     }
 
     @Test("X.509 devices whose CA is not the group's are refused, counted")
