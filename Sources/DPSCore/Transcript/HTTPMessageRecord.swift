@@ -14,18 +14,19 @@ public struct HTTPRequestRecord: Sendable, Hashable, Codable {
     public var routeError: DPSRouteError?
 
     /// `textLimit`: a body larger than this is kept as its digest only (a bounded transcript).
+    /// `resolved`: the route `method` and `target` name, when the caller has already resolved it
+    /// with `DPSRoute(method:target:)` (a server does, to answer the request).
     public init(method: String, target: String, version: String, headers: [(name: String, value: String)], body: [UInt8], bodySize: Int? = nil,
-                textLimit: Int? = nil) {
+                textLimit: Int? = nil, resolved: Result<DPSRoute, DPSRouteError>? = nil) {
         self.method = method
         self.target = Redaction.text(target)
         self.version = version
         self.headers = headers.map { HTTPFieldRecord(name: $0.name, value: $0.value) }
         self.bodySize = bodySize ?? body.count
         self.body = body.isEmpty ? nil : PayloadText(body, textLimit: textLimit)
-        do throws(DPSRouteError) {
-            route = try DPSRoute(method: method, target: target)
-        } catch {
-            routeError = error
+        switch resolved ?? Result(catching: { () throws(DPSRouteError) in try DPSRoute(method: method, target: target) }) {
+        case .success(let resolvedRoute): route = resolvedRoute
+        case .failure(let error): routeError = error
         }
     }
 

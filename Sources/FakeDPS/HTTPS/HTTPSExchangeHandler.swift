@@ -92,13 +92,15 @@ final class HTTPSExchangeHandler: ChannelInboundHandler {
             recorder.clientCertificates(chain)
         }
         requestCount += 1
-        recorder.request(message, number: requestCount)
         let head = message.head
-        // What the request asks, by DPSCore's route grammar, even when it is refused below.
-        answering = (try? DPSRoute(method: head.method.rawValue, target: head.uri))?.kind
+        // What the request asks, by DPSCore's route grammar (resolved once for the transcript,
+        // the answer and the refusal), even when it is refused below.
+        let resolved = Result { () throws(DPSRouteError) in try DPSRoute(method: head.method.rawValue, target: head.uri) }
+        recorder.request(message, number: requestCount, resolved: resolved)
+        answering = try? resolved.get().kind
         let route: HTTPSRoute
         do throws(HTTPSRefusal) {
-            route = try HTTPSRoute.resolve(method: head.method.rawValue, target: head.uri)
+            route = try HTTPSRoute.resolve(resolved)
             try Self.checkBody(message.body, of: route)
             if service.configuration.quirks.requireUserAgent, head.headers.first(name: "user-agent")?.isEmpty ?? true {
                 // Deliberate intolerance (DPS-SVC-HTTP-001): the C SDK sends `UserAgent`, not `User-Agent`.
@@ -167,13 +169,14 @@ final class HTTPSExchangeHandler: ChannelInboundHandler {
     /// a status lookup must not carry `csr` (OpenAPI 2025-07-01-preview).
     private static func checkBody(_ body: [UInt8], of route: HTTPSRoute) throws(HTTPSRefusal) {
         guard route.kind != .poll else { return }
-        guard (try? JSONText.decode(JSONValue.self, from: body, what: "body")) != nil else {
-            throw HTTPSRefusal(.bodyNotJSON, "the \(route.kind.rawValue) body (\(body.count) bytes) is not JSON", requirement: .dpsHttpBody001)
-        }
         let registration: DeviceRegistration
         do {
             registration = try JSONText.decode(DeviceRegistration.self, from: body, what: "\(route.kind.rawValue) body")
         } catch {
+            // Read as plain JSON only to say which refusal it is.
+            guard (try? JSONText.decode(JSONValue.self, from: body, what: "body")) != nil else {
+                throw HTTPSRefusal(.bodyNotJSON, "the \(route.kind.rawValue) body (\(body.count) bytes) is not JSON", requirement: .dpsHttpBody001)
+            }
             throw HTTPSRefusal(.bodyNotRegistration, "\(error)", requirement: .dpsHttpBody001)
         }
         if route.kind == .statusLookup, registration.csr != nil {

@@ -18,9 +18,10 @@ struct HTTPSRecorder: Sendable {
     /// order, so it stands in for MQTT's `$rid`.
     func requestID(_ number: Int) -> String { "\(connection)/\(number)" }
 
-    /// Records a request; `number` counts the requests of this connection from 1.
-    func request(_ message: HTTPRequestMessage, number: Int) {
-        append(requestEvent(message.head, body: message.body, bodySize: message.body.count, number: number))
+    /// Records a request; `number` counts the requests of this connection from 1; `resolved` is
+    /// the route the front end already resolved from its method and target, if it did.
+    func request(_ message: HTTPRequestMessage, number: Int, resolved: Result<DPSRoute, DPSRouteError>? = nil) {
+        append(requestEvent(message.head, body: message.body, bodySize: message.body.count, number: number, resolved: resolved))
     }
 
     /// A request refused at its head because its body is too large; the body is not kept.
@@ -67,11 +68,12 @@ struct HTTPSRecorder: Sendable {
         append(event)
     }
 
-    private func requestEvent(_ head: HTTPRequestHead, body: [UInt8], bodySize: Int, number: Int) -> WireEvent {
+    private func requestEvent(_ head: HTTPRequestHead, body: [UInt8], bodySize: Int, number: Int,
+                              resolved: Result<DPSRoute, DPSRouteError>? = nil) -> WireEvent {
         let headers = head.headers.map { (name: $0.name, value: $0.value) }
         let version = "\(head.version)"
         let record = HTTPRequestRecord(method: head.method.rawValue, target: head.uri, version: version, headers: headers, body: body, bodySize: bodySize,
-                                       textLimit: transcript.payloadTextLimit)
+                                       textLimit: transcript.payloadTextLimit, resolved: resolved)
         var exchange: DPSExchange?
         if let route = record.route {
             exchange = .request(route.kind, requestID: requestID(number), registrationID: route.registrationID, operationID: route.operationID)

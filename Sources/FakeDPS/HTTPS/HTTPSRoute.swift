@@ -42,8 +42,13 @@ struct HTTPSRoute: Hashable, Sendable {
     /// Recognises `method` and `target` with DPSCore's route grammar; a target that names no
     /// operation becomes the refusal the front end answers with.
     static func resolve(method: String, target: String) throws(HTTPSRefusal) -> HTTPSRoute {
+        try resolve(Result { () throws(DPSRouteError) in try DPSRoute(method: method, target: target) })
+    }
+
+    /// The same, from a route already resolved by DPSCore's grammar.
+    static func resolve(_ resolved: Result<DPSRoute, DPSRouteError>) throws(HTTPSRefusal) -> HTTPSRoute {
         do throws(DPSRouteError) {
-            let route = try DPSRoute(method: method, target: target)
+            let route = try resolved.get()
             return HTTPSRoute(operation: Operation(route.operation), identity: DeviceIdentity(idScope: route.idScope,
                               registrationID: route.registrationID, apiVersion: route.apiVersion))
         } catch {
