@@ -164,7 +164,7 @@ let package = Package(
         // Resources/: the Ant JUnit schema, read from the checkout by path (xmllint needs a file).
         .testTarget(name: "ReportingTests", dependencies: ["TestSupport", "Reporting", "Verdicts", "DPSCore"],
                     exclude: ["Resources"], swiftSettings: strict),
-        .testTarget(name: "FuzzingTests", dependencies: ["TestSupport", "Fuzzing", "FakeDPS", "DPSCore", "Verdicts", "ScenarioEngine", "Inputs", "DICE", "VectorChecks",
+        .testTarget(name: "FuzzingTests", dependencies: ["TestSupport", "Fuzzing", "FakeDPS", "DPSCore", "Verdicts", "ScenarioEngine", "Inputs", "DICE", "VectorChecks", "MQTTWire",
                                                      .product(name: "X509", package: "swift-certificates")], swiftSettings: strict),
         .testTarget(name: "FleetTests", dependencies: ["TestSupport", "Fleet", "FakeDPS", "DPSCore",
                                                    .product(name: "NIOPosix", package: "swift-nio"),

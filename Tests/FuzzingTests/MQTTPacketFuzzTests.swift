@@ -1,6 +1,7 @@
 import DPSCore
 import Foundation
 @testable import Fuzzing
+import MQTTWire
 import XCTest
 
 /// The mqtt target: deterministic cases, and every malformation refused by the fake with a
@@ -14,16 +15,16 @@ final class MQTTPacketFuzzTests: XCTestCase {
 
     /// The session ends at DISCONNECT and a register with its own `$rid` follows; the oracle
     /// finds an answer to that `$rid`, and only to it, among the service's PUBLISHes.
-    func testPacketsAfterDisconnectAndTheAnswerTheOracleLooksFor() {
+    func testPacketsAfterDisconnectAndTheAnswerTheOracleLooksFor() throws {
         let fuzzCase = MQTTPacketCase(index: 0, malformation: .packetsAfterDisconnect, registrationID: "mqtt-fuzz-after")
         let bytes = fuzzCase.bytes(idScope: "0ne00FUZZ01", token: "SharedAccessSignature sr=x&sig=y&se=1")
-        let disconnect = bytes.indices.last { index in
-            index + 1 < bytes.count && bytes[index] == 0xe0 && bytes[index + 1] == 0x00
-        }
-        let after = Array(bytes[(disconnect ?? bytes.count)...].dropFirst(2))
-        let topic = DPSTopic.register(requestID: MQTTPacketCase.afterDisconnectRequestID)
-        XCTAssertEqual(after.first, 0x32, "a QoS 1 PUBLISH follows DISCONNECT")
-        XCTAssertTrue(String(decoding: after, as: UTF8.self).contains(topic))
+        var decoder = MQTTFrameDecoder()
+        let packets = try decoder.feed(bytes)
+        XCTAssertEqual(packets.count, 5, "CONNECT, SUBSCRIBE, PUBLISH, DISCONNECT, PUBLISH")
+        XCTAssertEqual(packets.dropLast().last, .disconnect)
+        guard case .publish(let after)? = packets.last else { return XCTFail("no PUBLISH after DISCONNECT: \(packets)") }
+        XCTAssertEqual(after.topicName, DPSTopic.register(requestID: MQTTPacketCase.afterDisconnectRequestID))
+        XCTAssertEqual(after.qos, .atLeastOnce)
         func answer(_ rid: String) -> [UInt8] {
             RegistrationRequest.packet(0x30, RegistrationRequest.string("$dps/registrations/res/202/?$rid=\(rid)&retry-after=3") + Array("{}".utf8))
         }
